@@ -1,0 +1,57 @@
+# Cadre: `make run` serves the app with its own PostgreSQL; `make test` runs every check CI runs.
+SHELL   := /bin/bash
+GO      ?= go
+BIN     := bin/cadre
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GOFILES_DIRS := cmd internal migrations web referentiel
+
+.PHONY: run build test generate check-generated lint fmt fmt-check tidy-check npm-ci clean
+
+## run: build, then serve on CADRE_ADDR (default 127.0.0.1:8080) with the embedded PostgreSQL unless DATABASE_URL is set
+run: build
+	@[ -n "$$DATABASE_URL" ] || .ci/ensure-deps postgres
+	./$(BIN) serve
+
+## build: compile bin/cadre
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/cadre
+
+## test: generated files current, gofmt, go vet, staticcheck, then every test with -race (browser tests included)
+test: check-generated fmt-check lint npm-ci
+	@[ -n "$$TEST_DATABASE_URL" ] || .ci/ensure-deps postgres
+	.ci/ensure-deps chromium
+	$(GO) test -race -count=1 ./...
+
+## generate: regenerate the templ components (*_templ.go, committed)
+generate:
+	$(GO) tool templ generate -log-level error
+
+# Regenerates the templ components and fails if that changed anything, so stale
+# generated files never pass.
+check-generated:
+	@sum() { find . -name '*_templ.go' -not -path './node_modules/*' | sort | xargs -r cat | sha256sum; }; \
+	before=$$(sum); $(GO) tool templ generate -log-level error; after=$$(sum); \
+	if [ "$$before" != "$$after" ]; then echo "generated *_templ.go files were stale: regenerated now, review and commit them" >&2; exit 1; fi
+
+## lint: go vet, staticcheck, go.mod tidiness
+lint: tidy-check
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+tidy-check:
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy" >&2; exit 1; }
+
+## fmt: format the Go code
+fmt:
+	gofmt -w $(GOFILES_DIRS)
+
+fmt-check:
+	@out=$$(gofmt -l $(GOFILES_DIRS)); if [ -n "$$out" ]; then echo "gofmt would change: $$out (run make fmt)" >&2; exit 1; fi
+
+# axe-core for the browser tests, from the committed lockfile.
+npm-ci:
+	@.ci/ensure-deps npm
+	cd internal/browsertest && npm ci --no-audit --no-fund --loglevel=error
+
+clean:
+	rm -rf bin

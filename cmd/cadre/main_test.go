@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/unml/cadre/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func envOf(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestBadConfigurationExitsWithCode2(t *testing.T) {
+	cases := []struct{ name, value string }{
+		{"CADRE_ENV", "staging"},
+		{"CADRE_ADDR", "8080"},
+		{"CADRE_ADDR", "127.0.0.1:99999"},
+		{"CADRE_BASE_URL", "cadre.example.org"},
+		{"CADRE_SECURE_COOKIES", "peut-être"},
+		{"CADRE_LOG_LEVEL", "verbose"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			err := run(t.Context(), []string{"serve"}, envOf(tc.name, tc.value), io.Discard, io.Discard)
+			var ee *exitError
+			if !errors.As(err, &ee) || ee.code != 2 {
+				t.Fatalf("err = %v, want exit code 2", err)
+			}
+			if !strings.Contains(err.Error(), tc.name) {
+				t.Errorf("message %q does not name %s", err, tc.name)
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"frobnicate"}, {"migrate"}, {"migrate", "sideways"}, {"migrate", "force", "x"}, {"serve", "extra"}} {
+		err := run(t.Context(), args, envOf(), io.Discard, io.Discard)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "Usage:") {
+			t.Errorf("run %v = %v, want a usage error with exit code 2", args, err)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"version"}, envOf(), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "cadre ") {
+		t.Errorf("version printed %q", out.String())
+	}
+}
+
+func TestMigrateCommands(t *testing.T) {
+	env := envOf("DATABASE_URL", pgtest.NewURL(t))
+	migrate := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(t.Context(), append([]string{"migrate"}, args...), env, &out, io.Discard); err != nil {
+			t.Fatalf("migrate %v: %v", args, err)
+		}
+		return out.String()
+	}
+	// pgtest databases come migrated.
+	latest := migrate("version")
+	if !strings.HasSuffix(latest, "(clean)\n") || strings.HasPrefix(latest, "schema version 0 ") {
+		t.Fatalf("version = %q", latest)
+	}
+	if got := migrate("down"); got == latest {
+		t.Errorf("down did not change the version (%q)", got)
+	}
+	if got := migrate("up"); got != latest {
+		t.Errorf("up gave %q, want %q", got, latest)
+	}
+}
+
+// TestGracefulShutdown starts the real program, begins a request, asks the program
+// to stop while the request is still being received, and checks that the request
+// is answered in full and the program then exits cleanly.
+func TestGracefulShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stdout, stdoutW := io.Pipe()
+	env := envOf("DATABASE_URL", pgtest.NewURL(t), "CADRE_ADDR", "127.0.0.1:0", "CADRE_LOG_LEVEL", "warn")
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, env, stdoutW, io.Discard)
+		stdoutW.Close()
+	}()
+
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no ready line: %v (run: %v)", err, <-done)
+	}
+	go io.Copy(io.Discard, stdout)
+	addr := strings.TrimPrefix(strings.Fields(line)[3], "http://")
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := "nom=Rennes&site=si%C3%A8ge"
+	head := "POST / HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n"
+	if _, err := io.WriteString(conn, head+body[:5]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the server is now reading the request
+	cancel()
+
+	// The listener closes: new connections are refused while the request is pending.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections after the stop signal")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the program exited (%v) before the request in flight was answered", err)
+	default:
+	}
+
+	if _, err := io.WriteString(conn, body[5:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the request in flight got no answer: %v", err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(string(page), "</html>") {
+		t.Errorf("in-flight request: %d, %d bytes; want the complete 405 page", resp.StatusCode, len(page))
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run returned %v after a graceful shutdown", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the program did not exit after the request in flight was answered")
+	}
+}

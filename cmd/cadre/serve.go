@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/pglocal"
+	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+// setup loads the configuration and the logger; a bad variable exits with code 2.
+func setup(getenv func(string) string, stderr io.Writer) (config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return cfg, nil, &exitError{code: 2, err: err}
+	}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(stderr, opts)
+	if cfg.Env == config.Production {
+		h = slog.NewJSONHandler(stderr, opts)
+	}
+	return cfg, slog.New(h), nil
+}
+
+// database is an open pool, with the local cluster behind it when there is one.
+type database struct {
+	pool    *pgxpool.Pool
+	cluster *pglocal.Cluster
+}
+
+// Close closes the pool, then stops the local cluster.
+func (d *database) Close() {
+	d.pool.Close()
+	if d.cluster != nil {
+		d.cluster.Stop()
+	}
+}
+
+// openDatabase connects to DATABASE_URL or, when it is unset, to the local cluster
+// in CADRE_DATA_DIR/postgres, which it starts.
+func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*database, error) {
+	d := &database{}
+	conn := cfg.DatabaseURL
+	if conn == "" {
+		c, err := pglocal.Start(ctx, pglocal.Options{
+			Dir:      filepath.Join(cfg.DataDir, "postgres"),
+			Database: "cadre",
+			Durable:  true,
+			Logger:   logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		d.cluster = c
+		conn = c.ConnString("cadre")
+	}
+	pool, err := postgres.Open(ctx, conn)
+	if err != nil {
+		if d.cluster != nil {
+			d.cluster.Stop()
+		}
+		return nil, err
+	}
+	d.pool = pool
+	return d, nil
+}
+
+func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, logger, err := setup(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	// Listen first: a taken port fails fast, before any database work.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (CADRE_ADDR): %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db.pool); err != nil {
+		var dirty *postgres.DirtyError
+		if errors.As(err, &dirty) {
+			return &exitError{code: 1, err: err}
+		}
+		return err
+	}
+
+	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: db.pool, SessionCleanup: 5 * time.Minute})
+	defer srv.Close()
+
+	url := "http://" + ln.Addr().String()
+	if getenv("CADRE_BASE_URL") != "" {
+		url = cfg.BaseURL.String()
+	}
+	logger.Info("cadre started", "version", buildVersion(), "addr", ln.Addr().String(), "env", cfg.Env)
+	fmt.Fprintf(stdout, "Cadre is ready: %s (Ctrl-C to stop)\n", url)
+	return server.Serve(ctx, ln, srv.Handler(), logger)
+}

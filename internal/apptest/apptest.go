@@ -1,0 +1,101 @@
+// Package apptest runs the whole Cadre HTTP server in-process on a fresh database,
+// for tests that speak HTTP to it.
+package apptest
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/postgres/pgtest"
+	"github.com/unml/cadre/internal/server"
+)
+
+// App is a running server with its database and a client that keeps cookies and
+// does not follow redirects, so tests see every 303.
+type App struct {
+	URL    string
+	Pool   *pgxpool.Pool
+	Client *http.Client
+	Server *httptest.Server
+}
+
+// New starts the server on a fresh migrated database. The package's TestMain must
+// call pgtest.Main.
+func New(t testing.TB) *App {
+	t.Helper()
+	pool := pgtest.New(t)
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: pool})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	return &App{URL: ts.URL, Pool: pool, Client: NewClient(t), Server: ts}
+}
+
+// NewClient returns a client with its own cookie jar that does not follow redirects.
+func NewClient(t testing.TB) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Get requests path and returns the response with its body read.
+func (a *App) Get(t testing.TB, path string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, a.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Do(t, req)
+}
+
+// PostForm posts an url-encoded form to path.
+func (a *App) PostForm(t testing.TB, path string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, a.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return a.Do(t, req)
+}
+
+// Do sends req with the app's client and returns the response with its body read.
+func (a *App) Do(t testing.TB, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := a.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// testWriter sends the server's log lines to the test's log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

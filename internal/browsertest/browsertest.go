@@ -1,0 +1,245 @@
+// Package browsertest drives Debian's Chromium with chromedp for end-to-end tests
+// and checks every page it lands on with axe-core: a test fails on any
+// accessibility violation, on a script exception or on a Content-Security-Policy
+// violation.
+//
+// axe-core comes from npm (package.json and package-lock.json beside this file;
+// `make test` runs npm ci here). Browser tests skip on a developer machine without
+// Chromium, never when CI=true.
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// ChromiumPath is where Debian's chromium package installs the browser.
+const ChromiumPath = "/usr/bin/chromium"
+
+// Browser is one headless Chromium tab bound to a test.
+type Browser struct {
+	t       testing.TB
+	ctx     context.Context
+	baseURL string
+	axe     string
+
+	mu       sync.Mutex
+	problems []string
+}
+
+// New starts Chromium for the test and opens a tab; the browser is closed when the
+// test ends. baseURL is prefixed to the paths given to Visit.
+func New(t testing.TB, baseURL string) *Browser {
+	t.Helper()
+	if _, err := os.Stat(ChromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("browsertest: %s is missing; CI must install it (apt-get install chromium)", ChromiumPath)
+		}
+		t.Skipf("browsertest: %s is missing (apt-get install chromium); skipping the browser test", ChromiumPath)
+	}
+	axe, err := os.ReadFile(axePath())
+	if err != nil {
+		t.Fatalf("browsertest: axe-core not found (%v): run `make test`, or `npm ci` in internal/browsertest", err)
+	}
+	// Not t.TempDir: Chromium may still be writing its profile while it exits, and
+	// a failed removal would fail the test.
+	profile, err := os.MkdirTemp("", "browsertest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(profile) })
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(ChromiumPath),
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { tcancel(); cancel(); acancel() })
+
+	b := &Browser{t: t, ctx: ctx, baseURL: strings.TrimRight(baseURL, "/"), axe: string(axe)}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *cdpruntime.EventExceptionThrown:
+			b.report("script exception: " + ev.ExceptionDetails.Error())
+		case *cdplog.EventEntryAdded:
+			if strings.Contains(ev.Entry.Text, "Content Security Policy") {
+				b.report("CSP violation: " + ev.Entry.Text)
+			}
+		}
+	})
+	if err := chromedp.Run(ctx, cdplog.Enable()); err != nil {
+		t.Fatalf("browsertest: start chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			t.Error("browsertest: " + p)
+		}
+	})
+	return b
+}
+
+func (b *Browser) report(p string) {
+	b.mu.Lock()
+	b.problems = append(b.problems, p)
+	b.mu.Unlock()
+}
+
+// axePath finds axe.min.js: $AXE_JS, or node_modules beside this source file.
+func axePath() string {
+	if p := os.Getenv("AXE_JS"); p != "" {
+		return p
+	}
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "node_modules", "axe-core", "axe.min.js")
+}
+
+// Context is the tab's context, for chromedp actions a test runs itself.
+func (b *Browser) Context() context.Context { return b.ctx }
+
+// Visit loads path and checks the page's accessibility.
+func (b *Browser) Visit(path string) {
+	b.t.Helper()
+	b.Run(chromedp.Navigate(b.baseURL+path), chromedp.WaitReady("body", chromedp.ByQuery))
+	b.CheckAccessibility()
+}
+
+// Run runs chromedp actions and fails the test on error.
+func (b *Browser) Run(actions ...chromedp.Action) {
+	b.t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		b.t.Fatalf("browsertest: %v", err)
+	}
+}
+
+// ClickAndWait clicks the element matched by the CSS selector sel, waits for the
+// next page to load, and checks its accessibility.
+func (b *Browser) ClickAndWait(sel string) {
+	b.t.Helper()
+	b.Eval(`window.__browsertestOldPage = true`, nil)
+	b.Run(chromedp.Click(sel, chromedp.ByQuery, chromedp.NodeVisible))
+	b.waitForNewPage()
+}
+
+// waitForNewPage waits until the page marked by __browsertestOldPage is replaced by
+// a fully loaded one. Evaluations fail while the navigation is under way; those
+// failures are expected and retried.
+func (b *Browser) waitForNewPage() {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var done bool
+		err := b.eval(`window.__browsertestOldPage === undefined && document.readyState === "complete"`, &done)
+		if err == nil && done {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browsertest: no new page loaded within 20 s (last error: %v)", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.Run(chromedp.WaitReady("body", chromedp.ByQuery))
+	b.CheckAccessibility()
+}
+
+// Eval evaluates a JavaScript expression in the page (awaiting a promise) and
+// stores its JSON value in res, which may be nil.
+func (b *Browser) Eval(expr string, res any) {
+	b.t.Helper()
+	if err := b.eval(expr, res); err != nil {
+		b.t.Fatalf("browsertest: %v", err)
+	}
+}
+
+// eval targets the page's current default context, unlike chromedp.Evaluate, so
+// it also works across navigations, including in-page ones (a link to #anchor).
+func (b *Browser) eval(expr string, res any) error {
+	return chromedp.Run(b.ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		v, exc, err := cdpruntime.Evaluate(expr).WithReturnByValue(true).WithAwaitPromise(true).Do(ctx)
+		if err != nil {
+			return err
+		}
+		if exc != nil {
+			return fmt.Errorf("evaluate %.60q: %s", expr, exc.Error())
+		}
+		if res == nil || v == nil || len(v.Value) == 0 {
+			return nil
+		}
+		return json.Unmarshal(v.Value, res)
+	}))
+}
+
+// Text returns the visible text of the first element matched by the CSS selector.
+func (b *Browser) Text(sel string) string {
+	b.t.Helper()
+	var s string
+	b.Run(chromedp.Text(sel, &s, chromedp.ByQuery, chromedp.NodeReady))
+	return strings.TrimSpace(s)
+}
+
+// Location returns the current URL's path and query.
+func (b *Browser) Location() string {
+	b.t.Helper()
+	var loc string
+	b.Eval(`location.pathname + location.search`, &loc)
+	return loc
+}
+
+// axeResult is the part of axe.run's result the tests report.
+type axeResult struct {
+	Violations []struct {
+		ID     string `json:"id"`
+		Impact string `json:"impact"`
+		Help   string `json:"help"`
+		Nodes  []struct {
+			Target []any  `json:"target"`
+			HTML   string `json:"html"`
+		} `json:"nodes"`
+	} `json:"violations"`
+}
+
+// CheckAccessibility runs axe-core on the current page and fails the test on any
+// violation, whatever its impact.
+func (b *Browser) CheckAccessibility() {
+	b.t.Helper()
+	var loaded bool
+	b.Eval(`typeof window.axe !== "undefined"`, &loaded)
+	if !loaded {
+		b.Eval(b.axe+";true", nil)
+	}
+	var raw json.RawMessage
+	b.Eval(`axe.run(document, {resultTypes: ["violations"]})`, &raw)
+	var res axeResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		b.t.Fatalf("browsertest: read axe result: %v", err)
+	}
+	if len(res.Violations) == 0 {
+		return
+	}
+	var sb strings.Builder
+	for _, v := range res.Violations {
+		fmt.Fprintf(&sb, "\n- %s (%s): %s", v.ID, v.Impact, v.Help)
+		for _, n := range v.Nodes {
+			fmt.Fprintf(&sb, "\n    %v %s", n.Target, n.HTML)
+		}
+	}
+	b.t.Errorf("browsertest: %d accessibility violation(s) on %s:%s", len(res.Violations), b.Location(), sb.String())
+}

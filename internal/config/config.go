@@ -1,0 +1,107 @@
+// Package config reads Cadre's configuration from the environment.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment names the deployment mode.
+type Environment string
+
+// The two deployment modes.
+const (
+	Development Environment = "development"
+	Production  Environment = "production"
+)
+
+// Config is the whole configuration of one Cadre process.
+type Config struct {
+	// DatabaseURL is empty when Cadre runs its own local PostgreSQL cluster.
+	DatabaseURL   string
+	Addr          string
+	DataDir       string
+	BaseURL       *url.URL
+	SecureCookies bool
+	LogLevel      slog.Level
+	Env           Environment
+	SessionIdle   time.Duration
+	SessionMax    time.Duration
+}
+
+// Error is a configuration error; it names the offending variable.
+type Error struct {
+	Variable string
+	Value    string
+	Reason   string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("configuration: %s=%q: %s", e.Variable, e.Value, e.Reason)
+}
+
+// Load reads the configuration through getenv, applying defaults, and returns the
+// first invalid variable as an *Error.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL: strings.TrimSpace(getenv("DATABASE_URL")),
+		Addr:        "127.0.0.1:8080",
+		DataDir:     "./var",
+		LogLevel:    slog.LevelInfo,
+		Env:         Development,
+		SessionIdle: 30 * time.Minute,
+		SessionMax:  12 * time.Hour,
+	}
+	if v := getenv("CADRE_ENV"); v != "" {
+		switch Environment(v) {
+		case Development, Production:
+			c.Env = Environment(v)
+		default:
+			return c, &Error{"CADRE_ENV", v, "must be development or production"}
+		}
+	}
+	if v := getenv("CADRE_ADDR"); v != "" {
+		host, port, err := net.SplitHostPort(v)
+		if err != nil {
+			return c, &Error{"CADRE_ADDR", v, "must be host:port, for example 127.0.0.1:8080"}
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			return c, &Error{"CADRE_ADDR", v, "the port must be a number between 0 and 65535"}
+		}
+		if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, "/ ") {
+			return c, &Error{"CADRE_ADDR", v, "the host is not valid"}
+		}
+		c.Addr = v
+	}
+	if v := getenv("CADRE_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	base := "http://" + c.Addr
+	if v := getenv("CADRE_BASE_URL"); v != "" {
+		base = v
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, &Error{"CADRE_BASE_URL", base, "must be an absolute http or https URL, for example https://cadre.example.org"}
+	}
+	c.BaseURL = u
+	c.SecureCookies = c.Env == Production
+	if v := getenv("CADRE_SECURE_COOKIES"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, &Error{"CADRE_SECURE_COOKIES", v, "must be true or false"}
+		}
+		c.SecureCookies = b
+	}
+	if v := getenv("CADRE_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, &Error{"CADRE_LOG_LEVEL", v, "must be debug, info, warn or error"}
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,102 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/web"
+)
+
+// handlerFunc is a handler that returns its failure instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle turns a handlerFunc into an http.HandlerFunc whose errors become pages.
+func (s *Server) handle(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.renderError(w, r, err)
+		}
+	}
+}
+
+// httpError is an HTTP-level failure that the domain knows nothing of (bad
+// request syntax, body too large, wrong method).
+type httpError struct {
+	status  int
+	message string
+}
+
+func (e *httpError) Error() string { return e.message }
+
+var statusOfCode = map[string]int{
+	domain.ENOTFOUND:  http.StatusNotFound,
+	domain.EINVALID:   http.StatusBadRequest,
+	domain.ECONFLICT:  http.StatusConflict,
+	domain.EFORBIDDEN: http.StatusForbidden,
+	domain.EUNAUTH:    http.StatusUnauthorized,
+	domain.EINTERNAL:  http.StatusInternalServerError,
+}
+
+var headingOfStatus = map[int]string{
+	http.StatusBadRequest:            "Requête invalide",
+	http.StatusUnauthorized:          "Connexion requise",
+	http.StatusForbidden:             "Accès refusé",
+	http.StatusNotFound:              "Page introuvable",
+	http.StatusMethodNotAllowed:      "Méthode non autorisée",
+	http.StatusConflict:              "Modification en conflit",
+	http.StatusRequestEntityTooLarge: "Envoi trop volumineux",
+	http.StatusInternalServerError:   "Erreur interne",
+	http.StatusServiceUnavailable:    "Service indisponible",
+}
+
+// renderError picks the status and French message for err, logs internal errors in
+// full, and renders the error page.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	status, message := http.StatusInternalServerError, ""
+	var he *httpError
+	if errors.As(err, &he) {
+		status, message = he.status, he.message
+	} else {
+		status = statusOfCode[domain.ErrorCode(err)]
+		message = domain.ErrorMessage(err)
+	}
+	switch status {
+	case http.StatusNotFound:
+		message = "La page demandée n'existe pas ou n'est pas accessible avec votre compte. Vérifiez l'adresse ou revenez à l'accueil."
+	case http.StatusInternalServerError:
+		s.logger.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))
+		message = "Une erreur inattendue s'est produite. Elle a été enregistrée ; réessayez dans quelques instants et, si elle persiste, transmettez la référence ci-dessous à l'assistance."
+	}
+	s.writeErrorPage(w, r, status, message)
+}
+
+// writeErrorPage renders the French error page for status.
+func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
+	heading := headingOfStatus[status]
+	if heading == "" {
+		heading = http.StatusText(status)
+	}
+	v := web.ErrorView{
+		Page:      web.Page{Title: heading, Path: r.URL.Path},
+		Status:    status,
+		Heading:   heading,
+		Message:   message,
+		RequestID: requestID(r.Context()),
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.render(w, r, status, web.ErrorPage(v)); err != nil {
+		s.logger.Error("render error page", "err", err)
+		http.Error(w, heading, status)
+	}
+}
+
+// notFound answers every unknown path.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return domain.Errorf(domain.ENOTFOUND, "Page introuvable.")
+}
+
+// methodNotAllowed answers a known path asked with the wrong method.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	return &httpError{http.StatusMethodNotAllowed, "Cette adresse n'accepte pas cette méthode de requête."}
+}

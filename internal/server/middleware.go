@@ -1,0 +1,188 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// requestID returns the request's id, set by withRequestID.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// withRequestID gives each request an id, echoed in X-Request-Id, in the log and on
+// error pages, so a user's report can be matched with the log.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := rand.Text()[:16]
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+// logRequests writes one structured line per request.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		defer func() {
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelWarn
+			}
+			s.logger.LogAttrs(r.Context(), level, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", status),
+				slog.Int("bytes", ww.BytesWritten()),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("request_id", requestID(r.Context())))
+		}()
+		next.ServeHTTP(ww, r)
+	})
+}
+
+// recoverPanics turns a panic into the 500 page instead of a dropped connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ww, ok := w.(middleware.WrapResponseWriter)
+		if !ok {
+			ww = middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		}
+		defer func() {
+			rec := recover()
+			if rec == nil {
+				return
+			}
+			if rec == http.ErrAbortHandler {
+				panic(rec)
+			}
+			err := fmt.Errorf("panic: %v\n%s", rec, debug.Stack())
+			if ww.Status() != 0 {
+				// The page has started; all we can do is log it.
+				s.logger.ErrorContext(r.Context(), "panic after the response started", "err", err, "request_id", requestID(r.Context()))
+				return
+			}
+			s.renderError(ww, r, err)
+		}()
+		next.ServeHTTP(ww, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	hsts := s.cfg.BaseURL != nil && s.cfg.BaseURL.Scheme == "https"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxFormBytes bounds a url-encoded form body; file uploads are multipart and are
+// bounded by their own handlers.
+const maxFormBytes = 1 << 20
+
+// rejectHostileInput answers 400 to a request whose path, query or url-encoded form
+// carries a NUL byte or invalid UTF-8, before any handler sees it. Those values
+// would otherwise reach PostgreSQL, which refuses them with an error.
+func (s *Server) rejectHostileInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bad := func() {
+			s.writeErrorPage(w, r, http.StatusBadRequest, "La requête contient des caractères non valides (caractère nul ou texte mal encodé). Vérifiez ce que vous avez saisi, puis réessayez.")
+		}
+		if !cleanText(r.URL.Path) {
+			bad()
+			return
+		}
+		query, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil || !cleanValues(query) {
+			bad()
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody && isURLEncodedForm(r) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := r.ParseForm(); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					s.writeErrorPage(w, r, http.StatusRequestEntityTooLarge, "Le formulaire envoyé dépasse la taille autorisée (1 Mo).")
+					return
+				}
+				bad()
+				return
+			}
+			if !cleanValues(r.PostForm) {
+				bad()
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isURLEncodedForm(r *http.Request) bool {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return ct == "application/x-www-form-urlencoded"
+}
+
+func cleanValues(v url.Values) bool {
+	for k, vs := range v {
+		if !cleanText(k) {
+			return false
+		}
+		for _, s := range vs {
+			if !cleanText(s) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// crossOriginProtection refuses state-changing requests sent by another site
+// (CSRF), using the browser's Sec-Fetch-Site and Origin headers.
+func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	if s.cfg.BaseURL != nil {
+		// Behind a proxy the Host header may differ from the public origin.
+		_ = cop.AddTrustedOrigin(s.cfg.BaseURL.Scheme + "://" + s.cfg.BaseURL.Host)
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeErrorPage(w, r, http.StatusForbidden, "Cette demande provient d'un autre site et a été refusée par sécurité. Revenez sur Cadre et recommencez depuis la page du formulaire.")
+	}))
+	return cop.Handler(next)
+}
