@@ -50,6 +50,10 @@ const usage = `Usage:
   cadre migrate down             revert the last migration
   cadre migrate version          print the schema version
   cadre migrate force VERSION    record VERSION as applied, after repairing a failed migration
+  cadre referentiel check FILE   validate a référentiel file, listing every problem with its line
+  cadre referentiel import FILE  import a référentiel file (same content again: no change)
+  cadre referentiel export [--format csv|xlsx] [--referentiel CODE[:VERSION]] [--output FILE]
+                                 one row per assessable item: code, type, path, text
   cadre version                  print the program version
 
 Configuration comes from the environment: see README.md.`
@@ -68,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
+	case "referentiel":
+		return referentielCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cadre", buildVersion())
 		return nil

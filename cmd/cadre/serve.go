@@ -16,7 +16,9 @@ import (
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/pglocal"
 	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/server"
+	refdata "github.com/unml/cadre/referentiel"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -116,6 +118,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 			return &exitError{code: 1, err: err}
 		}
 		return err
+	}
+
+	created, err := referentiel.ImportFS(ctx, postgres.NewStore(db.pool), refdata.Files)
+	if err != nil {
+		return fmt.Errorf("import the embedded référentiels: %w", err)
+	}
+	for _, c := range created {
+		logger.Info("référentiel imported", "referentiel", c)
 	}
 
 	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: db.pool, SessionCleanup: 5 * time.Minute})

@@ -15,8 +15,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
+	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/server"
+	refdata "github.com/unml/cadre/referentiel"
 )
 
 // App is a running server with its database and a client that keeps cookies and
@@ -38,6 +41,9 @@ func New(t testing.TB) *App {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if _, err := referentiel.ImportFS(t.Context(), postgres.NewStore(pool), refdata.Files); err != nil {
+		t.Fatal(err)
+	}
 	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: pool})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); srv.Close() })

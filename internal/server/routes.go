@@ -23,6 +23,8 @@ func (s *Server) Handler() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave)
 		r.Get("/", s.handle(s.home))
+		r.Get("/referentiel", s.handle(s.referentielPage))
+		r.Get("/referentiel/{code}/{version}", s.handle(s.referentielPage))
 	})
 	return r
 }

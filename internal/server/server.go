@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/postgres"
 )
 
 // Deps is everything the HTTP layer needs.
@@ -33,6 +34,7 @@ type Server struct {
 	cfg      config.Config
 	logger   *slog.Logger
 	pool     *pgxpool.Pool
+	store    *postgres.Store
 	sessions *scs.SessionManager
 
 	stopCleanup context.CancelFunc
@@ -41,7 +43,7 @@ type Server struct {
 
 // New builds the HTTP layer. Close stops its background work.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool}
+	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, store: postgres.NewStore(d.Pool)}
 	sm := scs.New()
 	// pgxstore's own cleanup goroutine races with its StopCleanup; ours does not.
 	sm.Store = pgxstore.NewWithCleanupInterval(d.Pool, 0)
