@@ -72,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
+	case "network":
+		return networkCmd(ctx, args, getenv, stdout, stderr)
 	case "referentiel":
 		return referentielCmd(ctx, args, getenv, stdout, stderr)
 	case "version":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,6 +33,10 @@ type Config struct {
 	Env           Environment
 	SessionIdle   time.Duration
 	SessionMax    time.Duration
+	// SMTPURL is where email goes (smtp://user:password@host:587); empty keeps
+	// messages in the outbox, readable by platform admins.
+	SMTPURL  *url.URL
+	MailFrom string
 }
 
 // Error is a configuration error; it names the offending variable.
@@ -43,6 +48,14 @@ type Error struct {
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("configuration: %s=%q: %s", e.Variable, e.Value, e.Reason)
+}
+
+// redact hides a password in a URL before it is printed.
+func redact(v string) string {
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return "…"
 }
 
 // Load reads the configuration through getenv, applying defaults, and returns the
@@ -97,6 +110,32 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, &Error{"CADRE_SECURE_COOKIES", v, "must be true or false"}
 		}
 		c.SecureCookies = b
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"CADRE_SESSION_IDLE_TIMEOUT", &c.SessionIdle}, {"CADRE_SESSION_LIFETIME", &c.SessionMax}} {
+		if v := getenv(d.name); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur < time.Minute {
+				return c, &Error{d.name, v, "must be a duration of at least 1m, for example 30m or 12h"}
+			}
+			*d.dst = dur
+		}
+	}
+	if v := getenv("CADRE_SMTP_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return c, &Error{"CADRE_SMTP_URL", redact(v), "must be smtp://user:password@host:port or smtps://…"}
+		}
+		c.SMTPURL = u
+	}
+	c.MailFrom = "Cadre <ne-pas-repondre@" + c.BaseURL.Hostname() + ">"
+	if v := getenv("CADRE_MAIL_FROM"); v != "" {
+		if _, err := mail.ParseAddress(v); err != nil {
+			return c, &Error{"CADRE_MAIL_FROM", v, "must be an email address, for example Cadre <cadre@example.org>"}
+		}
+		c.MailFrom = v
 	}
 	if v := getenv("CADRE_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

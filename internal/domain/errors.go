@@ -21,6 +21,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Fields holds per-field messages of an EINVALID form, for its error summary.
+	Fields FieldErrors
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -39,6 +41,15 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EINTERNAL
+}
+
+// ErrorFields returns the per-field messages of err's *Error, if any.
+func ErrorFields(err error) FieldErrors {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
 }
 
 // ErrorMessage returns the user-facing message of err: its *Error's message, or a
