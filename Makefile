@@ -7,9 +7,11 @@ GOFILES_DIRS := cmd internal migrations web referentiel
 
 .PHONY: run build test generate check-generated lint fmt fmt-check tidy-check npm-ci clean
 
-## run: build, then serve on CADRE_ADDR (default 127.0.0.1:8080) with the embedded PostgreSQL unless DATABASE_URL is set
+## run: build, add the demo data to an empty database, then serve on CADRE_ADDR (default 127.0.0.1:8080)
+## with the embedded PostgreSQL unless DATABASE_URL is set
 run: build
 	@[ -n "$$DATABASE_URL" ] || .ci/ensure-deps postgres
+	@if [ "$$CADRE_ENV" != production ]; then ./$(BIN) seed demo --if-empty; fi
 	./$(BIN) serve
 
 ## build: compile bin/cadre

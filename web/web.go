@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"path"
+	"strings"
 	"sync"
 )
 
@@ -49,4 +50,24 @@ type Page struct {
 	Title string
 	// Path is the current URL path, to mark the current navigation link.
 	Path string
+	// User is the signed-in person's name; empty for a visitor.
+	User string
+	// Nav lists the sections the person may open.
+	Nav []NavItem
+	// Flash is a one-time confirmation from the previous action.
+	Flash string
+}
+
+// NavItem is one link of the main navigation.
+type NavItem struct {
+	Href, Label string
+}
+
+// current reports whether the navigation item leads to the current page or one
+// below it.
+func (p Page) current(href string) bool {
+	if href == "/" {
+		return p.Path == "/"
+	}
+	return p.Path == href || strings.HasPrefix(p.Path, href+"/")
 }

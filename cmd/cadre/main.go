@@ -54,6 +54,9 @@ const usage = `Usage:
   cadre referentiel import FILE  import a référentiel file (same content again: no change)
   cadre referentiel export [--format csv|xlsx] [--referentiel CODE[:VERSION]] [--output FILE]
                                  one row per assessable item: code, type, path, text
+  cadre network import [--dry-run] FILE.csv
+                                 create or update régions, Missions Locales and sites from CSV
+  cadre seed demo [--if-empty]   add the demo network and accounts (refused in production)
   cadre version                  print the program version
 
 Configuration comes from the environment: see README.md.`
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, args, getenv, stdout, stderr)
 	case "network":
 		return networkCmd(ctx, args, getenv, stdout, stderr)
 	case "referentiel":

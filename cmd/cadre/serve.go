@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/mail"
 	"github.com/unml/cadre/internal/pglocal"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/referentiel"
@@ -128,14 +129,31 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		logger.Info("référentiel imported", "referentiel", c)
 	}
 
+	store := postgres.NewStore(db.pool)
 	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: db.pool, SessionCleanup: 5 * time.Minute})
 	defer srv.Close()
+
+	if cfg.SMTPURL != nil {
+		sender, err := mail.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("CADRE_SMTP_URL: %w", err)}
+		}
+		worker := mail.NewWorker(store, sender, logger)
+		done := make(chan struct{})
+		go func() { worker.Run(ctx); close(done) }()
+		defer func() { <-done }()
+	} else {
+		logger.Info("no CADRE_SMTP_URL: email stays in the outbox, readable at /admin/outbox")
+	}
 
 	url := "http://" + ln.Addr().String()
 	if getenv("CADRE_BASE_URL") != "" {
 		url = cfg.BaseURL.String()
 	}
 	logger.Info("cadre started", "version", buildVersion(), "addr", ln.Addr().String(), "env", cfg.Env)
+	if err := printDemoAccounts(ctx, store, stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "Cadre is ready: %s (Ctrl-C to stop)\n", url)
 	return server.Serve(ctx, ln, srv.Handler(), logger)
 }

@@ -12,7 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/unml/cadre/internal/auth"
+	"github.com/unml/cadre/internal/demo"
 
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/postgres"
@@ -22,13 +26,15 @@ import (
 	refdata "github.com/unml/cadre/referentiel"
 )
 
-// App is a running server with its database and a client that keeps cookies and
-// does not follow redirects, so tests see every 303.
+// App is a running server with its database, the demo data, and a client that
+// keeps cookies and does not follow redirects, so tests see every 303.
 type App struct {
-	URL    string
-	Pool   *pgxpool.Pool
-	Client *http.Client
-	Server *httptest.Server
+	URL     string
+	Pool    *pgxpool.Pool
+	Store   *postgres.Store
+	Client  *http.Client
+	Server  *httptest.Server
+	Fixture *demo.Fixture
 }
 
 // New starts the server on a fresh migrated database. The package's TestMain must
@@ -41,13 +47,57 @@ func New(t testing.TB) *App {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if _, err := referentiel.ImportFS(t.Context(), postgres.NewStore(pool), refdata.Files); err != nil {
+	store := postgres.NewStore(pool)
+	if _, err := referentiel.ImportFS(t.Context(), store, refdata.Files); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: pool})
+	fixture, err := demo.Seed(t.Context(), store, auth.TestParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: pool, PasswordParams: auth.TestParams})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); srv.Close() })
-	return &App{URL: ts.URL, Pool: pool, Client: NewClient(t), Server: ts}
+	return &App{URL: ts.URL, Pool: pool, Store: store, Client: NewClient(t), Server: ts, Fixture: fixture}
+}
+
+// Login signs the app's client in as a demo account.
+func (a *App) Login(t testing.TB, email string) {
+	t.Helper()
+	a.LoginClient(t, a.Client, email)
+}
+
+// LoginClient signs another client in as a demo account.
+func (a *App) LoginClient(t testing.TB, c *http.Client, email string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, a.URL+"/connexion",
+		strings.NewReader(url.Values{"email": {email}, "password": {demo.Password}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login as %s: status %d, want 303", email, resp.StatusCode)
+	}
+}
+
+// Outbox returns the bodies of the emails queued for an address, oldest first.
+func (a *App) Outbox(t testing.TB, to string) []string {
+	t.Helper()
+	rows, err := a.Pool.Query(t.Context(), "SELECT body FROM outbox WHERE recipient = $1 ORDER BY id", to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bodies
 }
 
 // NewClient returns a client with its own cookie jar that does not follow redirects.

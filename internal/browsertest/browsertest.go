@@ -187,6 +187,15 @@ func (b *Browser) eval(expr string, res any) error {
 	}))
 }
 
+// Login signs in through the login page (checking its accessibility on the way)
+// and lands on the page it leads to.
+func (b *Browser) Login(email, password string) {
+	b.t.Helper()
+	b.Visit("/connexion")
+	b.Run(chromedp.SendKeys("#email", email, chromedp.ByQuery), chromedp.SendKeys("#password", password, chromedp.ByQuery))
+	b.ClickAndWait(`main form button[type="submit"]`)
+}
+
 // Text returns the visible text of the first element matched by the CSS selector.
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()

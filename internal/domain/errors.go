@@ -8,12 +8,13 @@ import (
 
 // Error codes: the only distinctions the edges (HTTP, CLI) make between failures.
 const (
-	ENOTFOUND  = "not_found" // absent, or belongs to another tenant: never say which
-	EINVALID   = "invalid"   // the input breaks a rule; Message says which, in French
-	ECONFLICT  = "conflict"  // the object changed meanwhile, or the state forbids it
-	EFORBIDDEN = "forbidden" // the actor may see the object but not do this
-	EINTERNAL  = "internal"  // anything else: logged in full, shown as "Erreur interne"
-	EUNAUTH    = "unauthenticated"
+	ENOTFOUND  = "not_found"       // absent, or belongs to another tenant: never say which
+	EINVALID   = "invalid"         // the input breaks a rule; Message says which, in French
+	ECONFLICT  = "conflict"        // the object changed meanwhile, or the state forbids it
+	EFORBIDDEN = "forbidden"       // the actor may see the object but not do this
+	EINTERNAL  = "internal"        // anything else: logged in full, shown as "Erreur interne"
+	EUNAUTH    = "unauthenticated" // not signed in, or wrong credentials
+	ETOOMANY   = "too_many"        // throttled: too many attempts
 )
 
 // Error is a failure meant for the user: a code and a French message.

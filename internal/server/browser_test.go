@@ -9,12 +9,12 @@ import (
 	"github.com/unml/cadre/internal/browsertest"
 )
 
-func TestBrowserHomeAndErrorPages(t *testing.T) {
+func TestBrowserLoginAndErrorPages(t *testing.T) {
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 
-	b.Visit("/")
-	if got := b.Text("h1"); got != "Cadre, la démarche qualité des Missions Locales" {
+	b.Visit("/connexion")
+	if got := b.Text("h1"); got != "Connexion" {
 		t.Errorf("h1 = %q", got)
 	}
 	// The first Tab lands on the skip link, which moves focus to the main content.
@@ -34,8 +34,8 @@ func TestBrowserHomeAndErrorPages(t *testing.T) {
 		t.Errorf("404 h1 = %q", got)
 	}
 	b.ClickAndWait(`main a[href="/"]`)
-	if loc := b.Location(); loc != "/" {
-		t.Errorf("the 404 page's link led to %q", loc)
+	if loc := b.Location(); loc != "/connexion" {
+		t.Errorf("the 404 page's link led a visitor to %q, want the login page", loc)
 	}
 
 	b.Visit("/?q=%00")

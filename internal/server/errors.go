@@ -35,6 +35,7 @@ var statusOfCode = map[string]int{
 	domain.ECONFLICT:  http.StatusConflict,
 	domain.EFORBIDDEN: http.StatusForbidden,
 	domain.EUNAUTH:    http.StatusUnauthorized,
+	domain.ETOOMANY:   http.StatusTooManyRequests,
 	domain.EINTERNAL:  http.StatusInternalServerError,
 }
 
@@ -46,6 +47,7 @@ var headingOfStatus = map[int]string{
 	http.StatusMethodNotAllowed:      "Méthode non autorisée",
 	http.StatusConflict:              "Modification en conflit",
 	http.StatusRequestEntityTooLarge: "Envoi trop volumineux",
+	http.StatusTooManyRequests:       "Trop de tentatives",
 	http.StatusInternalServerError:   "Erreur interne",
 	http.StatusServiceUnavailable:    "Service indisponible",
 }
@@ -78,7 +80,7 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, status i
 		heading = http.StatusText(status)
 	}
 	v := web.ErrorView{
-		Page:      web.Page{Title: heading, Path: r.URL.Path},
+		Page:      s.page(r, heading),
 		Status:    status,
 		Heading:   heading,
 		Message:   message,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/unml/cadre/internal/apptest"
 	"github.com/unml/cadre/internal/browsertest"
+	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/referentiel"
 	refdata "github.com/unml/cadre/referentiel"
 )
@@ -34,6 +35,7 @@ func embeddedCadreCommun(t *testing.T) *referentiel.Referentiel {
 // the file itself is checked word for word against the seed in internal/referentiel.
 func TestReferentielPageShowsEveryItem(t *testing.T) {
 	app := apptest.New(t)
+	app.Login(t, "contributeur@ml-rennes.demo")
 	resp, body := app.Get(t, "/referentiel")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /referentiel = %d", resp.StatusCode)
@@ -71,6 +73,7 @@ func TestReferentielPageShowsEveryItem(t *testing.T) {
 
 func TestReferentielSearch(t *testing.T) {
 	app := apptest.New(t)
+	app.Login(t, "referent@bretagne.demo")
 	resp, body := app.Get(t, "/referentiel?q=equipe")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("search = %d", resp.StatusCode)
@@ -98,6 +101,7 @@ func TestReferentielSearch(t *testing.T) {
 
 func TestReferentielVersions(t *testing.T) {
 	app := apptest.New(t)
+	app.Login(t, "auditeur@unml.demo")
 	if resp, _ := app.Get(t, "/referentiel/cadre-commun/2018"); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /referentiel/cadre-commun/2018 = %d", resp.StatusCode)
 	}
@@ -111,6 +115,7 @@ func TestReferentielVersions(t *testing.T) {
 func TestBrowserReferentiel(t *testing.T) {
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
+	b.Login("directeur@ml-lyon.demo", demo.Password)
 	b.Visit("/referentiel")
 	b.Run(chromedp.SendKeys("#q", "équipe", chromedp.ByQuery))
 	b.ClickAndWait(`form[role="search"] button[type="submit"]`)

@@ -7,7 +7,7 @@ import (
 )
 
 // Handler returns the application's whole HTTP handler: every route in one place,
-// grouped by who may call it.
+// grouped by who may call it. Handlers ask the domain policy for anything finer.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.rejectHostileInput, s.crossOriginProtection)
@@ -19,12 +19,56 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/readyz", s.readyz)
 	r.Get("/static/{version}/*", s.static)
 
-	// Pages.
 	r.Group(func(r chi.Router) {
-		r.Use(s.sessions.LoadAndSave)
-		r.Get("/", s.handle(s.home))
-		r.Get("/referentiel", s.handle(s.referentielPage))
-		r.Get("/referentiel/{code}/{version}", s.handle(s.referentielPage))
+		r.Use(s.sessions.LoadAndSave, s.loadActor)
+
+		// Anyone: signing in, and the links sent by email.
+		r.Get("/connexion", s.handle(s.loginPage))
+		r.Post("/connexion", s.handle(s.login))
+		r.Get("/mot-de-passe-oublie", s.handle(s.forgotPage))
+		r.Post("/mot-de-passe-oublie", s.handle(s.forgot))
+		r.Get("/mot-de-passe/{token}", s.handle(s.resetPage))
+		r.Post("/mot-de-passe/{token}", s.handle(s.reset))
+		r.Get("/invitation/{token}", s.handle(s.invitationPage))
+		r.Post("/invitation/{token}", s.handle(s.acceptInvitation))
+
+		// Signed-in people; what each may see and do is the policy's answer.
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireActor)
+			r.Get("/", s.handle(s.dashboard))
+			r.Post("/deconnexion", s.handle(s.logout))
+			r.Post("/deconnexion-partout", s.handle(s.logoutEverywhere))
+			r.Get("/compte", s.handle(s.accountPage))
+
+			r.Get("/referentiel", s.handle(s.referentielPage))
+			r.Get("/referentiel/{code}/{version}", s.handle(s.referentielPage))
+
+			r.Get("/reseau", s.handle(s.networkPage))
+			r.Get("/reseau/regions/nouvelle", s.handle(s.newRegionPage))
+			r.Post("/reseau/regions/nouvelle", s.handle(s.createRegion))
+			r.Get("/reseau/regions/{id}", s.handle(s.regionPage))
+			r.Get("/reseau/regions/{id}/modifier", s.handle(s.editRegion))
+			r.Post("/reseau/regions/{id}/modifier", s.handle(s.editRegion))
+			r.Get("/reseau/structures/nouvelle", s.handle(s.newStructurePage))
+			r.Post("/reseau/structures/nouvelle", s.handle(s.createStructure))
+			r.Get("/reseau/structures/{id}", s.handle(s.structurePage))
+			r.Get("/reseau/structures/{id}/modifier", s.handle(s.editStructure))
+			r.Post("/reseau/structures/{id}/modifier", s.handle(s.editStructure))
+			r.Get("/reseau/structures/{id}/sites/nouveau", s.handle(s.newSite))
+			r.Post("/reseau/structures/{id}/sites/nouveau", s.handle(s.newSite))
+			r.Get("/reseau/sites/{id}/modifier", s.handle(s.editSite))
+			r.Post("/reseau/sites/{id}/modifier", s.handle(s.editSite))
+			r.Post("/reseau/structures/{id}/equipe", s.handle(s.inviteContributor))
+			r.Post("/reseau/membres/{id}/retirer", s.handle(s.removeMembership))
+
+			r.Get("/utilisateurs", s.handle(s.usersPage))
+			r.Post("/utilisateurs/inviter", s.handle(s.inviteUser))
+			r.Post("/utilisateurs/{id}/desactiver", s.handle(s.setDisabled(true)))
+			r.Post("/utilisateurs/{id}/reactiver", s.handle(s.setDisabled(false)))
+
+			r.Get("/admin/outbox", s.handle(s.outboxPage))
+			r.Get("/admin/outbox/{id}", s.handle(s.outboxMessagePage))
+		})
 	})
 	return r
 }

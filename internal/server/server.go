@@ -16,6 +16,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/unml/cadre/internal/accounts"
+	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/postgres"
 )
@@ -27,6 +29,8 @@ type Deps struct {
 	Pool   *pgxpool.Pool
 	// SessionCleanup is how often expired sessions are deleted; 0 never (tests).
 	SessionCleanup time.Duration
+	// PasswordParams are argon2id's costs; zero means auth.DefaultParams.
+	PasswordParams auth.Params
 }
 
 // Server holds the HTTP layer's dependencies.
@@ -35,6 +39,7 @@ type Server struct {
 	logger   *slog.Logger
 	pool     *pgxpool.Pool
 	store    *postgres.Store
+	accounts *accounts.Service
 	sessions *scs.SessionManager
 
 	stopCleanup context.CancelFunc
@@ -43,7 +48,12 @@ type Server struct {
 
 // New builds the HTTP layer. Close stops its background work.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, store: postgres.NewStore(d.Pool)}
+	params := d.PasswordParams
+	if params == (auth.Params{}) {
+		params = auth.DefaultParams
+	}
+	store := postgres.NewStore(d.Pool)
+	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, store: store, accounts: accounts.NewService(store, params, d.Config.BaseURL)}
 	sm := scs.New()
 	// pgxstore's own cleanup goroutine races with its StopCleanup; ours does not.
 	sm.Store = pgxstore.NewWithCleanupInterval(d.Pool, 0)

@@ -13,15 +13,23 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func TestHomePage(t *testing.T) {
+func TestAnonymousVisitorIsSentToLogin(t *testing.T) {
 	app := apptest.New(t)
-	resp, body := app.Get(t, "/")
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET / = %d, want 200", resp.StatusCode)
+	resp, _ := app.Get(t, "/")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/connexion" {
+		t.Fatalf("GET / = %d → %q, want 303 → /connexion", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	for _, want := range []string{`<html lang="fr">`, "<h1>Cadre, la démarche qualité des Missions Locales</h1>", `href="#contenu"`, `<main id="contenu"`} {
+	resp, _ = app.Get(t, "/referentiel?q=x")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/connexion?suite=%2Freferentiel%3Fq%3Dx" {
+		t.Errorf("GET /referentiel = %d → %q, want 303 to the login page with the way back", resp.StatusCode, loc)
+	}
+	resp, body := app.Get(t, "/connexion")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /connexion = %d, want 200", resp.StatusCode)
+	}
+	for _, want := range []string{`<html lang="fr">`, "<h1>Connexion</h1>", `href="#contenu"`, `<main id="contenu"`, `name="email"`, `name="password"`} {
 		if !strings.Contains(body, want) {
-			t.Errorf("home page lacks %q", want)
+			t.Errorf("login page lacks %q", want)
 		}
 	}
 	// An anonymous visitor who stores nothing gets no session: no cookie, no row.
@@ -33,7 +41,7 @@ func TestHomePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n != 0 {
-		t.Errorf("anonymous visit created %d session rows, want 0", n)
+		t.Errorf("anonymous visits created %d session rows, want 0", n)
 	}
 }
 
@@ -112,8 +120,8 @@ func TestHostileInputIsRefused(t *testing.T) {
 		})
 	}
 	// Clean accented input goes through.
-	if resp, _ := app.Get(t, "/?q="+url.QueryEscape("équipe")); resp.StatusCode != http.StatusOK {
-		t.Errorf("GET /?q=équipe = %d, want 200", resp.StatusCode)
+	if resp, _ := app.Get(t, "/connexion?q="+url.QueryEscape("équipe")); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /connexion?q=équipe = %d, want 200", resp.StatusCode)
 	}
 }
 
@@ -127,7 +135,7 @@ func TestFormBodyTooLarge(t *testing.T) {
 
 func TestSecurityHeaders(t *testing.T) {
 	app := apptest.New(t)
-	for _, path := range []string{"/", "/nulle-part", "/healthz", "/?q=%00", web.Asset("css/cadre.css")} {
+	for _, path := range []string{"/", "/connexion", "/nulle-part", "/healthz", "/?q=%00", web.Asset("css/cadre.css")} {
 		resp, _ := app.Get(t, path)
 		h := resp.Header
 		csp := h.Get("Content-Security-Policy")

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/unml/cadre/internal/auth"
+	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/demo"
+	"github.com/unml/cadre/internal/postgres"
+)
+
+// seedCmd runs `cadre seed demo [--if-empty]`.
+func seedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ifEmpty := len(args) == 2 && args[1] == "--if-empty"
+	if len(args) == 0 || args[0] != "demo" || (len(args) == 2 && !ifEmpty) || len(args) > 2 {
+		return usageError("seed takes one data set: cadre seed demo [--if-empty]")
+	}
+	cfg, _, err := setup(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.Env == config.Production {
+		return &exitError{code: 2, err: fmt.Errorf("demo data is refused when CADRE_ENV=production: its accounts share a published password")}
+	}
+	return withStore(ctx, getenv, stderr, func(store *postgres.Store) error {
+		empty, err := store.IsEmpty(ctx)
+		if err != nil {
+			return err
+		}
+		if !empty {
+			if ifEmpty {
+				return nil
+			}
+			return fmt.Errorf("the database already holds data: demo data goes only into an empty database")
+		}
+		if _, err := demo.Seed(ctx, store, auth.DefaultParams); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "Demo data created.")
+		return nil
+	})
+}
+
+// printDemoAccounts lists the demo accounts on the console when they exist.
+func printDemoAccounts(ctx context.Context, store *postgres.Store, stdout io.Writer) error {
+	emails, err := store.UsersWithEmailSuffix(ctx, ".demo")
+	if err != nil || len(emails) == 0 {
+		return err
+	}
+	present := map[string]bool{}
+	for _, e := range emails {
+		present[e] = true
+	}
+	fmt.Fprintf(stdout, "Demo accounts (password %s):\n", demo.Password)
+	for _, a := range demo.Accounts {
+		if present[a.Email] {
+			scope := a.Scope
+			if scope != "" {
+				scope = " — " + scope
+			}
+			fmt.Fprintf(stdout, "  %-30s %s%s\n", a.Email, a.Role.Label(), scope)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+package domain
+
+// Role is what a membership allows; its scope is an ML, a région, or nothing
+// (national and platform roles).
+type Role string
+
+// The roles of DESIGN.md §2.
+const (
+	RoleDirecteur    Role = "directeur"
+	RoleContributeur Role = "contributeur"
+	RoleReferentARML Role = "referent_arml"
+	RoleAuditeur     Role = "auditeur"
+	RolePole         Role = "pole"
+	RoleAdmin        Role = "admin"
+)
+
+// Roles lists every role, in display order.
+var Roles = []Role{RoleDirecteur, RoleContributeur, RoleReferentARML, RoleAuditeur, RolePole, RoleAdmin}
+
+// Label returns the role's French name, as the interface shows it.
+func (r Role) Label() string {
+	switch r {
+	case RoleDirecteur:
+		return "Directeur·rice"
+	case RoleContributeur:
+		return "Contributeur·rice (référent qualité)"
+	case RoleReferentARML:
+		return "Référent·e labellisation ARML"
+	case RoleAuditeur:
+		return "Auditeur·rice"
+	case RolePole:
+		return "Pôle labellisation UNML"
+	case RoleAdmin:
+		return "Administrateur·rice plateforme"
+	}
+	return string(r)
+}
+
+// ScopeKind says which scope a role is held on: "structure", "region" or "" (none).
+func (r Role) ScopeKind() string {
+	switch r {
+	case RoleDirecteur, RoleContributeur:
+		return "structure"
+	case RoleReferentARML:
+		return "region"
+	}
+	return ""
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, k := range Roles {
+		if r == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Membership is one role held by a person on a scope.
+type Membership struct {
+	ID          int64
+	UserID      int64
+	Role        Role
+	RegionID    int64 // the référent's région
+	StructureID int64 // the ML of a directeur or contributeur
+	ScopeLabel  string
+}
+
+// Scope locates an object on the tenant path national ⊃ région ⊃ ML ⊃ site.
+// The zero Scope is a national object.
+type Scope struct {
+	RegionID    int64
+	StructureID int64
+}
+
+// Actor is the signed-in person with every membership, loaded once per request.
+type Actor struct {
+	UserID      int64
+	Email       string
+	Nom         string
+	Memberships []Membership
+}
+
+// Action is something an actor may be allowed to do on a scope.
+type Action string
+
+// The actions the policy decides on.
+const (
+	// ActViewNetwork: open the network pages (their lists are filtered by ActViewStructure).
+	ActViewNetwork Action = "network.view"
+	// ActViewRegion: see a région and its Missions Locales.
+	ActViewRegion Action = "region.view"
+	// ActViewStructure: see a Mission Locale, its sites and its people.
+	ActViewStructure Action = "structure.view"
+	// ActManageNetwork: create, edit and move régions, MLs and sites (the national team).
+	ActManageNetwork Action = "network.manage"
+	// ActManageTeam: invite and remove the contributors of an ML.
+	ActManageTeam Action = "team.manage"
+	// ActManageRoles: give and remove any role (ARML and UNML roles included).
+	ActManageRoles Action = "roles.manage"
+	// ActManageAccounts: list accounts, disable and re-enable them.
+	ActManageAccounts Action = "accounts.manage"
+	// ActReadOutbox: read the email outbox.
+	ActReadOutbox Action = "outbox.read"
+)
+
+// Can answers "may this actor do this action on an object at this scope". It is
+// the only place that decides; handlers and services ask it and never compare
+// roles themselves.
+func (a *Actor) Can(act Action, s Scope) bool {
+	if a == nil {
+		return false
+	}
+	for _, m := range a.Memberships {
+		if m.allows(act, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m Membership) allows(act Action, s Scope) bool {
+	switch m.Role {
+	case RolePole:
+		// The national team sees and manages the whole network and its people.
+		return act != ActReadOutbox
+	case RoleAdmin:
+		// Accounts and technical settings; the network read-only.
+		switch act {
+		case ActViewNetwork, ActViewRegion, ActViewStructure, ActManageAccounts, ActReadOutbox:
+			return true
+		}
+	case RoleReferentARML:
+		switch act {
+		case ActViewNetwork:
+			return true
+		case ActViewRegion, ActViewStructure:
+			return s.RegionID != 0 && s.RegionID == m.RegionID
+		}
+	case RoleDirecteur:
+		switch act {
+		case ActViewNetwork:
+			return true
+		case ActViewStructure, ActManageTeam:
+			return s.StructureID != 0 && s.StructureID == m.StructureID
+		}
+	case RoleContributeur:
+		switch act {
+		case ActViewNetwork:
+			return true
+		case ActViewStructure:
+			return s.StructureID != 0 && s.StructureID == m.StructureID
+		}
+	case RoleAuditeur:
+		// Auditors see the MLs of their assigned audits, which come with the audit
+		// issue; until then nothing of the network.
+	}
+	return false
+}
+
+// HasRole reports whether the actor holds role r on any scope.
+func (a *Actor) HasRole(r Role) bool {
+	if a == nil {
+		return false
+	}
+	for _, m := range a.Memberships {
+		if m.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Visibility is the set of tenants an actor may see for an action, as the store's
+// tenant filters take it: everything, or these régions and these MLs.
+type Visibility struct {
+	All          bool
+	RegionIDs    []int64
+	StructureIDs []int64
+}
+
+// Visible returns what the actor may see of the network for act (ActViewRegion or
+// ActViewStructure), straight from the policy's scopes.
+func (a *Actor) Visible(act Action) Visibility {
+	var v Visibility
+	if a == nil {
+		return v
+	}
+	for _, m := range a.Memberships {
+		switch {
+		case m.allows(act, Scope{RegionID: -1, StructureID: -1}) && m.Role.ScopeKind() == "":
+			v.All = true
+		case m.RegionID != 0 && m.allows(act, Scope{RegionID: m.RegionID}):
+			v.RegionIDs = append(v.RegionIDs, m.RegionID)
+		case m.StructureID != 0 && m.allows(act, Scope{StructureID: m.StructureID}):
+			v.StructureIDs = append(v.StructureIDs, m.StructureID)
+		}
+	}
+	return v
+}

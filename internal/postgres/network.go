@@ -1,0 +1,287 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/unml/cadre/internal/domain"
+)
+
+// visibleStructure is the tenant filter of every structure query: $1 all, $2
+// région ids, $3 structure ids (see domain.Visibility). s is the structures alias.
+const visibleStructure = "($1::boolean OR s.region_id = ANY($2::bigint[]) OR s.id = ANY($3::bigint[]))"
+
+func visArgs(v domain.Visibility) []any {
+	return []any{v.All, nonNilIDs(v.RegionIDs), nonNilIDs(v.StructureIDs)}
+}
+
+func nonNilIDs(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
+}
+
+// StructureRow is a Mission Locale with what lists show of it.
+type StructureRow struct {
+	domain.Structure
+	RegionCode string
+	Sites      int
+}
+
+// ListRegions returns the régions the visibility covers, by name.
+func (s *Store) ListRegions(ctx context.Context, v domain.Visibility) ([]domain.Region, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT r.id, r.code, r.nom FROM regions r
+		WHERE $1::boolean OR r.id = ANY($2::bigint[])
+		   OR r.id IN (SELECT s.region_id FROM structures s WHERE s.id = ANY($3::bigint[]))
+		ORDER BY r.nom`, visArgs(v)...)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Region])
+	if err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	return list, nil
+}
+
+// Region returns one région, ENOTFOUND unless the visibility covers it.
+func (s *Store) Region(ctx context.Context, v domain.Visibility, id int64) (domain.Region, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT r.id, r.code, r.nom FROM regions r
+		WHERE r.id = $3 AND ($1::boolean OR r.id = ANY($2::bigint[]))`, v.All, nonNilIDs(v.RegionIDs), id)
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[domain.Region])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, domain.Errorf(domain.ENOTFOUND, "Région introuvable.")
+	} else if err != nil {
+		return r, fmt.Errorf("region %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// ListStructures returns the MLs the visibility covers, optionally only those of
+// one région (regionID 0: all), by région then name.
+func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionID int64) ([]StructureRow, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.id, s.code, s.nom, s.region_id, r.nom, s.forme, coalesce(s.siret, ''), r.code,
+		       (SELECT count(*) FROM sites x WHERE x.structure_id = s.id)::int
+		FROM structures s JOIN regions r ON r.id = s.region_id
+		WHERE `+visibleStructure+` AND ($4 = 0 OR s.region_id = $4)
+		ORDER BY r.nom, s.nom`, append(visArgs(v), regionID)...)
+	if err != nil {
+		return nil, fmt.Errorf("list structures: %w", err)
+	}
+	var list []StructureRow
+	var row StructureRow
+	_, err = pgx.ForEachRow(rows, []any{&row.ID, &row.Code, &row.Nom, &row.RegionID, &row.RegionNom, &row.Forme, &row.Siret, &row.RegionCode, &row.Sites}, func() error {
+		list = append(list, row)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list structures: %w", err)
+	}
+	return list, nil
+}
+
+// Structure returns one ML, ENOTFOUND unless the visibility covers it.
+func (s *Store) Structure(ctx context.Context, v domain.Visibility, id int64) (domain.Structure, error) {
+	var st domain.Structure
+	err := s.pool.QueryRow(ctx, `
+		SELECT s.id, s.code, s.nom, s.region_id, r.nom, s.forme, coalesce(s.siret, '')
+		FROM structures s JOIN regions r ON r.id = s.region_id
+		WHERE s.id = $4 AND `+visibleStructure, append(visArgs(v), id)...).
+		Scan(&st.ID, &st.Code, &st.Nom, &st.RegionID, &st.RegionNom, &st.Forme, &st.Siret)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return st, domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
+	} else if err != nil {
+		return st, fmt.Errorf("structure %d: %w", id, err)
+	}
+	return st, nil
+}
+
+// Sites returns the sites of an ML the visibility covers, siège first.
+func (s *Store) Sites(ctx context.Context, v domain.Visibility, structureID int64) ([]domain.Site, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT x.id, x.code, x.structure_id, x.nom, x.kind, x.adresse, x.code_postal, x.commune
+		FROM sites x JOIN structures s ON s.id = x.structure_id
+		WHERE x.structure_id = $4 AND `+visibleStructure+`
+		ORDER BY array_position(ARRAY['siege','antenne','relais','permanence'], x.kind), x.nom`, append(visArgs(v), structureID)...)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Site])
+	if err != nil {
+		return nil, fmt.Errorf("sites of %d: %w", structureID, err)
+	}
+	return list, nil
+}
+
+// Site returns one site, ENOTFOUND unless the visibility covers its ML.
+func (s *Store) Site(ctx context.Context, v domain.Visibility, id int64) (domain.Site, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT x.id, x.code, x.structure_id, x.nom, x.kind, x.adresse, x.code_postal, x.commune
+		FROM sites x JOIN structures s ON s.id = x.structure_id
+		WHERE x.id = $4 AND `+visibleStructure, append(visArgs(v), id)...)
+	site, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[domain.Site])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return site, domain.Errorf(domain.ENOTFOUND, "Lieu d'accueil introuvable.")
+	} else if err != nil {
+		return site, fmt.Errorf("site %d: %w", id, err)
+	}
+	return site, nil
+}
+
+// RegionStint is a period during which an ML belonged to a région.
+type RegionStint struct {
+	RegionNom string
+	Since     time.Time
+	Until     *time.Time
+}
+
+// StructureHistory returns the régions an ML belonged to, the current one first.
+func (s *Store) StructureHistory(ctx context.Context, v domain.Visibility, structureID int64) ([]RegionStint, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT r.nom, h.since, h.until FROM structure_regions h
+		JOIN regions r ON r.id = h.region_id JOIN structures s ON s.id = h.structure_id
+		WHERE h.structure_id = $4 AND `+visibleStructure+`
+		ORDER BY h.since DESC, h.id DESC`, append(visArgs(v), structureID)...)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RegionStint])
+	if err != nil {
+		return nil, fmt.Errorf("history of %d: %w", structureID, err)
+	}
+	return list, nil
+}
+
+// uniqueViolation turns a unique-constraint error into a French form error on
+// field; other errors pass through.
+func uniqueViolation(err error, field, message string) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return domain.FieldErrors{field: message}.Err()
+	}
+	return err
+}
+
+// CreateRegion stores a new région; a taken code is a form error.
+func (s *Store) CreateRegion(ctx context.Context, r domain.Region) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, "INSERT INTO regions (code, nom) VALUES ($1, $2) RETURNING id", r.Code, r.Nom).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create region: %w", uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région."))
+	}
+	return id, nil
+}
+
+// UpdateRegion changes a région's code and name.
+func (s *Store) UpdateRegion(ctx context.Context, r domain.Region) error {
+	tag, err := s.pool.Exec(ctx, "UPDATE regions SET code = $2, nom = $3, updated_at = now() WHERE id = $1", r.ID, r.Code, r.Nom)
+	if err != nil {
+		return fmt.Errorf("update region: %w", uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région."))
+	}
+	if tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Région introuvable.")
+	}
+	return nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// CreateStructure stores a new ML and opens its région history.
+func (s *Store) CreateStructure(ctx context.Context, st domain.Structure, by int64) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, "create structure", func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO structures (code, nom, region_id, forme, siret) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			st.Code, st.Nom, st.RegionID, st.Forme, nullable(st.Siret)).Scan(&id)
+		if err != nil {
+			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre Mission Locale.")
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO structure_regions (structure_id, region_id, moved_by) VALUES ($1, $2, $3)", id, st.RegionID, nullID(by))
+		return err
+	})
+	return id, err
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// UpdateStructure changes an ML; a change of région is a move, kept in its history.
+func (s *Store) UpdateStructure(ctx context.Context, st domain.Structure, by int64) error {
+	return s.inTx(ctx, "update structure", func(tx pgx.Tx) error {
+		var oldRegion int64
+		err := tx.QueryRow(ctx, "SELECT region_id FROM structures WHERE id = $1 FOR UPDATE", st.ID).Scan(&oldRegion)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
+		} else if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE structures SET code = $2, nom = $3, region_id = $4, forme = $5, siret = $6, updated_at = now() WHERE id = $1`,
+			st.ID, st.Code, st.Nom, st.RegionID, st.Forme, nullable(st.Siret))
+		if err != nil {
+			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre Mission Locale.")
+		}
+		if oldRegion != st.RegionID {
+			return moveStructureHistory(ctx, tx, st.ID, st.RegionID, by)
+		}
+		return nil
+	})
+}
+
+// moveStructureHistory closes the ML's current région period and opens one in
+// regionID at the same instant. The caller has already changed
+// structures.region_id. The closing instant is never before the period's start,
+// which may have been set by a transaction younger than this one.
+func moveStructureHistory(ctx context.Context, tx pgx.Tx, structureID, regionID, by int64) error {
+	_, err := tx.Exec(ctx, `
+		WITH closed AS (
+			UPDATE structure_regions SET until = greatest(since, now())
+			WHERE structure_id = $1 AND until IS NULL
+			RETURNING until)
+		INSERT INTO structure_regions (structure_id, region_id, since, moved_by)
+		VALUES ($1, $2, coalesce((SELECT max(until) FROM closed), now()), $3)`, structureID, regionID, nullID(by))
+	return err
+}
+
+// siteErr turns the sites table's constraint errors into form errors.
+func siteErr(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		if pgErr.ConstraintName == "sites_one_siege" {
+			return domain.FieldErrors{"kind": "Cette Mission Locale a déjà un siège : un seul lieu peut l'être."}.Err()
+		}
+		return domain.FieldErrors{"code": "Ce code est déjà celui d'un autre lieu d'accueil."}.Err()
+	}
+	return err
+}
+
+// CreateSite stores a new site of an ML.
+func (s *Store) CreateSite(ctx context.Context, site domain.Site) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO sites (code, structure_id, nom, kind, adresse, code_postal, commune)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		site.Code, site.StructureID, site.Nom, site.Kind, site.Adresse, site.CodePostal, site.Commune).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create site: %w", siteErr(err))
+	}
+	return id, nil
+}
+
+// UpdateSite changes a site (it stays with its ML).
+func (s *Store) UpdateSite(ctx context.Context, site domain.Site) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE sites SET code = $2, nom = $3, kind = $4, adresse = $5, code_postal = $6, commune = $7, updated_at = now()
+		WHERE id = $1`, site.ID, site.Code, site.Nom, site.Kind, site.Adresse, site.CodePostal, site.Commune)
+	if err != nil {
+		return fmt.Errorf("update site: %w", siteErr(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Lieu d'accueil introuvable.")
+	}
+	return nil
+}

@@ -1,0 +1,328 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/unml/cadre/internal/accounts"
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/mail"
+)
+
+// CredentialsByEmail returns an account's credentials; ENOTFOUND when no account
+// has that address.
+func (s *Store) CredentialsByEmail(ctx context.Context, email string) (accounts.Credentials, error) {
+	var c accounts.Credentials
+	var hash *string
+	err := s.pool.QueryRow(ctx, "SELECT id, email, password_hash, disabled_at IS NOT NULL, now() FROM users WHERE email = $1", email).
+		Scan(&c.UserID, &c.Email, &hash, &c.Disabled, &c.Now)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, domain.Errorf(domain.ENOTFOUND, "Compte introuvable.")
+	} else if err != nil {
+		return c, fmt.Errorf("credentials: %w", err)
+	}
+	if hash != nil {
+		c.PasswordHash = *hash
+	}
+	return c, nil
+}
+
+// Actor loads a signed-in person with every membership. ENOTFOUND for an unknown,
+// disabled or not-yet-activated account, or when validAt is before the account's
+// "log out everywhere" instant: the session is then void.
+func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (*domain.Actor, error) {
+	a := &domain.Actor{UserID: userID}
+	err := s.pool.QueryRow(ctx, `SELECT email, nom FROM users
+		WHERE id = $1 AND disabled_at IS NULL AND password_hash IS NOT NULL AND sessions_valid_after <= $2`, userID, signedInAt).
+		Scan(&a.Email, &a.Nom)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, domain.Errorf(domain.EUNAUTH, "Votre session a pris fin : connectez-vous à nouveau.")
+	} else if err != nil {
+		return nil, fmt.Errorf("actor %d: %w", userID, err)
+	}
+	a.Memberships, err = s.memberships(ctx, "m.user_id = $1", userID)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// memberships lists memberships matching a condition, with their scope's name.
+func (s *Store) memberships(ctx context.Context, where string, args ...any) ([]domain.Membership, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT m.id, m.user_id, m.role, coalesce(m.region_id, 0), coalesce(m.structure_id, 0),
+		       coalesce(st.nom, r.nom, '')
+		FROM memberships m
+		LEFT JOIN structures st ON st.id = m.structure_id
+		LEFT JOIN regions r ON r.id = m.region_id
+		WHERE `+where+`
+		ORDER BY array_position(ARRAY['pole','admin','auditeur','referent_arml','directeur','contributeur'], m.role), 6`, args...)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Membership])
+	if err != nil {
+		return nil, fmt.Errorf("memberships: %w", err)
+	}
+	return list, nil
+}
+
+// LoginFailures counts the failed logins since a moment, for an address and an IP.
+func (s *Store) LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip = $2)
+		FROM login_failures WHERE at >= $3 AND (email = $1 OR ip = $2)`, email, ip, since).Scan(&byEmail, &byIP)
+	if err != nil {
+		return 0, 0, fmt.Errorf("login failures: %w", err)
+	}
+	return byEmail, byIP, nil
+}
+
+// RecordLoginFailure notes a failed login, and forgets those older than a day.
+func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error {
+	_, err := s.pool.Exec(ctx, `WITH purge AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')
+		INSERT INTO login_failures (email, ip) VALUES ($1, $2)`, email, ip)
+	if err != nil {
+		return fmt.Errorf("record login failure: %w", err)
+	}
+	return nil
+}
+
+// ClearLoginFailures forgets an address's failures after a successful login.
+func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
+	if _, err := s.pool.Exec(ctx, "DELETE FROM login_failures WHERE email = $1", email); err != nil {
+		return fmt.Errorf("clear login failures: %w", err)
+	}
+	return nil
+}
+
+// EndAllSessions voids every session of the account opened before now.
+func (s *Store) EndAllSessions(ctx context.Context, userID int64) error {
+	if _, err := s.pool.Exec(ctx, "UPDATE users SET sessions_valid_after = now(), updated_at = now() WHERE id = $1", userID); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	return nil
+}
+
+// Invite gives the role to the person with that address, creating the account if
+// needed, and queues the email built by message. link is true when the person has
+// no password yet: the email must then carry the token's link, stored under
+// tokenHash until expires. An existing membership is a form error.
+func (s *Store) Invite(ctx context.Context, inv accounts.Invitation, tokenHash []byte, expires time.Time, message func(needsPassword bool) mail.Message) (userID int64, err error) {
+	err = s.inTx(ctx, "invite", func(tx pgx.Tx) error {
+		var hasPassword bool
+		err := tx.QueryRow(ctx, `
+			INSERT INTO users (email, nom) VALUES ($1, $2)
+			ON CONFLICT (email) DO UPDATE SET nom = CASE WHEN users.nom = '' THEN EXCLUDED.nom ELSE users.nom END
+			RETURNING id, password_hash IS NOT NULL`, inv.Email, inv.Nom).Scan(&userID, &hasPassword)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, role, region_id, structure_id, created_by)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+			userID, inv.Role, nullID(inv.RegionID), nullID(inv.StructureID), nullID(inv.InvitedBy))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return domain.FieldErrors{"email": "Cette personne a déjà ce rôle."}.Err()
+		}
+		if !hasPassword {
+			// A new link replaces any earlier, unused one.
+			if _, err := tx.Exec(ctx, "DELETE FROM user_tokens WHERE user_id = $1 AND purpose = 'invitation' AND used_at IS NULL", userID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO user_tokens (hash, user_id, purpose, expires_at, created_by) VALUES ($1, $2, 'invitation', $3, $4)`,
+				tokenHash, userID, expires, nullID(inv.InvitedBy)); err != nil {
+				return err
+			}
+		}
+		return EnqueueMail(ctx, tx, message(!hasPassword))
+	})
+	return userID, err
+}
+
+// PendingToken returns the account behind a valid, unused token of purpose;
+// ENOTFOUND when the token is unknown, used or expired.
+func (s *Store) PendingToken(ctx context.Context, purpose string, hash []byte) (accounts.PendingToken, error) {
+	var p accounts.PendingToken
+	err := s.pool.QueryRow(ctx, `SELECT u.id, u.email, u.nom FROM user_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`, hash, purpose).
+		Scan(&p.UserID, &p.Email, &p.Nom)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, domain.Errorf(domain.ENOTFOUND, "Ce lien n'est pas valable : il a déjà servi ou il a expiré. Demandez-en un nouveau.")
+	} else if err != nil {
+		return p, fmt.Errorf("token: %w", err)
+	}
+	return p, nil
+}
+
+// UseToken consumes a valid token of purpose and sets the account's password (and
+// name, when given); every earlier session of the account ends. Used twice, or
+// after expiry, it is ENOTFOUND and changes nothing.
+func (s *Store) UseToken(ctx context.Context, purpose string, hash []byte, nom, passwordHash string) (int64, error) {
+	var userID int64
+	err := s.inTx(ctx, "use token", func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE user_tokens t SET used_at = now() FROM users u
+			WHERE t.hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
+			  AND u.id = t.user_id AND u.disabled_at IS NULL
+			RETURNING t.user_id`, hash, purpose).Scan(&userID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Errorf(domain.ENOTFOUND, "Ce lien n'est pas valable : il a déjà servi ou il a expiré. Demandez-en un nouveau.")
+		} else if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE users SET password_hash = $2, nom = CASE WHEN $3 = '' THEN nom ELSE $3 END,
+			sessions_valid_after = now(), updated_at = now() WHERE id = $1`, userID, passwordHash, nom)
+		if err != nil {
+			return err
+		}
+		// Other pending links of the same purpose die with this one.
+		_, err = tx.Exec(ctx, "UPDATE user_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL", userID, purpose)
+		return err
+	})
+	return userID, err
+}
+
+// RequestReset stores a password-reset token for an active account with that
+// address and queues its email; for any other address it does nothing, silently:
+// the caller answers the same either way.
+func (s *Store) RequestReset(ctx context.Context, email string, tokenHash []byte, expires time.Time, message func(nom string) mail.Message) error {
+	return s.inTx(ctx, "request reset", func(tx pgx.Tx) error {
+		var userID int64
+		var nom string
+		err := tx.QueryRow(ctx, "SELECT id, nom FROM users WHERE email = $1 AND disabled_at IS NULL AND password_hash IS NOT NULL", email).Scan(&userID, &nom)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO user_tokens (hash, user_id, purpose, expires_at) VALUES ($1, $2, 'reset', $3)`, tokenHash, userID, expires); err != nil {
+			return err
+		}
+		return EnqueueMail(ctx, tx, message(nom))
+	})
+}
+
+// Member is a person with one of their memberships, for team and user lists.
+type Member struct {
+	UserID       int64
+	Email        string
+	Nom          string
+	Active       bool // has set a password
+	Disabled     bool
+	MembershipID int64
+	Role         domain.Role
+	ScopeLabel   string
+}
+
+// StructureMembers lists the people holding a role on an ML the visibility covers.
+func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, structureID int64) ([]Member, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT u.id, u.email, u.nom, u.password_hash IS NOT NULL, u.disabled_at IS NOT NULL, m.id, m.role, s.nom
+		FROM memberships m JOIN users u ON u.id = m.user_id JOIN structures s ON s.id = m.structure_id
+		WHERE m.structure_id = $4 AND `+visibleStructure+`
+		ORDER BY m.role DESC, u.nom, u.email`, append(visArgs(v), structureID)...)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Member])
+	if err != nil {
+		return nil, fmt.Errorf("members of %d: %w", structureID, err)
+	}
+	return list, nil
+}
+
+// ListMembers lists every membership of every person (the national team's view).
+func (s *Store) ListMembers(ctx context.Context) ([]Member, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT u.id, u.email, u.nom, u.password_hash IS NOT NULL, u.disabled_at IS NOT NULL,
+		       coalesce(m.id, 0), coalesce(m.role, ''), coalesce(st.nom, r.nom, '')
+		FROM users u LEFT JOIN memberships m ON m.user_id = u.id
+		LEFT JOIN structures st ON st.id = m.structure_id LEFT JOIN regions r ON r.id = m.region_id
+		ORDER BY u.email, m.role`)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Member])
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	return list, nil
+}
+
+// Membership returns one membership (with its ML's région, for the policy).
+func (s *Store) Membership(ctx context.Context, id int64) (domain.Membership, domain.Scope, error) {
+	list, err := s.memberships(ctx, "m.id = $1", id)
+	if err != nil {
+		return domain.Membership{}, domain.Scope{}, err
+	}
+	if len(list) == 0 {
+		return domain.Membership{}, domain.Scope{}, domain.Errorf(domain.ENOTFOUND, "Rôle introuvable.")
+	}
+	m := list[0]
+	scope := domain.Scope{RegionID: m.RegionID, StructureID: m.StructureID}
+	if m.StructureID != 0 {
+		if err := s.pool.QueryRow(ctx, "SELECT region_id FROM structures WHERE id = $1", m.StructureID).Scan(&scope.RegionID); err != nil {
+			return m, scope, fmt.Errorf("membership scope: %w", err)
+		}
+	}
+	return m, scope, nil
+}
+
+// RemoveMembership deletes one membership.
+func (s *Store) RemoveMembership(ctx context.Context, id int64) error {
+	if _, err := s.pool.Exec(ctx, "DELETE FROM memberships WHERE id = $1", id); err != nil {
+		return fmt.Errorf("remove membership: %w", err)
+	}
+	return nil
+}
+
+// SetDisabled disables (ending every session) or re-enables an account.
+func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET
+		disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,
+		sessions_valid_after = CASE WHEN $2 THEN now() ELSE sessions_valid_after END,
+		updated_at = now() WHERE id = $1`, userID, disabled)
+	if err != nil {
+		return fmt.Errorf("set disabled: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Compte introuvable.")
+	}
+	return nil
+}
+
+// CreateActiveUser stores an account that can sign in at once, with its
+// memberships (demo data and tests; people otherwise arrive by invitation).
+func (s *Store) CreateActiveUser(ctx context.Context, email, nom, passwordHash string, ms ...domain.Membership) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, "create user", func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, "INSERT INTO users (email, nom, password_hash) VALUES ($1, $2, $3) RETURNING id", email, nom, passwordHash).Scan(&id); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if _, err := tx.Exec(ctx, "INSERT INTO memberships (user_id, role, region_id, structure_id) VALUES ($1, $2, $3, $4)",
+				id, m.Role, nullID(m.RegionID), nullID(m.StructureID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id, err
+}
+
+// IsEmpty reports whether the database holds no network and no account yet.
+func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+	var empty bool
+	err := s.pool.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM regions) AND NOT EXISTS (SELECT 1 FROM users)").Scan(&empty)
+	if err != nil {
+		return false, fmt.Errorf("is empty: %w", err)
+	}
+	return empty, nil
+}
+
+// UsersWithEmailSuffix returns the addresses ending in suffix, sorted.
+func (s *Store) UsersWithEmailSuffix(ctx context.Context, suffix string) ([]string, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT email FROM users WHERE email LIKE '%' || $1 ORDER BY email", suffix)
+	emails, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("users with suffix: %w", err)
+	}
+	return emails, nil
+}

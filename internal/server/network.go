@@ -1,0 +1,182 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/unml/cadre/internal/accounts"
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/web"
+)
+
+// idParam reads a numeric URL parameter; anything else is a page that does not exist.
+func idParam(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, domain.Errorf(domain.ENOTFOUND, "Page introuvable.")
+	}
+	return id, nil
+}
+
+var errForbidden = domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas cette action.")
+
+func structureItems(rows []postgres.StructureRow) []web.StructureItem {
+	items := make([]web.StructureItem, 0, len(rows))
+	for _, st := range rows {
+		items = append(items, web.StructureItem{ID: st.ID, Code: st.Code, Nom: st.Nom, Forme: domain.FormeLabel(st.Forme), RegionNom: st.RegionNom, Sites: st.Sites})
+	}
+	return items
+}
+
+func (s *Server) networkPage(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	if !a.Can(domain.ActViewNetwork, domain.Scope{}) {
+		return errForbidden
+	}
+	vis := a.Visible(domain.ActViewStructure)
+	regions, err := s.store.ListRegions(r.Context(), vis)
+	if err != nil {
+		return err
+	}
+	rows, err := s.store.ListStructures(r.Context(), vis, 0)
+	if err != nil {
+		return err
+	}
+	v := web.NetworkView{Page: s.page(r, "Réseau"), CanManage: a.Can(domain.ActManageNetwork, domain.Scope{})}
+	for _, reg := range regions {
+		block := web.RegionBlock{ID: reg.ID, Code: reg.Code, Nom: reg.Nom, Linked: a.Can(domain.ActViewRegion, domain.Scope{RegionID: reg.ID})}
+		for _, st := range rows {
+			if st.RegionID == reg.ID {
+				block.Structures = append(block.Structures, structureItems([]postgres.StructureRow{st})...)
+			}
+		}
+		v.Regions = append(v.Regions, block)
+	}
+	return s.render(w, r, http.StatusOK, web.NetworkPage(v))
+}
+
+func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	reg, err := s.store.Region(r.Context(), a.Visible(domain.ActViewRegion), id)
+	if err != nil {
+		return err
+	}
+	rows, err := s.store.ListStructures(r.Context(), a.Visible(domain.ActViewStructure), id)
+	if err != nil {
+		return err
+	}
+	v := web.NetworkView{Page: s.page(r, reg.Nom), Single: true, CanManage: a.Can(domain.ActManageNetwork, domain.Scope{RegionID: id}),
+		Regions: []web.RegionBlock{{ID: reg.ID, Code: reg.Code, Nom: reg.Nom, Linked: true, Structures: structureItems(rows)}}}
+	return s.render(w, r, http.StatusOK, web.NetworkPage(v))
+}
+
+func inviteFields(email, nom string) (web.Field, web.Field) {
+	return web.Field{Name: "email", Label: "Adresse électronique", Type: "email", Value: email, Required: true, Autocomplete: "off"},
+		web.Field{Name: "nom", Label: "Prénom et nom", Type: "text", Value: nom, Autocomplete: "off"}
+}
+
+// structureView builds an ML's page; ENOTFOUND unless the actor may see it.
+func (s *Server) structureView(r *http.Request, id int64) (web.StructureView, error) {
+	a := actorOf(r.Context())
+	vis := a.Visible(domain.ActViewStructure)
+	st, err := s.store.Structure(r.Context(), vis, id)
+	if err != nil {
+		return web.StructureView{}, err
+	}
+	scope := domain.Scope{RegionID: st.RegionID, StructureID: st.ID}
+	v := web.StructureView{Page: s.page(r, st.Nom), Structure: st,
+		CanManage: a.Can(domain.ActManageNetwork, scope), CanInvite: a.Can(domain.ActManageTeam, scope)}
+	v.InviteEmail, v.InviteNom = inviteFields("", "")
+	if v.Sites, err = s.store.Sites(r.Context(), vis, id); err != nil {
+		return v, err
+	}
+	history, err := s.store.StructureHistory(r.Context(), vis, id)
+	if err != nil {
+		return v, err
+	}
+	for _, h := range history {
+		item := web.HistoryItem{Region: h.RegionNom, Since: h.Since.Format("02/01/2006")}
+		if h.Until != nil {
+			item.Until = h.Until.Format("02/01/2006")
+		}
+		v.History = append(v.History, item)
+	}
+	members, err := s.store.StructureMembers(r.Context(), vis, id)
+	if err != nil {
+		return v, err
+	}
+	for _, m := range members {
+		item := web.MemberItem{MembershipID: m.MembershipID, Nom: m.Nom, Email: m.Email, Role: m.Role.Label(),
+			CanRemove: m.UserID != a.UserID && (a.Can(domain.ActManageRoles, scope) || (m.Role == domain.RoleContributeur && a.Can(domain.ActManageTeam, scope)))}
+		item.Status, item.StatusClass = accountStatus(m.Active, m.Disabled)
+		v.Members = append(v.Members, item)
+	}
+	return v, nil
+}
+
+func accountStatus(active, disabled bool) (string, string) {
+	switch {
+	case disabled:
+		return "désactivé", "status-off"
+	case !active:
+		return "invitation envoyée", "status-warn"
+	}
+	return "actif", "status-ok"
+}
+
+func (s *Server) structurePage(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.structureView(r, id)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, web.StructurePage(v))
+}
+
+func (s *Server) inviteContributor(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	email, nom := r.PostFormValue("email"), r.PostFormValue("nom")
+	err = s.accounts.Invite(r.Context(), actorOf(r.Context()), accounts.Invitation{Email: email, Nom: nom, Role: domain.RoleContributeur, StructureID: id})
+	if err == nil {
+		s.flash(r, "Invitation envoyée à "+accounts.NormalizeEmail(email)+".")
+		return seeOther(w, r, "/reseau/structures/"+itoa(id)+"#equipe")
+	}
+	if domain.ErrorCode(err) != domain.EINVALID {
+		return err
+	}
+	v, verr := s.structureView(r, id)
+	if verr != nil {
+		return verr
+	}
+	fields := domain.ErrorFields(err)
+	v.InviteEmail, v.InviteNom = inviteFields(email, nom)
+	v.InviteEmail.Error, v.InviteNom.Error = fields["email"], fields["nom"]
+	v.Invite = web.Summary(domain.ErrorMessage(err), v.InviteEmail, v.InviteNom)
+	v.Page.Title = "Erreur · " + v.Page.Title
+	return s.render(w, r, http.StatusBadRequest, web.StructurePage(v))
+}
+
+func (s *Server) removeMembership(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.accounts.RemoveMembership(r.Context(), actorOf(r.Context()), id); err != nil {
+		return err
+	}
+	s.flash(r, "Le rôle a été retiré.")
+	return seeOther(w, r, localPath(r.PostFormValue("retour")))
+}
