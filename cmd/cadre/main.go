@@ -56,6 +56,9 @@ const usage = `Usage:
                                  one row per assessable item: code, type, path, text
   cadre network import [--dry-run] FILE.csv
                                  create or update régions, Missions Locales and sites from CSV
+  cadre user invite EMAIL ROLE [CODE]
+                                 invite someone (the first accounts of an installation);
+                                 CODE is the Mission Locale's or région's code for scoped roles
   cadre seed demo [--if-empty]   add the demo network and accounts (refused in production)
   cadre version                  print the program version
 
@@ -75,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return userCmd(ctx, args, getenv, stdout, stderr)
 	case "seed":
 		return seedCmd(ctx, args, getenv, stdout, stderr)
 	case "network":

@@ -167,3 +167,48 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("the program did not exit after the request in flight was answered")
 	}
 }
+
+func TestUserInvite(t *testing.T) {
+	env := envOf("DATABASE_URL", pgtest.NewURL(t), "CADRE_BASE_URL", "https://cadre.example.org")
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"user", "invite", "Premiere@UNML.example", "pole"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Invitation queued for premiere@unml.example") || !strings.Contains(out.String(), "https://cadre.example.org/invitation/") {
+		t.Errorf("user invite printed:\n%s", out.String())
+	}
+	// The same role again is refused; a scoped role needs its scope; an unknown code is named.
+	for _, args := range [][]string{
+		{"user", "invite", "premiere@unml.example", "pole"},
+		{"user", "invite", "x@example.org", "directeur", "ML-INCONNUE"},
+	} {
+		if err := run(t.Context(), args, env, io.Discard, io.Discard); err == nil {
+			t.Errorf("%v succeeded", args)
+		}
+	}
+	for _, args := range [][]string{{"user", "invite", "x@example.org", "directeur"}, {"user", "invite", "x@example.org", "roi"}, {"user", "invite", "x@example.org", "pole", "BRE"}} {
+		var ee *exitError
+		if err := run(t.Context(), args, env, io.Discard, io.Discard); !errors.As(err, &ee) || ee.code != 2 {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestSeedDemo(t *testing.T) {
+	env := envOf("DATABASE_URL", pgtest.NewURL(t))
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"seed", "demo"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t.Context(), []string{"seed", "demo", "--if-empty"}, env, io.Discard, io.Discard); err != nil {
+		t.Errorf("--if-empty on a seeded database: %v", err)
+	}
+	if err := run(t.Context(), []string{"seed", "demo"}, env, io.Discard, io.Discard); err == nil {
+		t.Error("seeding twice succeeded")
+	}
+	prod := envOf("DATABASE_URL", pgtest.NewURL(t), "CADRE_ENV", "production")
+	var ee *exitError
+	if err := run(t.Context(), []string{"seed", "demo"}, prod, io.Discard, io.Discard); !errors.As(err, &ee) || ee.code != 2 {
+		t.Errorf("seed in production: %v, want refused with code 2", err)
+	}
+}

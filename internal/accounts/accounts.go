@@ -321,7 +321,11 @@ func (s *Service) RemoveMembership(ctx context.Context, actor *domain.Actor, mem
 	if err != nil {
 		return err
 	}
-	if m.StructureID != 0 && !actor.Can(domain.ActViewStructure, scope) && !actor.Can(domain.ActManageRoles, scope) {
+	// A role on a scope the actor cannot see does not exist for them.
+	visible := actor.Can(domain.ActManageRoles, scope) || actor.Can(domain.ActManageAccounts, domain.Scope{}) ||
+		(m.StructureID != 0 && actor.Can(domain.ActViewStructure, scope)) ||
+		(m.StructureID == 0 && m.RegionID != 0 && actor.Can(domain.ActViewRegion, scope))
+	if !visible {
 		return domain.Errorf(domain.ENOTFOUND, "Rôle introuvable.")
 	}
 	allowed := actor.Can(domain.ActManageRoles, scope) ||
@@ -345,4 +349,10 @@ func (s *Service) SetDisabled(ctx context.Context, actor *domain.Actor, userID i
 		return domain.Errorf(domain.EINVALID, "Vous ne pouvez pas désactiver votre propre compte.")
 	}
 	return s.store.SetDisabled(ctx, userID, disabled)
+}
+
+// Operator is the actor of the command line: someone with access to the server
+// and its database, who may do what the national team does.
+func Operator() *domain.Actor {
+	return &domain.Actor{Nom: "L'équipe Cadre", Memberships: []domain.Membership{{Role: domain.RolePole}}}
 }

@@ -63,6 +63,10 @@ func VerifyPassword(hash, password string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("auth: hash key: %w", err)
 	}
+	// argon2 panics on out-of-range parameters: a damaged hash is an error instead.
+	if p.Time < 1 || p.Threads < 1 || p.Memory < 8*uint32(p.Threads) || p.Memory > 4<<20 || len(salt) < 8 || len(want) < 16 {
+		return false, errors.New("auth: hash parameters out of range")
+	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

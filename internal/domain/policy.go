@@ -124,7 +124,10 @@ func (m Membership) allows(act Action, s Scope) bool {
 	switch m.Role {
 	case RolePole:
 		// The national team sees and manages the whole network and its people.
-		return act != ActReadOutbox
+		switch act {
+		case ActViewNetwork, ActViewRegion, ActViewStructure, ActManageNetwork, ActManageTeam, ActManageRoles, ActManageAccounts:
+			return true
+		}
 	case RoleAdmin:
 		// Accounts and technical settings; the network read-only.
 		switch act {

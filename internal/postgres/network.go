@@ -285,3 +285,19 @@ func (s *Store) UpdateSite(ctx context.Context, site domain.Site) error {
 	}
 	return nil
 }
+
+// IDByCode returns the id of the région (table "regions") or ML (table
+// "structures") with that external code; ENOTFOUND when there is none.
+func (s *Store) IDByCode(ctx context.Context, table, code string) (int64, error) {
+	if table != "regions" && table != "structures" {
+		return 0, fmt.Errorf("id by code: unknown table %q", table)
+	}
+	var id int64
+	err := s.pool.QueryRow(ctx, "SELECT id FROM "+table+" WHERE code = $1", code).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, domain.Errorf(domain.ENOTFOUND, "Aucun élément n'a le code %s.", code)
+	} else if err != nil {
+		return 0, fmt.Errorf("id by code: %w", err)
+	}
+	return id, nil
+}

@@ -122,3 +122,16 @@ func (s *Store) OutboxMessage(ctx context.Context, id int64) (mail.Queued, error
 	}
 	return q, nil
 }
+
+// LatestMailTo returns the newest message queued for an address; ENOTFOUND when
+// there is none.
+func (s *Store) LatestMailTo(ctx context.Context, to string) (mail.Queued, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+outboxColumns+" FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1", to)
+	q, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[mail.Queued])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return q, domain.Errorf(domain.ENOTFOUND, "Aucun message pour %s.", to)
+	} else if err != nil {
+		return q, fmt.Errorf("latest mail to %s: %w", to, err)
+	}
+	return q, nil
+}

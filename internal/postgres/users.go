@@ -31,9 +31,9 @@ func (s *Store) CredentialsByEmail(ctx context.Context, email string) (accounts.
 	return c, nil
 }
 
-// Actor loads a signed-in person with every membership. ENOTFOUND for an unknown,
-// disabled or not-yet-activated account, or when validAt is before the account's
-// "log out everywhere" instant: the session is then void.
+// Actor loads a signed-in person with every membership. EUNAUTH for an unknown,
+// disabled or not-yet-activated account, or when signedInAt is before the
+// account's "log out everywhere" instant: the session is then void.
 func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (*domain.Actor, error) {
 	a := &domain.Actor{UserID: userID}
 	err := s.pool.QueryRow(ctx, `SELECT email, nom FROM users
@@ -111,13 +111,16 @@ func (s *Store) EndAllSessions(ctx context.Context, userID int64) error {
 // tokenHash until expires. An existing membership is a form error.
 func (s *Store) Invite(ctx context.Context, inv accounts.Invitation, tokenHash []byte, expires time.Time, message func(needsPassword bool) mail.Message) (userID int64, err error) {
 	err = s.inTx(ctx, "invite", func(tx pgx.Tx) error {
-		var hasPassword bool
+		var hasPassword, disabled bool
 		err := tx.QueryRow(ctx, `
 			INSERT INTO users (email, nom) VALUES ($1, $2)
 			ON CONFLICT (email) DO UPDATE SET nom = CASE WHEN users.nom = '' THEN EXCLUDED.nom ELSE users.nom END
-			RETURNING id, password_hash IS NOT NULL`, inv.Email, inv.Nom).Scan(&userID, &hasPassword)
+			RETURNING id, password_hash IS NOT NULL, disabled_at IS NOT NULL`, inv.Email, inv.Nom).Scan(&userID, &hasPassword, &disabled)
 		if err != nil {
 			return err
+		}
+		if disabled {
+			return domain.FieldErrors{"email": "Le compte de cette personne est désactivé : il doit être réactivé avant de recevoir un rôle."}.Err()
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, role, region_id, structure_id, created_by)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
@@ -275,17 +278,23 @@ func (s *Store) RemoveMembership(ctx context.Context, id int64) error {
 
 // SetDisabled disables (ending every session) or re-enables an account.
 func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE users SET
-		disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,
-		sessions_valid_after = CASE WHEN $2 THEN now() ELSE sessions_valid_after END,
-		updated_at = now() WHERE id = $1`, userID, disabled)
-	if err != nil {
-		return fmt.Errorf("set disabled: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "Compte introuvable.")
-	}
-	return nil
+	return s.inTx(ctx, "set disabled", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET
+			disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,
+			sessions_valid_after = CASE WHEN $2 THEN now() ELSE sessions_valid_after END,
+			updated_at = now() WHERE id = $1`, userID, disabled)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Compte introuvable.")
+		}
+		if disabled {
+			// Links sent before must not revive with a re-enabled account.
+			_, err = tx.Exec(ctx, "UPDATE user_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL", userID)
+		}
+		return err
+	})
 }
 
 // CreateActiveUser stores an account that can sign in at once, with its
