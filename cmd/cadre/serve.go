@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/mail"
 	"github.com/unml/cadre/internal/pglocal"
@@ -132,6 +133,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	store := postgres.NewStore(db.pool)
 	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: db.pool, SessionCleanup: 5 * time.Minute})
 	defer srv.Close()
+
+	// Closing reminders go to the outbox; every server may run this safely.
+	reminders := campagnes.NewWorker(store, cfg.BaseURL, logger)
+	remindersDone := make(chan struct{})
+	go func() { reminders.Run(ctx); close(remindersDone) }()
+	defer func() { <-remindersDone }()
 
 	if cfg.SMTPURL != nil {
 		sender, err := mail.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom)

@@ -21,9 +21,7 @@ import (
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
-	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/server"
-	refdata "github.com/unml/cadre/referentiel"
 )
 
 // App is a running server with its database, the demo data, and a client that
@@ -48,9 +46,6 @@ func New(t testing.TB) *App {
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	store := postgres.NewStore(pool)
-	if _, err := referentiel.ImportFS(t.Context(), store, refdata.Files); err != nil {
-		t.Fatal(err)
-	}
 	fixture, err := demo.Seed(t.Context(), store, auth.TestParams)
 	if err != nil {
 		t.Fatal(err)

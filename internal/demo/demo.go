@@ -5,10 +5,15 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/referentiel"
+	refdata "github.com/unml/cadre/referentiel"
 )
 
 // Password is the password of every demo account.
@@ -40,6 +45,9 @@ type Fixture struct {
 	Structures map[string]int64
 	Sites      map[string]int64
 	Users      map[string]int64
+	// Campagnes by year ("2025", "2026"); Autoevaluations by "ML-RENNES/2026".
+	Campagnes       map[string]int64
+	Autoevaluations map[string]int64
 }
 
 type structure struct {
@@ -69,7 +77,8 @@ var network = []structure{
 // Seed creates the demo data in an empty database; params are the password hash
 // costs (auth.DefaultParams in a real run, cheaper ones in tests).
 func Seed(ctx context.Context, store *postgres.Store, params auth.Params) (*Fixture, error) {
-	f := &Fixture{Regions: map[string]int64{}, Structures: map[string]int64{}, Sites: map[string]int64{}, Users: map[string]int64{}}
+	f := &Fixture{Regions: map[string]int64{}, Structures: map[string]int64{}, Sites: map[string]int64{}, Users: map[string]int64{},
+		Campagnes: map[string]int64{}, Autoevaluations: map[string]int64{}}
 	for _, r := range []domain.Region{{Code: "BRE", Nom: "Bretagne"}, {Code: "ARA", Nom: "Auvergne-Rhône-Alpes"}} {
 		id, err := store.CreateRegion(ctx, r)
 		if err != nil {
@@ -110,5 +119,111 @@ func Seed(ctx context.Context, store *postgres.Store, params auth.Params) (*Fixt
 		}
 		f.Users[a.Email] = id
 	}
+	if err := seedCampagnes(ctx, store, f); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	return f, nil
+}
+
+func date(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// answers returns demo answers for the first n items: ratings spread over the
+// scale, a few "non concerné" with their justification, some comments.
+func answers(items []referentiel.AssessableItem, n int, shift int) map[string]domain.Cotation {
+	out := map[string]domain.Cotation{}
+	for i, it := range items[:min(n, len(items))] {
+		c := domain.Cotation{Valeur: 1 + (i*7+shift)%4}
+		if i%9 == 4 {
+			c.Commentaire = "Pratique formalisée dans le projet de structure ; à consolider sur les antennes."
+		}
+		if i%23 == 11 && !it.Imperatif {
+			c = domain.Cotation{NonConcerne: true, Justification: "Action portée par le réseau régional pour notre territoire."}
+		}
+		out[it.Code] = c
+	}
+	return out
+}
+
+// seedCampagnes imports the embedded référentiels and adds a closed 2025 campaign that ML Rennes submitted, and the open
+// "Auto-évaluation 2026": Rennes about half rated, Brest submitted.
+func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error {
+	// The campaigns rate the embedded cadre commun.
+	if _, err := referentiel.ImportFS(ctx, store, refdata.Files); err != nil {
+		return err
+	}
+	ref, refID, err := store.Referentiel(ctx, referentiel.DefaultCode, "")
+	if err != nil {
+		return err
+	}
+	items := ref.Items()
+	pole := f.Users["pole@unml.demo"]
+	submit := func(autoevalID, by int64) error {
+		return store.Transition(ctx, autoevalID, domain.TrSubmit, by, domain.RoleDirecteur, "",
+			func(_ pgx.Tx, etat domain.Etat) (domain.Etat, error) {
+				return domain.Next(etat, domain.TrSubmit, domain.RoleDirecteur, "")
+			})
+	}
+	autoevals := func(campagneID int64, year string) error {
+		rows, err := store.CampagneStructures(ctx, campagneID)
+		if err != nil {
+			return err
+		}
+		for code, id := range f.Structures {
+			for _, r := range rows {
+				if r.StructureID == id && r.AutoevaluationID != 0 {
+					f.Autoevaluations[code+"/"+year] = r.AutoevaluationID
+				}
+			}
+		}
+		return nil
+	}
+
+	c2025, err := store.CreateCampagne(ctx, domain.Campagne{Nom: "Auto-évaluation 2025", ReferentielID: refID,
+		Ouverture: date("2025-02-03"), Cloture: date("2025-06-30")}, []int64{f.Structures["ML-RENNES"]}, pole)
+	if err != nil {
+		return err
+	}
+	if _, err := store.OpenCampagne(ctx, c2025, pole); err != nil {
+		return err
+	}
+	if err := autoevals(c2025, "2025"); err != nil {
+		return err
+	}
+	rennes2025 := f.Autoevaluations["ML-RENNES/2025"]
+	if err := store.SeedCotations(ctx, rennes2025, answers(items, len(items), 1), f.Users["directeur@ml-rennes.demo"]); err != nil {
+		return err
+	}
+	if err := submit(rennes2025, f.Users["directeur@ml-rennes.demo"]); err != nil {
+		return err
+	}
+	if err := store.CloseCampagne(ctx, c2025); err != nil {
+		return err
+	}
+
+	c2026, err := store.CreateCampagne(ctx, domain.Campagne{Nom: "Auto-évaluation 2026", ReferentielID: refID,
+		Ouverture: date("2026-09-01"), Cloture: date("2026-12-18")}, nil, pole)
+	if err != nil {
+		return err
+	}
+	if _, err := store.OpenCampagne(ctx, c2026, pole); err != nil {
+		return err
+	}
+	if err := autoevals(c2026, "2026"); err != nil {
+		return err
+	}
+	f.Campagnes["2025"], f.Campagnes["2026"] = c2025, c2026
+	if err := store.SeedCotations(ctx, f.Autoevaluations["ML-RENNES/2026"], answers(items, len(items)/2, 2), f.Users["contributeur@ml-rennes.demo"]); err != nil {
+		return err
+	}
+	brest := f.Autoevaluations["ML-BREST/2026"]
+	if err := store.SeedCotations(ctx, brest, answers(items, len(items), 3), f.Users["directeur@ml-brest.demo"]); err != nil {
+		return err
+	}
+	return submit(brest, f.Users["directeur@ml-brest.demo"])
 }

@@ -103,6 +103,14 @@ const (
 	ActManageAccounts Action = "accounts.manage"
 	// ActReadOutbox: read the email outbox.
 	ActReadOutbox Action = "outbox.read"
+	// ActManageCampaigns: create and open campaigns (the national team).
+	ActManageCampaigns Action = "campaigns.manage"
+	// ActViewAssessment: read an ML's auto-évaluation and its ratings.
+	ActViewAssessment Action = "assessment.view"
+	// ActRate: rate the items of an ML's auto-évaluation (sections may restrict it).
+	ActRate Action = "assessment.rate"
+	// ActSubmit: submit an ML's auto-évaluation, copy the previous answers, assign sections.
+	ActSubmit Action = "assessment.submit"
 )
 
 // Can answers "may this actor do this action on an object at this scope". It is
@@ -125,7 +133,8 @@ func (m Membership) allows(act Action, s Scope) bool {
 	case RolePole:
 		// The national team sees and manages the whole network and its people.
 		switch act {
-		case ActViewNetwork, ActViewRegion, ActViewStructure, ActManageNetwork, ActManageTeam, ActManageRoles, ActManageAccounts:
+		case ActViewNetwork, ActViewRegion, ActViewStructure, ActManageNetwork, ActManageTeam, ActManageRoles, ActManageAccounts,
+			ActManageCampaigns, ActViewAssessment:
 			return true
 		}
 	case RoleAdmin:
@@ -138,21 +147,21 @@ func (m Membership) allows(act Action, s Scope) bool {
 		switch act {
 		case ActViewNetwork:
 			return true
-		case ActViewRegion, ActViewStructure:
+		case ActViewRegion, ActViewStructure, ActViewAssessment:
 			return s.RegionID != 0 && s.RegionID == m.RegionID
 		}
 	case RoleDirecteur:
 		switch act {
 		case ActViewNetwork:
 			return true
-		case ActViewStructure, ActManageTeam:
+		case ActViewStructure, ActManageTeam, ActViewAssessment, ActRate, ActSubmit:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleContributeur:
 		switch act {
 		case ActViewNetwork:
 			return true
-		case ActViewStructure:
+		case ActViewStructure, ActViewAssessment, ActRate:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleAuditeur:

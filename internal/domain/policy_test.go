@@ -39,6 +39,10 @@ var actions = []domain.Action{
 	domain.ActManageRoles,
 	domain.ActManageAccounts,
 	domain.ActReadOutbox,
+	domain.ActManageCampaigns,
+	domain.ActViewAssessment,
+	domain.ActRate,
+	domain.ActSubmit,
 }
 
 // membershipOf returns the membership a role is held with in these tests.
@@ -72,6 +76,9 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActManageTeam:     everywhere,
 		domain.ActManageRoles:    everywhere,
 		domain.ActManageAccounts: everywhere,
+		// It follows every auto-évaluation but rates none.
+		domain.ActManageCampaigns: everywhere,
+		domain.ActViewAssessment:  everywhere,
 	},
 	// Platform admins: the network read-only, accounts, the outbox.
 	domain.RoleAdmin: {
@@ -83,20 +90,26 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 	},
 	// Référent ARML: its région and the MLs in it.
 	domain.RoleReferentARML: {
-		domain.ActViewNetwork:   everywhere,
-		domain.ActViewRegion:    ownRegionAll,
-		domain.ActViewStructure: ownRegionAll,
+		domain.ActViewNetwork:    everywhere,
+		domain.ActViewRegion:     ownRegionAll,
+		domain.ActViewStructure:  ownRegionAll,
+		domain.ActViewAssessment: ownRegionAll,
 	},
 	// Directeur: its ML, and its team.
 	domain.RoleDirecteur: {
-		domain.ActViewNetwork:   everywhere,
-		domain.ActViewStructure: ownMLOnly,
-		domain.ActManageTeam:    ownMLOnly,
+		domain.ActViewNetwork:    everywhere,
+		domain.ActViewStructure:  ownMLOnly,
+		domain.ActManageTeam:     ownMLOnly,
+		domain.ActViewAssessment: ownMLOnly,
+		domain.ActRate:           ownMLOnly,
+		domain.ActSubmit:         ownMLOnly,
 	},
 	// Contributeur: its ML.
 	domain.RoleContributeur: {
-		domain.ActViewNetwork:   everywhere,
-		domain.ActViewStructure: ownMLOnly,
+		domain.ActViewNetwork:    everywhere,
+		domain.ActViewStructure:  ownMLOnly,
+		domain.ActViewAssessment: ownMLOnly,
+		domain.ActRate:           ownMLOnly,
 	},
 	// Auditeur: nothing of the network until audits exist.
 	domain.RoleAuditeur: {},

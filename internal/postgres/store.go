@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -11,6 +12,8 @@ import (
 // Store implements the domain's store interfaces on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+	// refCache keeps loaded référentiel trees by id: an imported version never changes.
+	refCache sync.Map
 }
 
 // NewStore returns a store on the pool.

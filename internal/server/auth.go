@@ -90,6 +90,9 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 	if a.Can(domain.ActViewNetwork, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/reseau", Label: "Réseau"})
 	}
+	if a.Can(domain.ActManageCampaigns, domain.Scope{}) {
+		p.Nav = append(p.Nav, web.NavItem{Href: "/campagnes", Label: "Campagnes"})
+	}
 	p.Nav = append(p.Nav, web.NavItem{Href: "/referentiel", Label: "Référentiel"})
 	if a.Can(domain.ActManageAccounts, domain.Scope{}) || a.Can(domain.ActManageRoles, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/utilisateurs", Label: "Utilisateurs"})
@@ -353,7 +356,19 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if nom == "" {
 		nom = a.Email
 	}
-	return s.render(w, r, http.StatusOK, web.Dashboard(web.DashboardView{Page: s.page(r, "Accueil"), Nom: nom, Memberships: membershipLinks(a)}))
+	v := web.DashboardView{Page: s.page(r, "Accueil"), Nom: nom, Memberships: membershipLinks(a)}
+	// The national team follows campaigns from their own pages; others see theirs here.
+	if vis := a.Visible(domain.ActViewAssessment); !vis.All && (len(vis.RegionIDs) > 0 || len(vis.StructureIDs) > 0) {
+		list, err := s.store.Autoevaluations(r.Context(), vis)
+		if err != nil {
+			return err
+		}
+		for _, ae := range list {
+			v.Assessments = append(v.Assessments, web.AssessmentLink{Campagne: ae.CampagneNom, Structure: ae.StructureNom,
+				Etat: ae.Etat.Label(), Cloture: frenchDate(ae.Cloture), URL: autoevalURL(ae.ID)})
+		}
+	}
+	return s.render(w, r, http.StatusOK, web.Dashboard(v))
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {

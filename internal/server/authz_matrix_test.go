@@ -70,9 +70,9 @@ type row struct {
 
 // ids are the objects the paths point to.
 type ids struct {
-	region, structure, site, membership, user map[bool]int64
-	message                                   int64
-	css                                       string
+	region, structure, site, membership, user, autoeval map[bool]int64
+	message                                             int64
+	css                                                 string
 }
 
 func fixed(p string) func(ids, bool) string { return func(ids, bool) string { return p } }
@@ -87,6 +87,7 @@ var (
 	site       = func(f ids) map[bool]int64 { return f.site }
 	membership = func(f ids) map[bool]int64 { return f.membership }
 	user       = func(f ids) map[bool]int64 { return f.user }
+	autoeval   = func(f ids) map[bool]int64 { return f.autoeval }
 )
 
 // networkManage is the expectation of the national team's edit pages of an object
@@ -103,7 +104,20 @@ func networkManage(okStatus int, seesOwn ...string) want {
 	return w
 }
 
-var matrix = map[string]row{
+// matrix gathers the rows of every feature's file.
+var matrix = mergeRows(baseRows, campagneRows, autoevalRows)
+
+func mergeRows(parts ...map[string]row) map[string]row {
+	all := map[string]row{}
+	for _, part := range parts {
+		for k, v := range part {
+			all[k] = v
+		}
+	}
+	return all
+}
+
+var baseRows = map[string]row{
 	"GET /healthz":                      {path: fixed("/healthz"), want: same(map[string]int{anon: 200, admin: 200, pole: 200, auditeur: 200, referent: 200, dirRen: 200, contrib: 200})},
 	"GET /readyz":                       {path: fixed("/readyz"), want: same(map[string]int{anon: 200, admin: 200, pole: 200, auditeur: 200, referent: 200, dirRen: 200, contrib: 200})},
 	"GET /static/{version}/*":           {path: func(f ids, _ bool) string { return f.css }, want: same(map[string]int{anon: 200, admin: 200, pole: 200, auditeur: 200, referent: 200, dirRen: 200, contrib: 200})},
@@ -206,6 +220,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			site:       map[bool]int64{true: f.Sites["RENNES-ANT-1"], false: f.Sites["LYON-ANT-1"]},
 			membership: map[bool]int64{true: memberships[contrib], false: memberships["directeur@ml-lyon.demo"]},
 			user:       map[bool]int64{true: f.Users[contrib], false: f.Users["directeur@ml-lyon.demo"]},
+			autoeval:   map[bool]int64{true: f.Autoevaluations["ML-RENNES/2026"], false: f.Autoevaluations["ML-LYON/2026"]},
 			message:    message,
 			css:        web.Asset("css/cadre.css"),
 		}

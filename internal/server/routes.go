@@ -61,6 +61,22 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/reseau/structures/{id}/equipe", s.handle(s.inviteContributor))
 			r.Post("/reseau/membres/{id}/retirer", s.handle(s.removeMembership))
 
+			r.Get("/autoevaluations/{id}", s.handle(s.autoevalPage))
+			r.Get("/autoevaluations/{id}/sections/{section}", s.handle(s.sectionPage))
+			r.Post("/autoevaluations/{id}/sections/{section}", s.handle(s.saveSection))
+			r.Post("/autoevaluations/{id}/items/{code}", s.handle(s.saveItem))
+			r.Get("/autoevaluations/{id}/items/{code}/historique", s.handle(s.itemHistoryPage))
+			r.Get("/autoevaluations/{id}/soumission", s.handle(s.checklistPage))
+			r.Post("/autoevaluations/{id}/soumission", s.handle(s.submit))
+			r.Post("/autoevaluations/{id}/reprise", s.handle(s.copyPrevious))
+			r.Post("/autoevaluations/{id}/affectations", s.handle(s.assignSections))
+
+			r.Get("/campagnes", s.handle(s.campagnesPage))
+			r.Get("/campagnes/nouvelle", s.handle(s.newCampagnePage))
+			r.Post("/campagnes/nouvelle", s.handle(s.createCampagne))
+			r.Get("/campagnes/{id}", s.handle(s.campagnePage))
+			r.Post("/campagnes/{id}/ouvrir", s.handle(s.openCampagne))
+
 			r.Get("/utilisateurs", s.handle(s.usersPage))
 			r.Post("/utilisateurs/inviter", s.handle(s.inviteUser))
 			r.Post("/utilisateurs/{id}/desactiver", s.handle(s.setDisabled(true)))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/auth"
+	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/postgres"
 )
@@ -40,6 +41,7 @@ type Server struct {
 	pool     *pgxpool.Pool
 	store    *postgres.Store
 	accounts *accounts.Service
+	autoeval *autoeval.Service
 	sessions *scs.SessionManager
 
 	stopCleanup context.CancelFunc
@@ -53,7 +55,8 @@ func New(d Deps) *Server {
 		params = auth.DefaultParams
 	}
 	store := postgres.NewStore(d.Pool)
-	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, store: store, accounts: accounts.NewService(store, params, d.Config.BaseURL)}
+	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, store: store, accounts: accounts.NewService(store, params, d.Config.BaseURL),
+		autoeval: autoeval.NewService(store)}
 	sm := scs.New()
 	// pgxstore's own cleanup goroutine races with its StopCleanup; ours does not.
 	sm.Store = pgxstore.NewWithCleanupInterval(d.Pool, 0)

@@ -1,0 +1,483 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/unml/cadre/internal/autoeval"
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/referentiel"
+	"github.com/unml/cadre/web"
+)
+
+// The ML's self-assessment screens: dashboard, one page per section, saving with
+// and without JavaScript, submission, copy of the previous answers, history.
+
+func autoevalURL(id int64) string { return "/autoevaluations/" + itoa(id) }
+
+func frenchDate(t time.Time) string { return t.Format("02/01/2006") }
+
+func frenchDateTime(t time.Time) string { return t.Local().Format("02/01/2006 à 15:04") }
+
+// loadAutoeval loads the auto-évaluation of the URL for the signed-in person.
+func (s *Server) loadAutoeval(r *http.Request) (*autoeval.View, error) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.autoeval.Load(r.Context(), actorOf(r.Context()), id)
+}
+
+func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadAutoeval(r)
+	if err != nil {
+		return err
+	}
+	a := v.Autoeval
+	url := autoevalURL(a.ID)
+	rows, total := domain.SectionsProgress(v.Sections, v.Answers())
+	page := web.AutoevalView{Page: s.page(r, a.CampagneNom+" · "+a.StructureNom), URL: url, Title: a.CampagneNom, Structure: a.StructureNom,
+		Etat: a.Etat, Cloture: frenchDate(a.Cloture), Total: total, CanSubmit: v.CanSubmit && a.Etat.Editable(),
+		Unrated: len(domain.SubmissionChecklist(v.Items, v.Answers()))}
+	for _, n := range v.Ref.Echelle.Niveaux {
+		page.ScaleValues = append(page.ScaleValues, n.Valeur)
+	}
+	for _, p := range rows {
+		page.Rows = append(page.Rows, web.ProgressRow{Progress: p, URL: url + "/sections/" + p.Code})
+	}
+	for _, sec := range v.Sections {
+		page.AllSections = append(page.AllSections, web.SectionLink{Code: sec.Code, Titre: sec.Titre})
+	}
+	if page.CanSubmit {
+		if _, err := s.store.PreviousAutoevaluation(r.Context(), a.ID); err == nil {
+			page.CanCopy = true
+		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
+			return err
+		}
+	}
+	members, err := s.store.StructureMembers(r.Context(), actorOf(r.Context()).Visible(domain.ActViewStructure), a.StructureID)
+	if err != nil {
+		return err
+	}
+	sections, err := s.store.ContributorSections(r.Context(), a.StructureID)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if m.Role != domain.RoleContributeur {
+			continue
+		}
+		nom := m.Nom
+		if nom == "" {
+			nom = m.Email
+		}
+		page.Members = append(page.Members, web.MemberSections{MembershipID: m.MembershipID, Nom: nom, Sections: sections[m.MembershipID]})
+	}
+	transitions, err := s.store.Transitions(r.Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range transitions {
+		page.History = append(page.History, web.TransitionView{Label: t.Action.Label(), By: t.By, At: frenchDateTime(t.At), Commentaire: t.Commentaire})
+	}
+	return s.render(w, r, http.StatusOK, web.AutoevalPage(page))
+}
+
+// sectionOf finds the section of the URL in the view.
+func sectionOf(v *autoeval.View, code string) (int, error) {
+	for i, sec := range v.Sections {
+		if sec.Code == code {
+			return i, nil
+		}
+	}
+	return 0, domain.Errorf(domain.ENOTFOUND, "Partie introuvable.")
+}
+
+// sectionView builds a section page; answers and problems override what is saved.
+func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted map[string]domain.Cotation, versions map[string]int,
+	fieldErrors domain.FieldErrors, conflicts map[string]domain.SavedCotation) web.SectionView {
+	a, sec := v.Autoeval, v.Sections[i]
+	url := autoevalURL(a.ID)
+	page := web.SectionView{Page: s.page(r, sec.Titre+" · "+a.CampagneNom), AutoevalURL: url,
+		Heading: sec.Code + " — " + sec.Titre, Context: a.CampagneNom + " · " + a.StructureNom,
+		Action: url + "/sections/" + sec.Code, Scale: v.Ref.Echelle.Niveaux, NonConcerne: v.Ref.Echelle.NonConcerne,
+		Editable: v.Allowed(sec.Code)}
+	switch {
+	case !v.Autoeval.Etat.Editable():
+		page.ReadOnlyWhy = "L'auto-évaluation est à l'état « " + a.Etat.Label() + " » : les cotations ne sont plus modifiables."
+	case !v.CanRate:
+		page.ReadOnlyWhy = "Votre rôle permet de lire cette auto-évaluation, pas de la coter."
+	case !page.Editable:
+		page.ReadOnlyWhy = "La direction ne vous a pas confié cette partie : vous pouvez la lire, pas la coter."
+	}
+	for _, vo := range v.Ref.Volets {
+		for _, f := range vo.Fonctions {
+			if f.Code == sec.Code {
+				page.Finalite = f.Finalite
+			}
+		}
+	}
+	if i > 0 {
+		p := v.Sections[i-1]
+		page.Prev = &web.SectionLink{Code: p.Code, Titre: p.Titre, URL: url + "/sections/" + p.Code}
+	}
+	if i+1 < len(v.Sections) {
+		n := v.Sections[i+1]
+		page.Next = &web.SectionLink{Code: n.Code, Titre: n.Titre, URL: url + "/sections/" + n.Code}
+	}
+	var summary []web.Field
+	lastGroup := ""
+	for _, code := range sec.Items {
+		it, _ := v.Item(code)
+		saved := v.Saved[code]
+		item := web.ItemView{Code: it.Code, Texte: it.Texte, Precisions: it.Precisions, Imperatif: it.Imperatif, Aide: it.Aide, Preuves: it.Preuves,
+			Answer: saved.Cotation, Version: saved.Version, By: saved.By, Errors: map[string]string{}}
+		if saved.Version > 0 {
+			item.At = frenchDateTime(saved.At)
+		}
+		if c, ok := posted[code]; ok {
+			item.Answer = c
+			item.Version = versions[code]
+		}
+		if other, ok := conflicts[code]; ok {
+			item.Conflict = &web.ConflictView{By: other.By, At: frenchDateTime(other.At), Theirs: other.Cotation}
+			// Saving again now knowingly replaces their version.
+			item.Version = other.Version
+		}
+		for _, kind := range []string{"valeur", "justification", "commentaire"} {
+			if msg := fieldErrors[kind+"-"+code]; msg != "" {
+				item.Errors[kind] = msg
+				summary = append(summary, web.Field{Name: kind + "-" + code, Label: code, Error: msg})
+			}
+		}
+		heading := groupHeading(it)
+		if heading != lastGroup || len(page.Groups) == 0 {
+			page.Groups = append(page.Groups, web.ItemGroup{Heading: heading})
+			lastGroup = heading
+		}
+		g := &page.Groups[len(page.Groups)-1]
+		g.Items = append(g.Items, item)
+	}
+	if len(summary) > 0 {
+		page.Errors = web.FormErrors{Fields: summary}
+	} else if len(conflicts) > 0 {
+		page.Errors = web.FormErrors{Message: domain.ErrorMessage(&domain.ConflictError{})}
+	}
+	return page
+}
+
+// groupHeading names the group an item is shown under: its réalisation, its
+// resource volet, its caractéristique, group or chapter.
+func groupHeading(it referentiel.AssessableItem) string {
+	parent := it.Path[len(it.Path)-1]
+	switch it.Kind {
+	case referentiel.KindCritere:
+		if it.Fonction != "" {
+			return it.Parent + " — " + parent
+		}
+	case referentiel.KindCondition:
+		return "Ressources et moyens — " + parent
+	}
+	return it.Parent + " — " + parent
+}
+
+func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadAutoeval(r)
+	if err != nil {
+		return err
+	}
+	i, err := sectionOf(v, chi.URLParam(r, "section"))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, web.SectionPage(s.sectionView(r, v, i, nil, nil, nil, nil)))
+}
+
+// parseAnswer reads one item's fields of a posted form.
+func parseAnswer(r *http.Request, code string) (domain.CotationChange, bool, error) {
+	ch := domain.CotationChange{Code: code}
+	if _, present := r.PostForm["version-"+code]; !present {
+		return ch, false, nil
+	}
+	version, err := strconv.Atoi(r.PostFormValue("version-" + code))
+	if err != nil || version < 0 {
+		return ch, true, domain.Errorf(domain.EINVALID, "La page envoyée est incomplète : rechargez-la, puis recommencez.")
+	}
+	ch.BaseVersion = version
+	switch raw := r.PostFormValue("valeur-" + code); raw {
+	case "":
+	case "nc":
+		ch.Cotation.NonConcerne = true
+	default:
+		n, err := strconv.Atoi(raw)
+		if err != nil || n <= 0 {
+			return ch, true, domain.FieldErrors{"valeur-" + code: "Choisissez une cotation de l'échelle."}.Err()
+		}
+		ch.Cotation.Valeur = n
+	}
+	ch.Cotation.Justification = r.PostFormValue("justification-" + code)
+	ch.Cotation.Commentaire = r.PostFormValue("commentaire-" + code)
+	ch.Cotation.Normalize()
+	return ch, true, nil
+}
+
+// saveSection saves the whole page (the form without JavaScript).
+func (s *Server) saveSection(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadAutoeval(r)
+	if err != nil {
+		return err
+	}
+	i, err := sectionOf(v, chi.URLParam(r, "section"))
+	if err != nil {
+		return err
+	}
+	sec := v.Sections[i]
+	var changes []domain.CotationChange
+	posted, versions := map[string]domain.Cotation{}, map[string]int{}
+	fe := domain.FieldErrors{}
+	for _, code := range sec.Items {
+		ch, present, err := parseAnswer(r, code)
+		if err != nil {
+			if f := domain.ErrorFields(err); f != nil {
+				for k, m := range f {
+					fe[k] = m
+				}
+				continue
+			}
+			return err
+		}
+		if !present {
+			continue
+		}
+		posted[code], versions[code] = ch.Cotation, ch.BaseVersion
+		if ch.Cotation != v.Saved[code].Cotation || ch.BaseVersion != v.Saved[code].Version {
+			changes = append(changes, ch)
+		}
+	}
+	if len(fe) == 0 {
+		var n int
+		n, err = s.autoeval.Save(r.Context(), actorOf(r.Context()), v, changes)
+		if err == nil {
+			target := autoevalURL(v.Autoeval.ID) + "/sections/" + sec.Code
+			switch {
+			case n == 0:
+				s.flash(r, "Aucune modification à enregistrer.")
+			case n == 1:
+				s.flash(r, "1 élément enregistré.")
+			default:
+				s.flash(r, strconv.Itoa(n)+" éléments enregistrés.")
+			}
+			if len(changes) > 0 {
+				target += "#" + changes[0].Code
+			}
+			return seeOther(w, r, target)
+		}
+	} else {
+		err = fe.Err()
+	}
+	var conflict *domain.ConflictError
+	switch {
+	case errors.As(err, &conflict):
+		page := s.sectionView(r, v, i, posted, versions, nil, conflict.Current)
+		page.Page.Title = "Conflit · " + page.Page.Title
+		return s.render(w, r, http.StatusConflict, web.SectionPage(page))
+	case domain.ErrorCode(err) == domain.EINVALID && domain.ErrorFields(err) != nil:
+		page := s.sectionView(r, v, i, posted, versions, domain.ErrorFields(err), nil)
+		page.Page.Title = "Erreur · " + page.Page.Title
+		return s.render(w, r, http.StatusBadRequest, web.SectionPage(page))
+	}
+	return err
+}
+
+// itemResult is the JSON answer to the script's save of one item.
+type itemResult struct {
+	Status  string            `json:"status"` // saved, unchanged, conflict, invalid, error
+	Message string            `json:"message,omitempty"`
+	Version int               `json:"version,omitempty"`
+	By      string            `json:"by,omitempty"`
+	At      string            `json:"at,omitempty"`
+	Errors  map[string]string `json:"errors,omitempty"`
+	Theirs  string            `json:"theirs,omitempty"`
+}
+
+// saveItem saves one item, for the page's script: JSON in, JSON out. Without
+// the script's Accept header it behaves as a form post and redirects.
+func (s *Server) saveItem(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadAutoeval(r)
+	if err != nil {
+		return err
+	}
+	code := chi.URLParam(r, "code")
+	it, ok := v.Item(code)
+	if !ok {
+		return domain.Errorf(domain.ENOTFOUND, "Élément introuvable.")
+	}
+	if !v.CanRate {
+		return domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas de coter cette auto-évaluation.")
+	}
+	ch, present, err := parseAnswer(r, code)
+	if err == nil && !present {
+		err = domain.Errorf(domain.EINVALID, "La page envoyée est incomplète : rechargez-la, puis recommencez.")
+	}
+	n := 0
+	if err == nil {
+		n, err = s.autoeval.Save(r.Context(), actorOf(r.Context()), v, []domain.CotationChange{ch})
+	}
+	if !strings.Contains(r.Header.Get("Accept"), "application/json") {
+		if err != nil {
+			return err
+		}
+		return seeOther(w, r, autoevalURL(v.Autoeval.ID)+"/sections/"+referentiel.SectionOf(it)+"#"+code)
+	}
+	res, status := itemResult{Status: "saved"}, http.StatusOK
+	var conflict *domain.ConflictError
+	switch {
+	case err == nil:
+		saved, lerr := s.store.Cotations(r.Context(), v.Autoeval.ID)
+		if lerr != nil {
+			return lerr
+		}
+		c := saved[code]
+		res.Version, res.By = c.Version, c.By
+		if c.Version > 0 {
+			res.At = frenchDateTime(c.At)
+		}
+		if n == 0 {
+			res.Status = "unchanged"
+		}
+	case errors.As(err, &conflict):
+		other := conflict.Current[code]
+		res = itemResult{Status: "conflict", Version: other.Version, By: other.By, At: frenchDateTime(other.At),
+			Theirs:  web.ValueLabel(v.Ref.Echelle.Niveaux, v.Ref.Echelle.NonConcerne, other.Cotation),
+			Message: "Modifié entre-temps par " + other.By + " : votre saisie n'est pas enregistrée. Rechargez la page pour comparer les deux versions."}
+		status = http.StatusConflict
+	case domain.ErrorCode(err) == domain.EINVALID || domain.ErrorCode(err) == domain.EFORBIDDEN || domain.ErrorCode(err) == domain.ECONFLICT:
+		res = itemResult{Status: "invalid", Message: domain.ErrorMessage(err), Errors: domain.ErrorFields(err)}
+		status = http.StatusBadRequest
+		if domain.ErrorCode(err) == domain.EFORBIDDEN {
+			status = http.StatusForbidden
+		} else if domain.ErrorCode(err) == domain.ECONFLICT {
+			status = http.StatusConflict
+		}
+	default:
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(res)
+}
+
+func (s *Server) checklistView(r *http.Request, v *autoeval.View) web.ChecklistView {
+	a := v.Autoeval
+	url := autoevalURL(a.ID)
+	page := web.ChecklistView{Page: s.page(r, "Vérifier et soumettre · "+a.CampagneNom), URL: url, Title: a.CampagneNom + " · " + a.StructureNom,
+		CanSubmit: v.CanSubmit, Editable: a.Etat.Editable()}
+	for _, e := range domain.SubmissionChecklist(v.Items, v.Answers()) {
+		page.Entries = append(page.Entries, web.ChecklistLine{Code: e.Code, Texte: e.Texte, Problem: e.Problem, URL: url + "/sections/" + e.Section + "#" + e.Code})
+	}
+	return page
+}
+
+func (s *Server) checklistPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadAutoeval(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, web.ChecklistPage(s.checklistView(r, v)))
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadAutoeval(r)
+	if err != nil {
+		return err
+	}
+	err = s.autoeval.Submit(r.Context(), actorOf(r.Context()), v, r.PostFormValue("commentaire"))
+	if err == nil {
+		s.flash(r, "L'auto-évaluation est soumise. Merci !")
+		return seeOther(w, r, autoevalURL(v.Autoeval.ID))
+	}
+	if code := domain.ErrorCode(err); code != domain.EINVALID && code != domain.ECONFLICT {
+		return err
+	}
+	// Show the checklist again as it is now, with the reason.
+	v, lerr := s.loadAutoeval(r)
+	if lerr != nil {
+		return lerr
+	}
+	page := s.checklistView(r, v)
+	page.Errors = web.FormErrors{Message: domain.ErrorMessage(err)}
+	page.Page.Title = "Erreur · " + page.Page.Title
+	status := http.StatusBadRequest
+	if domain.ErrorCode(err) == domain.ECONFLICT {
+		status = http.StatusConflict
+	}
+	return s.render(w, r, status, web.ChecklistPage(page))
+}
+
+func (s *Server) copyPrevious(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadAutoeval(r)
+	if err != nil {
+		return err
+	}
+	n, err := s.autoeval.CopyPrevious(r.Context(), actorOf(r.Context()), v)
+	if err != nil {
+		return err
+	}
+	s.flash(r, strconv.Itoa(n)+" réponses reprises de la campagne précédente, sur les éléments qui n'étaient pas encore cotés. Relisez-les et ajustez-les.")
+	return seeOther(w, r, autoevalURL(v.Autoeval.ID))
+}
+
+func (s *Server) assignSections(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadAutoeval(r)
+	if err != nil {
+		return err
+	}
+	if !v.CanSubmit {
+		return domain.Errorf(domain.EFORBIDDEN, "Seule la direction de la Mission Locale peut répartir le travail.")
+	}
+	membre, err := strconv.ParseInt(r.PostFormValue("membre"), 10, 64)
+	if err != nil {
+		return domain.Errorf(domain.EINVALID, "Choisissez la personne.")
+	}
+	if err := s.autoeval.SetSections(r.Context(), v, membre, r.PostForm["section"]); err != nil {
+		return err
+	}
+	s.flash(r, "Répartition enregistrée.")
+	return seeOther(w, r, autoevalURL(v.Autoeval.ID)+"#equipe")
+}
+
+func (s *Server) itemHistoryPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadAutoeval(r)
+	if err != nil {
+		return err
+	}
+	code := chi.URLParam(r, "code")
+	entries, err := s.autoeval.History(r.Context(), v, code)
+	if err != nil {
+		return err
+	}
+	it, _ := v.Item(code)
+	page := web.HistoryView{Page: s.page(r, "Historique "+code), Code: code, Texte: it.Texte,
+		BackURL: autoevalURL(v.Autoeval.ID) + "/sections/" + referentiel.SectionOf(it) + "#" + code}
+	describe := func(c domain.Cotation) string {
+		out := web.ValueLabel(v.Ref.Echelle.Niveaux, v.Ref.Echelle.NonConcerne, c)
+		if c.Justification != "" {
+			out += " — justification : « " + c.Justification + " »"
+		}
+		if c.Commentaire != "" {
+			out += " — commentaire : « " + c.Commentaire + " »"
+		}
+		return out
+	}
+	for _, e := range entries {
+		page.Entries = append(page.Entries, web.HistoryLine{By: e.By, At: frenchDateTime(e.At), Old: describe(e.Old), New: describe(e.New)})
+	}
+	return s.render(w, r, http.StatusOK, web.HistoryPage(page))
+}

@@ -1,0 +1,165 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/referentiel"
+)
+
+// ItemView is one item of a section page, with its answer.
+type ItemView struct {
+	Code, Texte string
+	Precisions  []string
+	Imperatif   bool
+	Aide        string
+	Preuves     []string
+	Answer      domain.Cotation
+	Version     int
+	By, At      string
+	// Errors by field kind: valeur, justification, commentaire.
+	Errors map[string]string
+	// Conflict is the other person's answer when theirs came in between.
+	Conflict *ConflictView
+}
+
+// ConflictView is an answer saved by someone else since the page was loaded.
+type ConflictView struct {
+	By, At string
+	Theirs domain.Cotation
+}
+
+// ItemGroup is a heading (a réalisation, a resource volet…) and its items.
+type ItemGroup struct {
+	Heading string
+	Items   []ItemView
+}
+
+// SectionLink points to a section page.
+type SectionLink struct {
+	Code, Titre, URL string
+}
+
+// SectionView is one page of the self-assessment.
+type SectionView struct {
+	Page
+	AutoevalURL string
+	Heading     string
+	Context     string // campaign and ML
+	Finalite    string
+	Action      string
+	Groups      []ItemGroup
+	Scale       []referentiel.Niveau
+	NonConcerne string
+	Editable    bool
+	ReadOnlyWhy string
+	Errors      FormErrors
+	Prev, Next  *SectionLink
+}
+
+// ValueLabel says an answer in words: its rating and label, "non concerné" or "non coté".
+func ValueLabel(scale []referentiel.Niveau, nc string, c domain.Cotation) string {
+	switch {
+	case c.NonConcerne:
+		return nc
+	case c.Valeur == 0:
+		return "non coté"
+	}
+	for _, n := range scale {
+		if n.Valeur == c.Valeur {
+			return strconv.Itoa(n.Valeur) + " — " + n.Libelle
+		}
+	}
+	return strconv.Itoa(c.Valeur)
+}
+
+func radioID(code string, v string) string { return "valeur-" + code + "-" + v }
+
+// ProgressRow is a section's line on the dashboard.
+type ProgressRow struct {
+	domain.Progress
+	URL string
+}
+
+// MemberSections is a contributor and the sections they work on.
+type MemberSections struct {
+	MembershipID int64
+	Nom          string
+	Sections     []string // codes; empty: all
+}
+
+// AutoevalView is the dashboard of one auto-évaluation.
+type AutoevalView struct {
+	Page
+	URL         string
+	Title       string
+	Structure   string
+	Etat        domain.Etat
+	Cloture     string
+	Rows        []ProgressRow
+	Total       domain.Progress
+	Unrated     int
+	CanSubmit   bool
+	CanCopy     bool
+	Members     []MemberSections
+	AllSections []SectionLink
+	ScaleValues []int
+	History     []TransitionView
+}
+
+// TransitionView is a recorded step of the démarche.
+type TransitionView struct {
+	Label, By, At, Commentaire string
+}
+
+// ChecklistView is the submission page.
+type ChecklistView struct {
+	Page
+	URL       string
+	Title     string
+	Entries   []ChecklistLine
+	CanSubmit bool
+	Editable  bool
+	Errors    FormErrors
+}
+
+// ChecklistLine is one item left to complete.
+type ChecklistLine struct {
+	Code, Texte, Problem, URL string
+}
+
+// HistoryView lists the changes of one item.
+type HistoryView struct {
+	Page
+	BackURL     string
+	Code, Texte string
+	Entries     []HistoryLine
+}
+
+// HistoryLine is one change, in words.
+type HistoryLine struct {
+	By, At, Old, New string
+}
+
+func percent(p domain.Progress) string { return strconv.Itoa(p.Percent()) + " %" }
+
+func mean(p domain.Progress) string {
+	if p.Mean == 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(p.Mean, 'f', 1, 64)
+}
+
+func distribution(p domain.Progress, scale []int) string {
+	s := ""
+	for i, v := range scale {
+		if i > 0 {
+			s += " · "
+		}
+		s += strconv.Itoa(v) + " : " + strconv.Itoa(p.Distribution[v])
+	}
+	if p.NonConcerne > 0 {
+		s += " · NC : " + strconv.Itoa(p.NonConcerne)
+	}
+	return s
+}
