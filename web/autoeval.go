@@ -2,6 +2,7 @@ package web
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/referentiel"
@@ -21,6 +22,8 @@ type ItemView struct {
 	Errors map[string]string
 	// Conflict is the other person's answer when theirs came in between.
 	Conflict *ConflictView
+	// NbPreuves counts the pieces of evidence supporting the item.
+	NbPreuves int
 }
 
 // ConflictView is an answer saved by someone else since the page was loaded.
@@ -55,6 +58,10 @@ type SectionView struct {
 	ReadOnlyWhy string
 	Errors      FormErrors
 	Prev, Next  *SectionLink
+	// LibraryURL leads to the ML's evidence library, filtered by item.
+	LibraryURL string
+	// Uncovered lists the items of the page that no piece supports.
+	Uncovered []string
 }
 
 // ValueLabel says an answer in words: its rating and label, "non concerné" or "non coté".
@@ -105,6 +112,7 @@ type AutoevalView struct {
 	AllSections []SectionLink
 	ScaleValues []int
 	History     []TransitionView
+	LibraryURL  string
 }
 
 // TransitionView is a recorded step of the démarche.
@@ -115,9 +123,11 @@ type TransitionView struct {
 // ChecklistView is the submission page.
 type ChecklistView struct {
 	Page
-	URL       string
-	Title     string
-	Entries   []ChecklistLine
+	URL     string
+	Title   string
+	Entries []ChecklistLine
+	// Uncovered lists the items no piece of evidence supports (not blocking).
+	Uncovered []ChecklistLine
 	CanSubmit bool
 	Editable  bool
 	Errors    FormErrors
@@ -147,7 +157,7 @@ func mean(p domain.Progress) string {
 	if p.Mean == 0 {
 		return "—"
 	}
-	return strconv.FormatFloat(p.Mean, 'f', 1, 64)
+	return strings.Replace(strconv.FormatFloat(p.Mean, 'f', 1, 64), ".", ",", 1)
 }
 
 func distribution(p domain.Progress, scale []int) string {

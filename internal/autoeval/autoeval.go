@@ -31,6 +31,8 @@ type View struct {
 	Items    []referentiel.AssessableItem
 	Sections []referentiel.Section
 	Saved    map[string]domain.SavedCotation
+	// Coverage counts the ML's pieces of evidence per item code.
+	Coverage map[string]int
 	// CanRate: the person may rate, in the sections Allowed reports.
 	CanRate bool
 	// CanSubmit: the person is the ML's director.
@@ -70,7 +72,11 @@ func (s *Service) Load(ctx context.Context, actor *domain.Actor, id int64) (*Vie
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Autoeval: a, Ref: ref, Items: ref.Items(), Sections: ref.Sections(), Saved: saved,
+	coverage, err := s.store.CoverageCounts(ctx, a.StructureID, a.ReferentielID)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Autoeval: a, Ref: ref, Items: ref.Items(), Sections: ref.Sections(), Saved: saved, Coverage: coverage,
 		CanRate: actor.Can(domain.ActRate, a.Scope()), CanSubmit: actor.Can(domain.ActSubmit, a.Scope())}
 	if v.CanRate && !v.CanSubmit && !actor.Can(domain.ActManageCampaigns, a.Scope()) {
 		// A contributor: the director may have limited them to some sections.

@@ -37,6 +37,8 @@ type Config struct {
 	// messages in the outbox, readable by platform admins.
 	SMTPURL  *url.URL
 	MailFrom string
+	// MaxUpload is the largest evidence file accepted, in bytes.
+	MaxUpload int64
 }
 
 // Error is a configuration error; it names the offending variable.
@@ -69,6 +71,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Env:         Development,
 		SessionIdle: 30 * time.Minute,
 		SessionMax:  12 * time.Hour,
+		MaxUpload:   20 << 20,
 	}
 	if v := getenv("CADRE_ENV"); v != "" {
 		switch Environment(v) {
@@ -136,6 +139,13 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, &Error{"CADRE_MAIL_FROM", v, "must be an email address, for example Cadre <cadre@example.org>"}
 		}
 		c.MailFrom = v
+	}
+	if v := getenv("CADRE_MAX_UPLOAD_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			return c, &Error{"CADRE_MAX_UPLOAD_MB", v, "must be a number of megabytes between 1 and 1024"}
+		}
+		c.MaxUpload = int64(n) << 20
 	}
 	if v := getenv("CADRE_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

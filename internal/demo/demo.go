@@ -3,8 +3,10 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,6 +50,8 @@ type Fixture struct {
 	// Campagnes by year ("2025", "2026"); Autoevaluations by "ML-RENNES/2026".
 	Campagnes       map[string]int64
 	Autoevaluations map[string]int64
+	// Preuves holds one file piece per ML that has evidence, by structure code.
+	Preuves map[string]int64
 }
 
 type structure struct {
@@ -78,7 +82,7 @@ var network = []structure{
 // costs (auth.DefaultParams in a real run, cheaper ones in tests).
 func Seed(ctx context.Context, store *postgres.Store, params auth.Params) (*Fixture, error) {
 	f := &Fixture{Regions: map[string]int64{}, Structures: map[string]int64{}, Sites: map[string]int64{}, Users: map[string]int64{},
-		Campagnes: map[string]int64{}, Autoevaluations: map[string]int64{}}
+		Campagnes: map[string]int64{}, Autoevaluations: map[string]int64{}, Preuves: map[string]int64{}}
 	for _, r := range []domain.Region{{Code: "BRE", Nom: "Bretagne"}, {Code: "ARA", Nom: "Auvergne-Rhône-Alpes"}} {
 		id, err := store.CreateRegion(ctx, r)
 		if err != nil {
@@ -120,6 +124,9 @@ func Seed(ctx context.Context, store *postgres.Store, params auth.Params) (*Fixt
 		f.Users[a.Email] = id
 	}
 	if err := seedCampagnes(ctx, store, f); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := seedPreuves(ctx, store, f); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return f, nil
@@ -226,4 +233,98 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 		return err
 	}
 	return submit(brest, f.Users["directeur@ml-brest.demo"])
+}
+
+// demoPDF returns a small valid PDF whose text names the document.
+func demoPDF(title string) []byte {
+	return []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% " + title + "\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+}
+
+var preuveTitles = []struct{ titre, typ string }{
+	{"Procédure d'accueil des jeunes", "procedure"},
+	{"Compte rendu du conseil d'administration", "compte_rendu"},
+	{"Convention de partenariat avec le centre social", "convention_partenariat"},
+	{"Tableau de bord mensuel de l'activité", "tableau_de_bord"},
+	{"Enquête de satisfaction des jeunes", "enquete_satisfaction"},
+	{"Plaquette de présentation de l'offre de service", "support_communication"},
+	{"Procédure de suivi des orientations", "procedure"},
+	{"Compte rendu du comité technique partenarial", "compte_rendu"},
+	{"Convention avec l'agence France Travail", "convention_partenariat"},
+	{"Tableau de bord des entrées en formation", "tableau_de_bord"},
+	{"Enquête auprès des employeurs partenaires", "enquete_satisfaction"},
+	{"Programme des ateliers collectifs", "autre"},
+}
+
+// seedPreuves gives ML Rennes a dozen pieces of each nature attached to its rated
+// items, and ML Lyon one file.
+func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
+	rennes, director := f.Structures["ML-RENNES"], f.Users["directeur@ml-rennes.demo"]
+	if err := store.AcknowledgeRGPD(ctx, director); err != nil {
+		return err
+	}
+	_, refID, err := store.Referentiel(ctx, referentiel.DefaultCode, "")
+	if err != nil {
+		return err
+	}
+	rated, err := store.Cotations(ctx, f.Autoevaluations["ML-RENNES/2026"])
+	if err != nil {
+		return err
+	}
+	var codes []string
+	for code := range rated {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	day := date("2026-03-15")
+	n := 0
+	for _, nature := range []string{domain.NatureFichier, domain.NatureLien, domain.NatureSurPlace} {
+		for i, t := range preuveTitles {
+			p := domain.Preuve{StructureID: rennes, Nature: nature, Titre: t.titre, Type: t.typ, DateDocument: &day}
+			if i%4 == 3 {
+				end := date("2026-06-30")
+				p.FinValidite = &end // some have expired
+			}
+			var contentID int64
+			filename := ""
+			switch nature {
+			case domain.NatureFichier:
+				filename = fmt.Sprintf("preuve-%02d.pdf", i+1)
+				if contentID, err = store.PutContent(ctx, rennes, bytes.NewReader(demoPDF(t.titre)), filename, 20<<20); err != nil {
+					return err
+				}
+			case domain.NatureLien:
+				p.URL = fmt.Sprintf("https://www.ml-rennes.example/documents/%d", i+1)
+			}
+			id, err := store.CreatePreuve(ctx, p, contentID, filename, director)
+			if err != nil {
+				return err
+			}
+			if nature == domain.NatureFichier && i == 0 {
+				f.Preuves["ML-RENNES"] = id
+			}
+			for k := range 2 {
+				code := codes[(n*2+k)%len(codes)]
+				itemID, err := store.ItemID(ctx, refID, code)
+				if err != nil {
+					return err
+				}
+				if err := store.Attach(ctx, rennes, id, itemID); err != nil {
+					return err
+				}
+			}
+			n++
+		}
+	}
+	lyon := f.Structures["ML-LYON"]
+	contentID, err := store.PutContent(ctx, lyon, bytes.NewReader(demoPDF("Projet de structure de Lyon")), "projet.pdf", 20<<20)
+	if err != nil {
+		return err
+	}
+	id, err := store.CreatePreuve(ctx, domain.Preuve{StructureID: lyon, Nature: domain.NatureFichier, Titre: "Projet de structure 2025-2028", Type: "autre"},
+		contentID, "projet.pdf", f.Users["directeur@ml-lyon.demo"])
+	if err != nil {
+		return err
+	}
+	f.Preuves["ML-LYON"] = id
+	return nil
 }

@@ -111,6 +111,14 @@ const (
 	ActRate Action = "assessment.rate"
 	// ActSubmit: submit an ML's auto-évaluation, copy the previous answers, assign sections.
 	ActSubmit Action = "assessment.submit"
+	// ActViewEvidence: see an ML's evidence library (titles, types, attachments).
+	ActViewEvidence Action = "evidence.view"
+	// ActManageEvidence: add pieces and versions, attach and detach them.
+	ActManageEvidence Action = "evidence.manage"
+	// ActDownloadEvidence: download an ML's files (see CanDownloadEvidence for the ARML).
+	ActDownloadEvidence Action = "evidence.download"
+	// ActEvidenceSettings: decide whether the ARML may download the ML's files.
+	ActEvidenceSettings Action = "evidence.settings"
 )
 
 // Can answers "may this actor do this action on an object at this scope". It is
@@ -134,7 +142,7 @@ func (m Membership) allows(act Action, s Scope) bool {
 		// The national team sees and manages the whole network and its people.
 		switch act {
 		case ActViewNetwork, ActViewRegion, ActViewStructure, ActManageNetwork, ActManageTeam, ActManageRoles, ActManageAccounts,
-			ActManageCampaigns, ActViewAssessment:
+			ActManageCampaigns, ActViewAssessment, ActViewEvidence, ActDownloadEvidence:
 			return true
 		}
 	case RoleAdmin:
@@ -147,26 +155,44 @@ func (m Membership) allows(act Action, s Scope) bool {
 		switch act {
 		case ActViewNetwork:
 			return true
-		case ActViewRegion, ActViewStructure, ActViewAssessment:
+		case ActViewRegion, ActViewStructure, ActViewAssessment, ActViewEvidence:
 			return s.RegionID != 0 && s.RegionID == m.RegionID
 		}
 	case RoleDirecteur:
 		switch act {
 		case ActViewNetwork:
 			return true
-		case ActViewStructure, ActManageTeam, ActViewAssessment, ActRate, ActSubmit:
+		case ActViewStructure, ActManageTeam, ActViewAssessment, ActRate, ActSubmit,
+			ActViewEvidence, ActManageEvidence, ActDownloadEvidence, ActEvidenceSettings:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleContributeur:
 		switch act {
 		case ActViewNetwork:
 			return true
-		case ActViewStructure, ActViewAssessment, ActRate:
+		case ActViewStructure, ActViewAssessment, ActRate, ActViewEvidence, ActManageEvidence, ActDownloadEvidence:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleAuditeur:
 		// Auditors see the MLs of their assigned audits, which come with the audit
 		// issue; until then nothing of the network.
+	}
+	return false
+}
+
+// CanDownloadEvidence adds the ML's own choice to the policy: its ARML référent
+// may download its files only if the ML allows it (DESIGN.md §5).
+func (a *Actor) CanDownloadEvidence(s Scope, armlAllowed bool) bool {
+	if a.Can(ActDownloadEvidence, s) {
+		return true
+	}
+	if !armlAllowed || a == nil {
+		return false
+	}
+	for _, m := range a.Memberships {
+		if m.Role == RoleReferentARML && m.allows(ActViewEvidence, s) {
+			return true
+		}
 	}
 	return false
 }

@@ -43,6 +43,10 @@ var actions = []domain.Action{
 	domain.ActViewAssessment,
 	domain.ActRate,
 	domain.ActSubmit,
+	domain.ActViewEvidence,
+	domain.ActManageEvidence,
+	domain.ActDownloadEvidence,
+	domain.ActEvidenceSettings,
 }
 
 // membershipOf returns the membership a role is held with in these tests.
@@ -77,8 +81,10 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActManageRoles:    everywhere,
 		domain.ActManageAccounts: everywhere,
 		// It follows every auto-évaluation but rates none.
-		domain.ActManageCampaigns: everywhere,
-		domain.ActViewAssessment:  everywhere,
+		domain.ActManageCampaigns:  everywhere,
+		domain.ActViewAssessment:   everywhere,
+		domain.ActViewEvidence:     everywhere,
+		domain.ActDownloadEvidence: everywhere,
 	},
 	// Platform admins: the network read-only, accounts, the outbox.
 	domain.RoleAdmin: {
@@ -94,22 +100,30 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActViewRegion:     ownRegionAll,
 		domain.ActViewStructure:  ownRegionAll,
 		domain.ActViewAssessment: ownRegionAll,
+		domain.ActViewEvidence:   ownRegionAll,
 	},
 	// Directeur: its ML, and its team.
 	domain.RoleDirecteur: {
-		domain.ActViewNetwork:    everywhere,
-		domain.ActViewStructure:  ownMLOnly,
-		domain.ActManageTeam:     ownMLOnly,
-		domain.ActViewAssessment: ownMLOnly,
-		domain.ActRate:           ownMLOnly,
-		domain.ActSubmit:         ownMLOnly,
+		domain.ActViewNetwork:      everywhere,
+		domain.ActViewStructure:    ownMLOnly,
+		domain.ActManageTeam:       ownMLOnly,
+		domain.ActViewAssessment:   ownMLOnly,
+		domain.ActRate:             ownMLOnly,
+		domain.ActSubmit:           ownMLOnly,
+		domain.ActViewEvidence:     ownMLOnly,
+		domain.ActManageEvidence:   ownMLOnly,
+		domain.ActDownloadEvidence: ownMLOnly,
+		domain.ActEvidenceSettings: ownMLOnly,
 	},
 	// Contributeur: its ML.
 	domain.RoleContributeur: {
-		domain.ActViewNetwork:    everywhere,
-		domain.ActViewStructure:  ownMLOnly,
-		domain.ActViewAssessment: ownMLOnly,
-		domain.ActRate:           ownMLOnly,
+		domain.ActViewNetwork:      everywhere,
+		domain.ActViewStructure:    ownMLOnly,
+		domain.ActViewAssessment:   ownMLOnly,
+		domain.ActRate:             ownMLOnly,
+		domain.ActViewEvidence:     ownMLOnly,
+		domain.ActManageEvidence:   ownMLOnly,
+		domain.ActDownloadEvidence: ownMLOnly,
 	},
 	// Auditeur: nothing of the network until audits exist.
 	domain.RoleAuditeur: {},
@@ -381,5 +395,36 @@ func TestRoleScopeKindValidLabel(t *testing.T) {
 		if r.ScopeKind() != "" {
 			t.Errorf("%q.ScopeKind() = %q, want none", r, r.ScopeKind())
 		}
+	}
+}
+
+func TestCanDownloadEvidence(t *testing.T) {
+	own, other := domain.Scope{RegionID: regionA, StructureID: mlA1}, domain.Scope{RegionID: regionB, StructureID: mlB1}
+	actor := func(r domain.Role) *domain.Actor {
+		return &domain.Actor{UserID: 1, Memberships: []domain.Membership{membershipOf(r)}}
+	}
+	for _, tc := range []struct {
+		role    domain.Role
+		scope   domain.Scope
+		allowed bool
+		want    bool
+	}{
+		{domain.RoleReferentARML, own, false, false},
+		{domain.RoleReferentARML, own, true, true},
+		{domain.RoleReferentARML, other, true, false},
+		{domain.RoleDirecteur, own, false, true},
+		{domain.RoleContributeur, own, false, true},
+		{domain.RoleDirecteur, other, true, false},
+		{domain.RolePole, other, false, true},
+		{domain.RoleAdmin, own, true, false},
+		{domain.RoleAuditeur, own, true, false},
+	} {
+		if got := actor(tc.role).CanDownloadEvidence(tc.scope, tc.allowed); got != tc.want {
+			t.Errorf("%s on %+v (ARML allowed %v) = %v, want %v", tc.role, tc.scope, tc.allowed, got, tc.want)
+		}
+	}
+	var nobody *domain.Actor
+	if nobody.CanDownloadEvidence(own, true) {
+		t.Error("a nil actor may download")
 	}
 }

@@ -301,3 +301,16 @@ func (s *Store) SearchReferentiel(ctx context.Context, refID int64, query string
 // likeEscaper makes user text literal inside a LIKE pattern (backslash is the
 // default escape character).
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// ItemID returns the id of the item with that code in référentiel refID;
+// ENOTFOUND when there is none.
+func (s *Store) ItemID(ctx context.Context, refID int64, code string) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, "SELECT id FROM referentiel_items WHERE referentiel_id = $1 AND code = $2", refID, code).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, domain.Errorf(domain.ENOTFOUND, "L'élément %s n'existe pas dans ce référentiel.", code)
+	} else if err != nil {
+		return 0, fmt.Errorf("item %s: %w", code, err)
+	}
+	return id, nil
+}

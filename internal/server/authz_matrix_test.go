@@ -70,9 +70,9 @@ type row struct {
 
 // ids are the objects the paths point to.
 type ids struct {
-	region, structure, site, membership, user, autoeval map[bool]int64
-	message                                             int64
-	css                                                 string
+	region, structure, site, membership, user, autoeval, preuve map[bool]int64
+	message                                                     int64
+	css                                                         string
 }
 
 func fixed(p string) func(ids, bool) string { return func(ids, bool) string { return p } }
@@ -88,6 +88,7 @@ var (
 	membership = func(f ids) map[bool]int64 { return f.membership }
 	user       = func(f ids) map[bool]int64 { return f.user }
 	autoeval   = func(f ids) map[bool]int64 { return f.autoeval }
+	preuve     = func(f ids) map[bool]int64 { return f.preuve }
 )
 
 // networkManage is the expectation of the national team's edit pages of an object
@@ -105,7 +106,7 @@ func networkManage(okStatus int, seesOwn ...string) want {
 }
 
 // matrix gathers the rows of every feature's file.
-var matrix = mergeRows(baseRows, campagneRows, autoevalRows)
+var matrix = mergeRows(baseRows, campagneRows, autoevalRows, preuveRows)
 
 func mergeRows(parts ...map[string]row) map[string]row {
 	all := map[string]row{}
@@ -221,6 +222,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			membership: map[bool]int64{true: memberships[contrib], false: memberships["directeur@ml-lyon.demo"]},
 			user:       map[bool]int64{true: f.Users[contrib], false: f.Users["directeur@ml-lyon.demo"]},
 			autoeval:   map[bool]int64{true: f.Autoevaluations["ML-RENNES/2026"], false: f.Autoevaluations["ML-LYON/2026"]},
+			preuve:     map[bool]int64{true: f.Preuves["ML-RENNES"], false: f.Preuves["ML-LYON"]},
 			message:    message,
 			css:        web.Asset("css/cadre.css"),
 		}

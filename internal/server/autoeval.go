@@ -44,7 +44,7 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 	rows, total := domain.SectionsProgress(v.Sections, v.Answers())
 	page := web.AutoevalView{Page: s.page(r, a.CampagneNom+" · "+a.StructureNom), URL: url, Title: a.CampagneNom, Structure: a.StructureNom,
 		Etat: a.Etat, Cloture: frenchDate(a.Cloture), Total: total, CanSubmit: v.CanSubmit && a.Etat.Editable(),
-		Unrated: len(domain.SubmissionChecklist(v.Items, v.Answers()))}
+		Unrated: len(domain.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID)}
 	for _, n := range v.Ref.Echelle.Niveaux {
 		page.ScaleValues = append(page.ScaleValues, n.Valeur)
 	}
@@ -107,7 +107,8 @@ func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted ma
 	page := web.SectionView{Page: s.page(r, sec.Titre+" · "+a.CampagneNom), AutoevalURL: url,
 		Heading: sec.Code + " — " + sec.Titre, Context: a.CampagneNom + " · " + a.StructureNom,
 		Action: url + "/sections/" + sec.Code, Scale: v.Ref.Echelle.Niveaux, NonConcerne: v.Ref.Echelle.NonConcerne,
-		Editable: v.Allowed(sec.Code)}
+		Editable: v.Allowed(sec.Code), LibraryURL: libraryURL(a.StructureID)}
+	coverage := v.Coverage
 	switch {
 	case !v.Autoeval.Etat.Editable():
 		page.ReadOnlyWhy = "L'auto-évaluation est à l'état « " + a.Etat.Label() + " » : les cotations ne sont plus modifiables."
@@ -137,7 +138,10 @@ func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted ma
 		it, _ := v.Item(code)
 		saved := v.Saved[code]
 		item := web.ItemView{Code: it.Code, Texte: it.Texte, Precisions: it.Precisions, Imperatif: it.Imperatif, Aide: it.Aide, Preuves: it.Preuves,
-			Answer: saved.Cotation, Version: saved.Version, By: saved.By, Errors: map[string]string{}}
+			Answer: saved.Cotation, Version: saved.Version, By: saved.By, Errors: map[string]string{}, NbPreuves: coverage[code]}
+		if coverage[code] == 0 {
+			page.Uncovered = append(page.Uncovered, code)
+		}
 		if saved.Version > 0 {
 			item.At = frenchDateTime(saved.At)
 		}
@@ -381,6 +385,11 @@ func (s *Server) checklistView(r *http.Request, v *autoeval.View) web.ChecklistV
 		CanSubmit: v.CanSubmit, Editable: a.Etat.Editable()}
 	for _, e := range domain.SubmissionChecklist(v.Items, v.Answers()) {
 		page.Entries = append(page.Entries, web.ChecklistLine{Code: e.Code, Texte: e.Texte, Problem: e.Problem, URL: url + "/sections/" + e.Section + "#" + e.Code})
+	}
+	for _, it := range v.Items {
+		if v.Coverage[it.Code] == 0 {
+			page.Uncovered = append(page.Uncovered, web.ChecklistLine{Code: it.Code, Texte: it.Texte, URL: url + "/sections/" + referentiel.SectionOf(it) + "#" + it.Code})
+		}
 	}
 	return page
 }

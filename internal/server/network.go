@@ -94,6 +94,9 @@ func (s *Server) structureView(r *http.Request, id int64) (web.StructureView, er
 	v := web.StructureView{Page: s.page(r, st.Nom), Structure: st,
 		CanManage: a.Can(domain.ActManageNetwork, scope), CanInvite: a.Can(domain.ActManageTeam, scope)}
 	v.InviteEmail, v.InviteNom = inviteFields("", "")
+	if a.Can(domain.ActViewEvidence, scope) {
+		v.LibraryURL = libraryURL(st.ID)
+	}
 	if v.Sites, err = s.store.Sites(r.Context(), vis, id); err != nil {
 		return v, err
 	}

@@ -1,0 +1,745 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/preuves"
+)
+
+// chunkSize is the size of the rows a file is stored in: a 20 MB file is 80 rows,
+// and neither an upload nor a download holds more than one chunk in memory.
+const chunkSize = 256 << 10
+
+func errPreuveNotFound() error {
+	return domain.Errorf(domain.ENOTFOUND, "Élément de preuve introuvable.")
+}
+
+// PutContent stores a file of the ML structureID and returns its content id. It
+// streams r into chunks within one transaction, so that memory holds one chunk
+// whatever the size. The type is judged on the first bytes (preuves.Sniff)
+// before anything is written; beyond maxBytes (preuves.DefaultMaxBytes when not
+// positive) it returns a *preuves.TooLargeError; a read error (the client went
+// away) is returned wrapped. In each of these cases nothing is stored. Content
+// the ML already has (same SHA-256) is stored once: its existing id is returned,
+// with the type recorded the first time (the name only tells CSV from text).
+func (s *Store) PutContent(ctx context.Context, structureID int64, r io.Reader, filename string, maxBytes int64) (int64, error) {
+	if maxBytes <= 0 {
+		maxBytes = preuves.DefaultMaxBytes
+	}
+	buf := make([]byte, chunkSize)
+	filled, eof, err := fill(r, buf[:preuves.HeadSize])
+	if err != nil {
+		return 0, fmt.Errorf("put content: %w", err)
+	}
+	if int64(filled) > maxBytes {
+		return 0, &preuves.TooLargeError{Limit: maxBytes}
+	}
+	mime, err := preuves.Sniff(buf[:filled], filename)
+	if err != nil {
+		return 0, err
+	}
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("put content: %w", err)
+	}
+	defer tx.Rollback(ctx) // a no-op once committed; on failure the error that matters is already returned
+	// The real SHA-256 is known at the end; until then a random one keeps the
+	// (structure_id, sha256) key of concurrent uploads apart.
+	placeholder := make([]byte, sha256.Size)
+	rand.Read(placeholder)
+	var id int64
+	err = tx.QueryRow(ctx, "INSERT INTO preuve_contenus (structure_id, sha256, taille, mime) VALUES ($1, $2, 0, $3) RETURNING id",
+		structureID, placeholder, mime).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("put content: %w", err)
+	}
+	sum := sha256.New()
+	var total int64
+	for seq := 0; ; seq++ {
+		if !eof {
+			n, end, err := fill(r, buf[filled:])
+			if err != nil {
+				return 0, fmt.Errorf("put content: %w", err)
+			}
+			filled, eof = filled+n, end
+		}
+		if total+int64(filled) > maxBytes {
+			return 0, &preuves.TooLargeError{Limit: maxBytes}
+		}
+		if filled > 0 {
+			sum.Write(buf[:filled])
+			if _, err := tx.Exec(ctx, "INSERT INTO preuve_morceaux (contenu_id, seq, data) VALUES ($1, $2, $3)", id, seq, buf[:filled]); err != nil {
+				return 0, fmt.Errorf("put content: %w", err)
+			}
+			total += int64(filled)
+			filled = 0
+		}
+		if eof {
+			break
+		}
+	}
+
+	digest := sum.Sum(nil)
+	existing, err := contentBySHA(ctx, tx, structureID, digest)
+	if err != nil || existing != 0 {
+		return existing, err // the deferred rollback drops this copy
+	}
+	_, err = tx.Exec(ctx, "UPDATE preuve_contenus SET sha256 = $2, taille = $3 WHERE id = $1", id, digest, total)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		// The same file, uploaded at the same time, was committed first: use it.
+		if err := tx.Rollback(ctx); err != nil {
+			return 0, fmt.Errorf("put content: %w", err)
+		}
+		existing, err := contentBySHA(ctx, s.pool, structureID, digest)
+		if err == nil && existing == 0 {
+			err = errors.New("put content: the concurrent copy vanished")
+		}
+		return existing, err
+	} else if err != nil {
+		return 0, fmt.Errorf("put content: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("put content: %w", err)
+	}
+	return id, nil
+}
+
+// fill reads into buf until it is full or r ends (eof), like io.ReadFull.
+func fill(r io.Reader, buf []byte) (n int, eof bool, err error) {
+	n, err = io.ReadFull(r, buf)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return n, true, nil
+	}
+	return n, false, err
+}
+
+// querier is what both the pool and a transaction offer.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// contentBySHA returns the id of the ML's content of that SHA-256, 0 if none.
+func contentBySHA(ctx context.Context, q querier, structureID int64, digest []byte) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, "SELECT id FROM preuve_contenus WHERE structure_id = $1 AND sha256 = $2", structureID, digest).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("put content: %w", err)
+	}
+	return id, nil
+}
+
+// checkContent checks that a content belongs to the ML.
+func checkContent(ctx context.Context, tx pgx.Tx, structureID, contentID int64) error {
+	var ok bool
+	err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM preuve_contenus WHERE id = $1 AND structure_id = $2)", contentID, structureID).Scan(&ok)
+	if err == nil && !ok {
+		return domain.Errorf(domain.ENOTFOUND, "Fichier introuvable : déposez-le à nouveau.")
+	}
+	return err
+}
+
+// checkSites checks that the sites are the ML's.
+func checkSites(ctx context.Context, tx pgx.Tx, structureID int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM sites WHERE id = ANY($1) AND structure_id = $2", ids, structureID).Scan(&n); err != nil {
+		return err
+	}
+	if n != len(ids) {
+		return domain.FieldErrors{"sites": "Choisissez des lieux d'accueil de la Mission Locale."}.Err()
+	}
+	return nil
+}
+
+// setSites replaces the sites of a piece.
+func setSites(ctx context.Context, tx pgx.Tx, preuveID int64, ids []int64) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM preuve_sites WHERE preuve_id = $1", preuveID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "INSERT INTO preuve_sites (preuve_id, site_id) SELECT $1, unnest($2::bigint[])", preuveID, ids)
+	return err
+}
+
+// uniqueIDs returns the ids sorted without duplicates, never nil.
+func uniqueIDs(ids []int64) []int64 {
+	out := slices.Compact(slices.Sorted(slices.Values(ids)))
+	if out == nil {
+		return []int64{}
+	}
+	return out
+}
+
+// lienURL is the url column of a piece: only links have one.
+func lienURL(p domain.Preuve) *string {
+	if p.Nature != domain.NatureLien {
+		return nil
+	}
+	return &p.URL
+}
+
+// CreatePreuve adds a piece to the library of p.StructureID: for a file, with
+// contentID (from PutContent) as version 1 under filename. The metadata must pass
+// p.Validate; a file needs its content (field "file"); the sites must be the
+// ML's (field "sites"). The piece starts déposée.
+func (s *Store) CreatePreuve(ctx context.Context, p domain.Preuve, contentID int64, filename string, by int64) (int64, error) {
+	p.Normalize()
+	fe := domain.ErrorFields(p.Validate())
+	if fe == nil {
+		fe = domain.FieldErrors{}
+	}
+	switch {
+	case p.Nature == domain.NatureFichier && contentID == 0:
+		fe["file"] = "Choisissez le fichier à déposer."
+	case p.Nature != domain.NatureFichier && contentID != 0:
+		fe["file"] = "Seul un élément de preuve de nature « fichier » a un fichier."
+	}
+	if err := fe.Err(); err != nil {
+		return 0, err
+	}
+	sites := uniqueIDs(p.SiteIDs)
+	var id int64
+	err := s.inTx(ctx, "create preuve", func(tx pgx.Tx) error {
+		if err := checkSites(ctx, tx, p.StructureID, sites); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `INSERT INTO preuves (structure_id, nature, titre, type, date_document, fin_validite, url, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			p.StructureID, p.Nature, p.Titre, p.Type, p.DateDocument, p.FinValidite, lienURL(p), nullID(by)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		if contentID != 0 {
+			if err := checkContent(ctx, tx, p.StructureID, contentID); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO preuve_versions (preuve_id, version, contenu_id, nom, created_by) VALUES ($1, 1, $2, $3, $4)",
+				id, contentID, preuves.CleanName(filename), nullID(by))
+			if err != nil {
+				return err
+			}
+		}
+		if err := setSites(ctx, tx, id, sites); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, by_user) VALUES ($1, $2, $3)", id, domain.StatutDeposee, nullID(by))
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// lockPreuve locks a piece of the ML and returns its nature and review status;
+// ENOTFOUND when it is not the ML's.
+func lockPreuve(ctx context.Context, tx pgx.Tx, structureID, preuveID int64) (nature, statut, motif string, err error) {
+	err = tx.QueryRow(ctx, "SELECT nature, statut, motif FROM preuves WHERE id = $1 AND structure_id = $2 FOR UPDATE", preuveID, structureID).
+		Scan(&nature, &statut, &motif)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = errPreuveNotFound()
+	}
+	return nature, statut, motif, err
+}
+
+// AddVersion adds contentID as the new current version of a file piece of the ML
+// under filename and returns its number; older versions stay. A piece that was
+// reviewed goes back to déposée: the decision was on the previous file.
+func (s *Store) AddVersion(ctx context.Context, structureID, preuveID, contentID int64, filename string, by int64) (int, error) {
+	var version int
+	err := s.inTx(ctx, "add version", func(tx pgx.Tx) error {
+		nature, statut, _, err := lockPreuve(ctx, tx, structureID, preuveID)
+		if err != nil {
+			return err
+		}
+		if nature != domain.NatureFichier {
+			return domain.Errorf(domain.EINVALID, "Seul un élément de preuve de nature « fichier » a des versions.")
+		}
+		if err := checkContent(ctx, tx, structureID, contentID); err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO preuve_versions (preuve_id, version, contenu_id, nom, created_by)
+			SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4 FROM preuve_versions WHERE preuve_id = $1 RETURNING version`,
+			preuveID, contentID, preuves.CleanName(filename), nullID(by)).Scan(&version)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE preuves SET statut = $2, motif = '', updated_at = now() WHERE id = $1", preuveID, domain.StatutDeposee); err != nil {
+			return err
+		}
+		if statut != domain.StatutDeposee {
+			_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, motif, by_user) VALUES ($1, $2, $3, $4)",
+				preuveID, domain.StatutDeposee, fmt.Sprintf("Version %d déposée.", version), nullID(by))
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return version, nil
+}
+
+// UpdatePreuve changes the metadata and sites of a piece of p.StructureID. Its
+// nature does not change (a link stays a link); p.Nature is ignored.
+func (s *Store) UpdatePreuve(ctx context.Context, p domain.Preuve) error {
+	p.Normalize()
+	sites := uniqueIDs(p.SiteIDs)
+	return s.inTx(ctx, "update preuve", func(tx pgx.Tx) error {
+		nature, _, _, err := lockPreuve(ctx, tx, p.StructureID, p.ID)
+		if err != nil {
+			return err
+		}
+		p.Nature = nature
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if err := checkSites(ctx, tx, p.StructureID, sites); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE preuves SET titre = $2, type = $3, date_document = $4, fin_validite = $5, url = $6, updated_at = now()
+			WHERE id = $1`, p.ID, p.Titre, p.Type, p.DateDocument, p.FinValidite, lienURL(p))
+		if err != nil {
+			return err
+		}
+		return setSites(ctx, tx, p.ID, sites)
+	})
+}
+
+// preuveColumns are read by scanPreuve; the query must name the piece p and join
+// the lateral current version cv (preuveFrom).
+const preuveColumns = `p.id, p.structure_id, p.nature, p.titre, p.type, p.date_document, p.fin_validite, coalesce(p.url, ''),
+	p.statut, p.motif, coalesce((SELECT array_agg(x.site_id ORDER BY x.site_id) FROM preuve_sites x WHERE x.preuve_id = p.id), '{}'),
+	coalesce(cv.version, 0), coalesce(cv.nom, ''), coalesce(cv.taille, 0), coalesce(cv.mime, ''),
+	(SELECT count(*) FROM preuve_items x WHERE x.preuve_id = p.id)::int, p.created_at`
+
+const preuveFrom = ` FROM preuves p JOIN structures s ON s.id = p.structure_id
+	LEFT JOIN LATERAL (SELECT v.version, v.nom, c.taille, c.mime FROM preuve_versions v JOIN preuve_contenus c ON c.id = v.contenu_id
+		WHERE v.preuve_id = p.id ORDER BY v.version DESC LIMIT 1) cv ON true `
+
+func scanPreuve(row pgx.Row) (domain.Preuve, error) {
+	var p domain.Preuve
+	err := row.Scan(&p.ID, &p.StructureID, &p.Nature, &p.Titre, &p.Type, &p.DateDocument, &p.FinValidite, &p.URL,
+		&p.Statut, &p.Motif, &p.SiteIDs, &p.Version, &p.Nom, &p.Taille, &p.Mime, &p.Items, &p.CreatedAt)
+	return p, err
+}
+
+// Preuve returns one piece with its current version, ENOTFOUND unless the
+// visibility covers its ML. Whether its file may be downloaded (an ARML only
+// where the ML allows it: DocumentsARML) is the caller's decision.
+func (s *Store) Preuve(ctx context.Context, v domain.Visibility, id int64) (domain.Preuve, error) {
+	p, err := scanPreuve(s.pool.QueryRow(ctx, "SELECT "+preuveColumns+preuveFrom+"WHERE p.id = $4 AND "+visibleStructure, append(visArgs(v), id)...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, errPreuveNotFound()
+	} else if err != nil {
+		return p, fmt.Errorf("preuve %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// PreuveFilter narrows ListPreuves; zero values do not filter.
+type PreuveFilter struct {
+	Type    string    // a document type (domain.PreuveTypes)
+	ItemID  int64     // pieces supporting this référentiel item
+	Expired bool      // only pieces whose validity ended before Today
+	Today   time.Time // the day Expired compares with; zero: today
+}
+
+// ListPreuves returns the library of an ML, by title.
+func (s *Store) ListPreuves(ctx context.Context, structureID int64, f PreuveFilter) ([]domain.Preuve, error) {
+	if f.Today.IsZero() {
+		f.Today = time.Now()
+	}
+	rows, err := s.pool.Query(ctx, "SELECT "+preuveColumns+preuveFrom+`
+		WHERE p.structure_id = $1 AND ($2 = '' OR p.type = $2)
+		  AND ($3::bigint = 0 OR EXISTS (SELECT 1 FROM preuve_items x WHERE x.preuve_id = p.id AND x.item_id = $3))
+		  AND (NOT $4 OR p.fin_validite < $5::date)
+		ORDER BY lower(p.titre), p.id`, structureID, f.Type, f.ItemID, f.Expired, civilDay(f.Today))
+	if err != nil {
+		return nil, fmt.Errorf("list preuves: %w", err)
+	}
+	list := []domain.Preuve{}
+	for rows.Next() {
+		p, err := scanPreuve(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list preuves: %w", err)
+		}
+		list = append(list, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list preuves: %w", err)
+	}
+	return list, nil
+}
+
+// civilDay is t's calendar day in its own location, as a date parameter.
+func civilDay(t time.Time) string { return t.Format(time.DateOnly) }
+
+// PreuvesOfItem returns the ML's pieces that support a référentiel item.
+func (s *Store) PreuvesOfItem(ctx context.Context, structureID, itemID int64) ([]domain.Preuve, error) {
+	return s.ListPreuves(ctx, structureID, PreuveFilter{ItemID: itemID})
+}
+
+// checkPreuve returns ENOTFOUND unless the piece is the ML's.
+func (s *Store) checkPreuve(ctx context.Context, structureID, preuveID int64) error {
+	var ok bool
+	err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM preuves WHERE id = $1 AND structure_id = $2)", preuveID, structureID).Scan(&ok)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errPreuveNotFound()
+	}
+	return nil
+}
+
+// PreuveVersion is one file version of a piece.
+type PreuveVersion struct {
+	ID      int64
+	Version int
+	Nom     string
+	Taille  int64
+	Mime    string
+	SHA256  string // hexadecimal
+	By      string // name or email of who uploaded it
+	At      time.Time
+}
+
+// PreuveVersions returns the file versions of a piece of the ML, the current one
+// first; ENOTFOUND when the piece is not the ML's.
+func (s *Store) PreuveVersions(ctx context.Context, structureID, preuveID int64) ([]PreuveVersion, error) {
+	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
+		return nil, fmt.Errorf("preuve versions: %w", err)
+	}
+	rows, _ := s.pool.Query(ctx, `
+		SELECT v.id, v.version, v.nom, c.taille, c.mime, encode(c.sha256, 'hex'), coalesce(nullif(u.nom, ''), u.email, ''), v.created_at
+		FROM preuve_versions v JOIN preuve_contenus c ON c.id = v.contenu_id LEFT JOIN users u ON u.id = v.created_by
+		WHERE v.preuve_id = $1 ORDER BY v.version DESC`, preuveID)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PreuveVersion])
+	if err != nil {
+		return nil, fmt.Errorf("preuve versions: %w", err)
+	}
+	return list, nil
+}
+
+// Attach makes a piece of the ML support a référentiel item; attaching twice is
+// no change. ENOTFOUND when the piece is not the ML's or the item does not exist.
+func (s *Store) Attach(ctx context.Context, structureID, preuveID, itemID int64) error {
+	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
+		return fmt.Errorf("attach: %w", err)
+	}
+	_, err := s.pool.Exec(ctx, "INSERT INTO preuve_items (preuve_id, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", preuveID, itemID)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+		return domain.Errorf(domain.ENOTFOUND, "Élément du référentiel introuvable.")
+	} else if err != nil {
+		return fmt.Errorf("attach: %w", err)
+	}
+	return nil
+}
+
+// Detach removes a piece of the ML from an item; detaching what is not attached
+// is no change. ENOTFOUND when the piece is not the ML's.
+func (s *Store) Detach(ctx context.Context, structureID, preuveID, itemID int64) error {
+	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
+		return fmt.Errorf("detach: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, "DELETE FROM preuve_items WHERE preuve_id = $1 AND item_id = $2", preuveID, itemID); err != nil {
+		return fmt.Errorf("detach: %w", err)
+	}
+	return nil
+}
+
+// PreuveItems returns the codes of the référentiel items a piece of the ML
+// supports, in the référentiel's order; ENOTFOUND when the piece is not the ML's.
+func (s *Store) PreuveItems(ctx context.Context, structureID, preuveID int64) ([]string, error) {
+	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
+		return nil, fmt.Errorf("preuve items: %w", err)
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT i.code FROM preuve_items x JOIN referentiel_items i ON i.id = x.item_id
+		WHERE x.preuve_id = $1 ORDER BY i.referentiel_id, i.ordre`, preuveID)
+	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("preuve items: %w", err)
+	}
+	return codes, nil
+}
+
+// CoverageCounts returns, for the items of a référentiel version that the ML's
+// pieces support, how many pieces support each, by item code (items without a
+// piece are absent).
+func (s *Store) CoverageCounts(ctx context.Context, structureID, referentielID int64) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT i.code, count(*)::int FROM preuve_items x
+		JOIN preuves p ON p.id = x.preuve_id JOIN referentiel_items i ON i.id = x.item_id
+		WHERE p.structure_id = $1 AND i.referentiel_id = $2 GROUP BY i.code`, structureID, referentielID)
+	if err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	out := map[string]int{}
+	var code string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error {
+		out[code] = n
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	return out, nil
+}
+
+// ContentReader streams one file version from the database, one chunk per
+// query, and checks its SHA-256 at the end: instead of io.EOF it returns an error
+// wrapping preuves.ErrCorrupt when what it streamed is not what was stored. It
+// holds back the last chunk until that check passes, so a corrupt file is
+// always cut short: an HTTP handler that sends Content-Length: Taille lets the
+// client see the failure.
+type ContentReader struct {
+	VersionID int64
+	Version   int
+	Nom       string
+	Taille    int64
+	Mime      string
+	SHA256    string // hexadecimal
+
+	// ctx is OpenVersion's: an io.Reader has no context of its own.
+	ctx       context.Context
+	pool      *pgxpool.Pool
+	contentID int64
+	want      []byte
+	next      int       // sequence number of the next chunk
+	buf       []byte    // what is left of the current chunk
+	read      int64     // bytes fetched so far
+	sum       hash.Hash // of the bytes fetched so far
+	err       error     // sticky: io.EOF, corruption or a database error
+}
+
+// OpenVersion opens a version of a file piece of the ML (0: the current one) for
+// reading; ENOTFOUND when the piece is not the ML's, is not a file, or has no such
+// version. Reads use ctx.
+func (s *Store) OpenVersion(ctx context.Context, structureID, preuveID int64, version int) (*ContentReader, error) {
+	c := &ContentReader{ctx: ctx, pool: s.pool, sum: sha256.New()}
+	err := s.pool.QueryRow(ctx, `
+		SELECT v.id, v.version, v.nom, c.taille, c.mime, c.sha256, c.id
+		FROM preuve_versions v JOIN preuves p ON p.id = v.preuve_id JOIN preuve_contenus c ON c.id = v.contenu_id
+		WHERE p.id = $1 AND p.structure_id = $2 AND c.structure_id = p.structure_id AND ($3 = 0 OR v.version = $3)
+		ORDER BY v.version DESC LIMIT 1`, preuveID, structureID, version).
+		Scan(&c.VersionID, &c.Version, &c.Nom, &c.Taille, &c.Mime, &c.want, &c.contentID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Fichier introuvable.")
+	} else if err != nil {
+		return nil, fmt.Errorf("open version: %w", err)
+	}
+	c.SHA256 = hex.EncodeToString(c.want)
+	return c, nil
+}
+
+// Read implements io.Reader.
+func (c *ContentReader) Read(p []byte) (int, error) {
+	for len(c.buf) == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		c.fetch()
+	}
+	n := copy(p, c.buf)
+	c.buf = c.buf[n:]
+	return n, nil
+}
+
+// fetch loads the next chunk. The chunk that completes the stored size is
+// handed out only once the whole file checks out, so that a corrupt file never
+// reaches its end: a client told Content-Length sees a cut transfer.
+func (c *ContentReader) fetch() {
+	var data []byte
+	err := c.pool.QueryRow(c.ctx, "SELECT data FROM preuve_morceaux WHERE contenu_id = $1 AND seq = $2", c.contentID, c.next).Scan(&data)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		c.err = c.verify() // fewer chunks than the size says
+		return
+	case err != nil:
+		c.err = fmt.Errorf("content %d chunk %d: %w", c.contentID, c.next, err)
+		return
+	}
+	c.next++
+	c.read += int64(len(data))
+	c.sum.Write(data)
+	if c.read < c.Taille {
+		c.buf = data
+		return
+	}
+	var more bool
+	err = c.pool.QueryRow(c.ctx, "SELECT EXISTS (SELECT 1 FROM preuve_morceaux WHERE contenu_id = $1 AND seq >= $2)", c.contentID, c.next).Scan(&more)
+	switch {
+	case err != nil:
+		c.err = fmt.Errorf("content %d: %w", c.contentID, err)
+	case more:
+		c.err = fmt.Errorf("content %d: %w: chunks beyond the %d bytes stored", c.contentID, preuves.ErrCorrupt, c.Taille)
+	default:
+		c.err = c.verify()
+	}
+	if c.err == io.EOF {
+		c.buf = data
+	}
+}
+
+// verify compares what was read with what was stored: io.EOF when they match.
+func (c *ContentReader) verify() error {
+	if got := c.sum.Sum(nil); c.read != c.Taille || !bytes.Equal(got, c.want) {
+		return fmt.Errorf("content %d: %w: read %d bytes of SHA-256 %x, stored %d bytes of %x", c.contentID, preuves.ErrCorrupt, c.read, got, c.Taille, c.want)
+	}
+	return io.EOF
+}
+
+// LogDownload records that a person downloaded a version of a piece (versionID
+// 0: no particular version). ENOTFOUND when the version is not the piece's.
+func (s *Store) LogDownload(ctx context.Context, preuveID, versionID, userID int64) error {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO preuve_telechargements (preuve_id, version_id, user_id)
+		SELECT $1::bigint, $2::bigint, $3::bigint WHERE $2::bigint IS NULL OR EXISTS (SELECT 1 FROM preuve_versions WHERE id = $2 AND preuve_id = $1)`,
+		preuveID, nullID(versionID), nullID(userID))
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" || err == nil && tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Fichier introuvable.")
+	} else if err != nil {
+		return fmt.Errorf("log download: %w", err)
+	}
+	return nil
+}
+
+// Download is one recorded download of a piece.
+type Download struct {
+	Version int    // 0 when not known
+	By      string // name or email; "" for a deleted account
+	At      time.Time
+}
+
+// Downloads returns who downloaded a piece of the ML, the latest first;
+// ENOTFOUND when the piece is not the ML's.
+func (s *Store) Downloads(ctx context.Context, structureID, preuveID int64) ([]Download, error) {
+	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
+		return nil, fmt.Errorf("downloads: %w", err)
+	}
+	rows, _ := s.pool.Query(ctx, `
+		SELECT coalesce(v.version, 0), coalesce(nullif(u.nom, ''), u.email, ''), t.at
+		FROM preuve_telechargements t LEFT JOIN preuve_versions v ON v.id = t.version_id LEFT JOIN users u ON u.id = t.user_id
+		WHERE t.preuve_id = $1 ORDER BY t.at DESC, t.id DESC`, preuveID)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Download])
+	if err != nil {
+		return nil, fmt.Errorf("downloads: %w", err)
+	}
+	return list, nil
+}
+
+// SetStatut records a review decision on a piece of the ML: a refusal needs its
+// reason (domain.ValidateMotif). The same decision again is no change.
+func (s *Store) SetStatut(ctx context.Context, structureID, preuveID int64, statut, motif string, by int64) error {
+	motif = strings.TrimSpace(motif)
+	if err := domain.ValidateMotif(statut, motif); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "set statut", func(tx pgx.Tx) error {
+		_, oldStatut, oldMotif, err := lockPreuve(ctx, tx, structureID, preuveID)
+		if err != nil {
+			return err
+		}
+		if oldStatut == statut && oldMotif == motif {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, "UPDATE preuves SET statut = $2, motif = $3, updated_at = now() WHERE id = $1", preuveID, statut, motif); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, motif, by_user) VALUES ($1, $2, $3, $4)", preuveID, statut, motif, nullID(by))
+		return err
+	})
+}
+
+// StatutEntry is one review decision in a piece's history.
+type StatutEntry struct {
+	Statut string
+	Motif  string
+	By     string // name or email; "" for a deleted account
+	At     time.Time
+}
+
+// StatutHistory returns the review decisions on a piece of the ML, the latest
+// first, from its deposit; ENOTFOUND when the piece is not the ML's.
+func (s *Store) StatutHistory(ctx context.Context, structureID, preuveID int64) ([]StatutEntry, error) {
+	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
+		return nil, fmt.Errorf("statut history: %w", err)
+	}
+	rows, _ := s.pool.Query(ctx, `
+		SELECT h.statut, h.motif, coalesce(nullif(u.nom, ''), u.email, ''), h.at
+		FROM preuve_statuts h LEFT JOIN users u ON u.id = h.by_user
+		WHERE h.preuve_id = $1 ORDER BY h.at DESC, h.id DESC`, preuveID)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StatutEntry])
+	if err != nil {
+		return nil, fmt.Errorf("statut history: %w", err)
+	}
+	return list, nil
+}
+
+// AcknowledgeRGPD records that a person acknowledged the RGPD warning
+// (domain.RGPDWarning); again keeps the first date.
+func (s *Store) AcknowledgeRGPD(ctx context.Context, userID int64) error {
+	if _, err := s.pool.Exec(ctx, "INSERT INTO rgpd_acquittements (user_id) VALUES ($1) ON CONFLICT DO NOTHING", userID); err != nil {
+		return fmt.Errorf("acknowledge rgpd: %w", err)
+	}
+	return nil
+}
+
+// RGPDAcknowledged returns when a person acknowledged the RGPD warning, and
+// whether they did.
+func (s *Store) RGPDAcknowledged(ctx context.Context, userID int64) (time.Time, bool, error) {
+	var at time.Time
+	err := s.pool.QueryRow(ctx, "SELECT acquitte FROM rgpd_acquittements WHERE user_id = $1", userID).Scan(&at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, nil
+	} else if err != nil {
+		return time.Time{}, false, fmt.Errorf("rgpd acknowledged: %w", err)
+	}
+	return at, true, nil
+}
+
+// SetDocumentsARML sets whether the ML lets its ARML see its documents.
+func (s *Store) SetDocumentsARML(ctx context.Context, structureID int64, allowed bool) error {
+	tag, err := s.pool.Exec(ctx, "UPDATE structures SET documents_arml = $2, updated_at = now() WHERE id = $1", structureID, allowed)
+	if err != nil {
+		return fmt.Errorf("set documents arml: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
+	}
+	return nil
+}
+
+// DocumentsARML reports whether the ML lets its ARML see its documents.
+func (s *Store) DocumentsARML(ctx context.Context, structureID int64) (bool, error) {
+	var allowed bool
+	err := s.pool.QueryRow(ctx, "SELECT documents_arml FROM structures WHERE id = $1", structureID).Scan(&allowed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
+	} else if err != nil {
+		return false, fmt.Errorf("documents arml: %w", err)
+	}
+	return allowed, nil
+}

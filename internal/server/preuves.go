@@ -1,0 +1,582 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/preuves"
+	"github.com/unml/cadre/internal/referentiel"
+	"github.com/unml/cadre/web"
+)
+
+// The evidence library of an ML: list, add (file, link, on-site document), a
+// piece's page with its versions and attachments, downloads.
+
+func libraryURL(structureID int64) string {
+	return "/reseau/structures/" + itoa(structureID) + "/preuves"
+}
+
+func preuveURL(id int64) string { return "/preuves/" + itoa(id) }
+
+func megabytes(n int64) string { return strconv.FormatInt(n>>20, 10) + " Mo" }
+
+// evidenceStructure loads the ML of the URL for the evidence pages: ENOTFOUND
+// unless the person may see its library.
+func (s *Server) evidenceStructure(r *http.Request) (domain.Structure, domain.Scope, error) {
+	a := actorOf(r.Context())
+	id, err := idParam(r, "id")
+	if err != nil {
+		return domain.Structure{}, domain.Scope{}, err
+	}
+	st, err := s.store.Structure(r.Context(), a.Visible(domain.ActViewEvidence), id)
+	if err != nil {
+		return st, domain.Scope{}, err
+	}
+	return st, domain.Scope{RegionID: st.RegionID, StructureID: st.ID}, nil
+}
+
+func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	st, scope, err := s.evidenceStructure(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	filter := postgres.PreuveFilter{Type: q.Get("type"), Expired: q.Get("expire") == "oui", Today: time.Now()}
+	ref, refID, err := s.store.Referentiel(r.Context(), referentiel.DefaultCode, "")
+	if err != nil {
+		return err
+	}
+	if code := strings.TrimSpace(q.Get("item")); code != "" {
+		if filter.ItemID, err = s.store.ItemID(r.Context(), refID, code); err != nil {
+			filter.ItemID = -1 // an unknown code matches nothing
+		}
+	}
+	list, err := s.store.ListPreuves(r.Context(), st.ID, filter)
+	if err != nil {
+		return err
+	}
+	allowed, err := s.store.DocumentsARML(r.Context(), st.ID)
+	if err != nil {
+		return err
+	}
+	v := web.LibraryView{Page: s.page(r, "Éléments de preuve · "+st.Nom), Structure: st.Nom, BaseURL: libraryURL(st.ID),
+		CanAdd: a.Can(domain.ActManageEvidence, scope), CanSettings: a.Can(domain.ActEvidenceSettings, scope), ARMLAllowed: allowed}
+	types := []web.Option{}
+	for _, t := range domain.PreuveTypes {
+		types = append(types, web.Option{Value: t, Label: domain.PreuveTypeLabel(t)})
+	}
+	items := []web.Option{}
+	for _, it := range ref.Items() {
+		items = append(items, web.Option{Value: it.Code, Label: it.Code})
+	}
+	v.Filters = []web.Field{
+		{Name: "type", Label: "Type", Type: "select", Value: filter.Type, Options: types},
+		{Name: "item", Label: "Élément du référentiel", Type: "select", Value: q.Get("item"), Options: items},
+		{Name: "expire", Label: "Validité", Type: "select", Value: q.Get("expire"), Options: []web.Option{{Value: "oui", Label: "Expirés seulement"}}},
+	}
+	for _, p := range list {
+		row := web.PreuveRow{URL: preuveURL(p.ID), Titre: p.Titre, Nature: domain.NatureLabel(p.Nature), Type: domain.PreuveTypeLabel(p.Type),
+			Statut: domain.StatutLabel(p.Statut), Items: p.Items, Expired: p.Expired(time.Now())}
+		if p.DateDocument != nil {
+			row.Date = frenchDate(*p.DateDocument)
+		}
+		if p.FinValidite != nil {
+			row.Validite = "jusqu'au " + frenchDate(*p.FinValidite)
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return s.render(w, r, http.StatusOK, web.LibraryPage(v))
+}
+
+func (s *Server) evidenceSettings(w http.ResponseWriter, r *http.Request) error {
+	st, scope, err := s.evidenceStructure(r)
+	if err != nil {
+		return err
+	}
+	if !actorOf(r.Context()).Can(domain.ActEvidenceSettings, scope) {
+		return errForbidden
+	}
+	allowed := r.PostFormValue("documents_arml") == "oui"
+	if err := s.store.SetDocumentsARML(r.Context(), st.ID, allowed); err != nil {
+		return err
+	}
+	s.flash(r, "Accès de l'association régionale enregistré.")
+	return seeOther(w, r, libraryURL(st.ID))
+}
+
+// needsRGPD sends a person who has not acknowledged the RGPD warning to it.
+func (s *Server) needsRGPD(w http.ResponseWriter, r *http.Request, retour string) (bool, error) {
+	_, ok, err := s.store.RGPDAcknowledged(r.Context(), actorOf(r.Context()).UserID)
+	if err != nil || ok {
+		return false, err
+	}
+	return true, s.render(w, r, http.StatusOK, web.RGPDPage(web.RGPDView{Page: s.page(r, "Avant votre premier dépôt"), Retour: retour}))
+}
+
+func (s *Server) acknowledgeRGPD(w http.ResponseWriter, r *http.Request) error {
+	retour := localPath(r.PostFormValue("retour"))
+	if r.PostFormValue("accord") != "oui" {
+		return s.render(w, r, http.StatusBadRequest, web.RGPDPage(web.RGPDView{Page: s.page(r, "Erreur · Avant votre premier dépôt"), Retour: retour,
+			Error: "Cochez la case pour confirmer que vous avez lu l'avertissement."}))
+	}
+	if err := s.store.AcknowledgeRGPD(r.Context(), actorOf(r.Context()).UserID); err != nil {
+		return err
+	}
+	return seeOther(w, r, retour)
+}
+
+func (s *Server) preuveForm(r *http.Request, st domain.Structure, p domain.Preuve) (web.PreuveFormView, error) {
+	sites, err := s.store.Sites(r.Context(), actorOf(r.Context()).Visible(domain.ActViewEvidence), st.ID)
+	if err != nil {
+		return web.PreuveFormView{}, err
+	}
+	v := web.PreuveFormView{Page: s.page(r, "Ajouter un élément de preuve · "+st.Nom), Heading: "Ajouter un élément de preuve",
+		Action: libraryURL(st.ID) + "/nouvelle", Cancel: libraryURL(st.ID), WithFile: true, MaxUpload: megabytes(s.cfg.MaxUpload), SiteIDs: map[string]bool{}}
+	for _, site := range sites {
+		v.Sites = append(v.Sites, web.Option{Value: itoa(site.ID), Label: site.Nom})
+	}
+	for _, id := range p.SiteIDs {
+		v.SiteIDs[itoa(id)] = true
+	}
+	types := []web.Option{}
+	for _, t := range domain.PreuveTypes {
+		types = append(types, web.Option{Value: t, Label: domain.PreuveTypeLabel(t)})
+	}
+	date := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	}
+	nature := p.Nature
+	if nature == "" {
+		nature = domain.NatureFichier
+	}
+	v.Fields = []web.Field{
+		{Name: "nature", Label: "Nature", Type: "select", Value: nature, Required: true, Options: []web.Option{
+			{Value: domain.NatureFichier, Label: "Fichier déposé"}, {Value: domain.NatureLien, Label: "Lien vers une page web"},
+			{Value: domain.NatureSurPlace, Label: "À consulter sur place (rien n'est déposé)"}}},
+		{Name: "titre", Label: "Titre", Type: "text", Value: p.Titre, Required: true},
+		{Name: "type", Label: "Type de document", Type: "select", Value: p.Type, Required: true, Options: types},
+		{Name: "date_document", Label: "Date du document", Type: "date", Value: date(p.DateDocument)},
+		{Name: "fin_validite", Label: "Fin de validité", Type: "date", Value: date(p.FinValidite)},
+		{Name: "url", Label: "Adresse du lien", Type: "url", Value: p.URL, Hint: "Pour un lien seulement : http:// ou https://."},
+	}
+	return v, nil
+}
+
+func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
+	st, scope, err := s.evidenceStructure(r)
+	if err != nil {
+		return err
+	}
+	if !actorOf(r.Context()).Can(domain.ActManageEvidence, scope) {
+		return errForbidden
+	}
+	if shown, err := s.needsRGPD(w, r, r.URL.Path); shown || err != nil {
+		return err
+	}
+	v, err := s.preuveForm(r, st, domain.Preuve{})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, web.PreuveFormPage(v))
+}
+
+// tooLarge answers 413 with the limit.
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) error {
+	s.writeErrorPage(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("Le fichier dépasse la taille maximale autorisée de %s. Réduisez-le (par exemple en l'exportant en PDF) ou déposez-le en plusieurs parties : rien n'a été enregistré.", megabytes(s.cfg.MaxUpload)))
+	return nil
+}
+
+// readUpload reads a multipart form as a stream: the metadata fields first, then
+// the "file" part, handed to store as it arrives; nothing is buffered whole.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, structureID int64, fields map[string][]string) (contentID int64, filename string, err error) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+(1<<20))
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return 0, "", domain.Errorf(domain.EINVALID, "Le formulaire envoyé n'est pas lisible : rechargez la page et recommencez.")
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return contentID, filename, nil
+		}
+		if err != nil {
+			return 0, "", s.uploadErr(err)
+		}
+		name := part.FormName()
+		if name == "file" {
+			if part.FileName() == "" {
+				continue
+			}
+			filename = preuves.CleanName(part.FileName())
+			if contentID, err = s.store.PutContent(r.Context(), structureID, part, filename, s.cfg.MaxUpload); err != nil {
+				return 0, "", s.uploadErr(err)
+			}
+			continue
+		}
+		value, err := io.ReadAll(io.LimitReader(part, 64<<10))
+		if err != nil {
+			return 0, "", s.uploadErr(err)
+		}
+		if !cleanText(string(value)) || !cleanText(name) {
+			return 0, "", &httpError{http.StatusBadRequest, "La requête contient des caractères non valides (caractère nul ou texte mal encodé)."}
+		}
+		fields[name] = append(fields[name], string(value))
+	}
+}
+
+// uploadErr keeps the store's and the domain's errors, and says what a broken
+// stream means.
+func (s *Server) uploadErr(err error) error {
+	var tooBig *http.MaxBytesError
+	var tooLarge *preuves.TooLargeError
+	switch {
+	case errors.As(err, &tooBig), errors.As(err, &tooLarge):
+		return &preuves.TooLargeError{Limit: s.cfg.MaxUpload}
+	case domain.ErrorCode(err) != domain.EINTERNAL:
+		return err
+	case errors.Is(err, multipart.ErrMessageTooLarge):
+		return &preuves.TooLargeError{Limit: s.cfg.MaxUpload}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &httpError{http.StatusBadRequest, "L'envoi a été interrompu avant la fin : rien n'a été enregistré. Recommencez."}
+	}
+	return fmt.Errorf("upload: %w", err)
+}
+
+func parseDate(v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	st, scope, err := s.evidenceStructure(r)
+	if err != nil {
+		return err
+	}
+	if !a.Can(domain.ActManageEvidence, scope) {
+		return errForbidden
+	}
+	if _, ok, err := s.store.RGPDAcknowledged(r.Context(), a.UserID); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return domain.Errorf(domain.EINVALID, "Prenez d'abord connaissance de l'avertissement sur les données personnelles.")
+	}
+	fields := map[string][]string{}
+	contentID, filename, err := s.readUpload(w, r, st.ID, fields)
+	var tooLarge *preuves.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return s.tooLarge(w, r)
+	}
+	get := func(k string) string {
+		if len(fields[k]) == 0 {
+			return ""
+		}
+		return fields[k][0]
+	}
+	p := domain.Preuve{StructureID: st.ID, Nature: get("nature"), Titre: get("titre"), Type: get("type"), URL: get("url")}
+	fe := domain.FieldErrors{}
+	if p.DateDocument, err = orField(parseDate(get("date_document")))(fe, "date_document", err); err == nil {
+		p.FinValidite, err = orField(parseDate(get("fin_validite")))(fe, "fin_validite", nil)
+	}
+	for _, id := range fields["sites"] {
+		n, perr := strconv.ParseInt(id, 10, 64)
+		if perr != nil {
+			fe["sites"] = "Choisissez des lieux d'accueil de la liste."
+			continue
+		}
+		p.SiteIDs = append(p.SiteIDs, n)
+	}
+	p.Normalize()
+	if p.Nature != domain.NatureLien {
+		p.URL = ""
+	}
+	if err == nil && len(fe) > 0 {
+		err = fe.Err()
+	}
+	var id int64
+	if err == nil {
+		if p.Nature != domain.NatureFichier {
+			contentID = 0
+		}
+		id, err = s.store.CreatePreuve(r.Context(), p, contentID, filename, a.UserID)
+	}
+	if err == nil {
+		s.flash(r, "Élément de preuve ajouté.")
+		return seeOther(w, r, preuveURL(id))
+	}
+	if domain.ErrorCode(err) != domain.EINVALID {
+		return err
+	}
+	v, ferr := s.preuveForm(r, st, p)
+	if ferr != nil {
+		return ferr
+	}
+	errs := domain.ErrorFields(err)
+	for i := range v.Fields {
+		v.Fields[i].Error = errs[v.Fields[i].Name]
+	}
+	summary := v.Fields
+	if msg := errs["file"]; msg != "" {
+		summary = append(summary, web.Field{Name: "file", Label: "Fichier", Error: msg})
+	}
+	if msg := errs["sites"]; msg != "" {
+		summary = append(summary, web.Field{Name: "sites", Label: "Lieux d'accueil", Error: msg})
+	}
+	v.Errors = web.Summary(domain.ErrorMessage(err), summary...)
+	v.Page.Title = "Erreur · " + v.Page.Title
+	return s.render(w, r, http.StatusBadRequest, web.PreuveFormPage(v))
+}
+
+// orField records a date parsing error as a field error.
+func orField(t *time.Time, perr error) func(fe domain.FieldErrors, field string, prev error) (*time.Time, error) {
+	return func(fe domain.FieldErrors, field string, prev error) (*time.Time, error) {
+		if perr != nil {
+			fe[field] = "Saisissez une date valide, par exemple 15/03/2026."
+		}
+		return t, prev
+	}
+}
+
+// loadPreuve loads the piece of the URL: ENOTFOUND unless the person may see the
+// library of its ML.
+func (s *Server) loadPreuve(r *http.Request) (domain.Preuve, domain.Scope, error) {
+	a := actorOf(r.Context())
+	id, err := idParam(r, "id")
+	if err != nil {
+		return domain.Preuve{}, domain.Scope{}, err
+	}
+	p, err := s.store.Preuve(r.Context(), a.Visible(domain.ActViewEvidence), id)
+	if err != nil {
+		return p, domain.Scope{}, err
+	}
+	st, err := s.store.Structure(r.Context(), a.Visible(domain.ActViewEvidence), p.StructureID)
+	if err != nil {
+		return p, domain.Scope{}, err
+	}
+	return p, domain.Scope{RegionID: st.RegionID, StructureID: st.ID}, nil
+}
+
+func (s *Server) preuvePage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPreuve(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int, failure error) error {
+	a := actorOf(r.Context())
+	p, scope, err := s.loadPreuve(r)
+	if err != nil {
+		return err
+	}
+	allowed, err := s.store.DocumentsARML(r.Context(), p.StructureID)
+	if err != nil {
+		return err
+	}
+	v := web.PreuveView{Page: s.page(r, p.Titre), LibraryURL: libraryURL(p.StructureID), URL: preuveURL(p.ID), Preuve: p,
+		CanManage: a.Can(domain.ActManageEvidence, scope), CanDownload: a.CanDownloadEvidence(scope, allowed)}
+	if failure != nil {
+		v.Errors = web.FormErrors{Message: domain.ErrorMessage(failure)}
+		v.Page.Title = "Erreur · " + v.Page.Title
+	}
+	v.Facts = [][2]string{{"Nature", domain.NatureLabel(p.Nature)}, {"Type", domain.PreuveTypeLabel(p.Type)}, {"Statut", domain.StatutLabel(p.Statut)}}
+	if p.DateDocument != nil {
+		v.Facts = append(v.Facts, [2]string{"Date du document", frenchDate(*p.DateDocument)})
+	}
+	if p.FinValidite != nil {
+		validite := frenchDate(*p.FinValidite)
+		if p.Expired(time.Now()) {
+			validite += " (expiré)"
+		}
+		v.Facts = append(v.Facts, [2]string{"Fin de validité", validite})
+	}
+	if p.Nature == domain.NatureFichier {
+		versions, err := s.store.PreuveVersions(r.Context(), p.StructureID, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, ver := range versions {
+			v.Versions = append(v.Versions, web.VersionRow{Version: ver.Version, Nom: ver.Nom, Taille: preuves.FormatTaille(ver.Taille), Mime: ver.Mime,
+				By: ver.By, At: frenchDateTime(ver.At), URL: preuveURL(p.ID) + "/telecharger?version=" + strconv.Itoa(ver.Version)})
+		}
+	}
+	ref, _, err := s.store.Referentiel(r.Context(), referentiel.DefaultCode, "")
+	if err != nil {
+		return err
+	}
+	linked, err := s.store.PreuveItems(r.Context(), p.StructureID, p.ID)
+	if err != nil {
+		return err
+	}
+	isLinked := map[string]bool{}
+	for _, code := range linked {
+		isLinked[code] = true
+	}
+	for _, it := range ref.Items() {
+		if isLinked[it.Code] {
+			v.Items = append(v.Items, web.LinkedItem{Code: it.Code, Texte: it.Texte, DetachURL: preuveURL(p.ID) + "/items/" + it.Code + "/detacher"})
+		} else {
+			label := it.Code + " — " + it.Texte
+			if len([]rune(label)) > 110 {
+				label = string([]rune(label)[:110]) + "…"
+			}
+			v.ItemOptions = append(v.ItemOptions, web.Option{Value: it.Code, Label: label})
+		}
+	}
+	history, err := s.store.StatutHistory(r.Context(), p.StructureID, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, h := range history {
+		line := frenchDateTime(h.At) + " — " + domain.StatutLabel(h.Statut)
+		if h.By != "" {
+			line += " (" + h.By + ")"
+		}
+		if h.Motif != "" {
+			line += " : « " + h.Motif + " »"
+		}
+		v.Statuts = append(v.Statuts, line)
+	}
+	if v.CanManage || a.Can(domain.ActManageCampaigns, scope) {
+		downloads, err := s.store.Downloads(r.Context(), p.StructureID, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, d := range downloads {
+			v.Downloads = append(v.Downloads, frenchDateTime(d.At)+" — "+d.By)
+		}
+	}
+	return s.render(w, r, status, web.PreuvePage(v))
+}
+
+func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	p, scope, err := s.loadPreuve(r)
+	if err != nil {
+		return err
+	}
+	if !a.Can(domain.ActManageEvidence, scope) {
+		return errForbidden
+	}
+	contentID, filename, err := s.readUpload(w, r, p.StructureID, map[string][]string{})
+	var tooLarge *preuves.TooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
+		return s.tooLarge(w, r)
+	case err == nil && contentID == 0:
+		err = domain.Errorf(domain.EINVALID, "Choisissez le fichier de la nouvelle version.")
+	case err == nil:
+		_, err = s.store.AddVersion(r.Context(), p.StructureID, p.ID, contentID, filename, a.UserID)
+	}
+	if err == nil {
+		s.flash(r, "Nouvelle version déposée.")
+		return seeOther(w, r, preuveURL(p.ID)+"#versions")
+	}
+	if domain.ErrorCode(err) != domain.EINVALID {
+		return err
+	}
+	return s.renderPreuve(w, r, http.StatusBadRequest, err)
+}
+
+func (s *Server) attachItem(attach bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a := actorOf(r.Context())
+		p, scope, err := s.loadPreuve(r)
+		if err != nil {
+			return err
+		}
+		if !a.Can(domain.ActManageEvidence, scope) {
+			return errForbidden
+		}
+		code := chi.URLParam(r, "code")
+		if attach {
+			code = r.PostFormValue("item")
+		}
+		_, refID, err := s.store.Referentiel(r.Context(), referentiel.DefaultCode, "")
+		if err != nil {
+			return err
+		}
+		itemID, err := s.store.ItemID(r.Context(), refID, code)
+		if err != nil {
+			if attach {
+				return s.renderPreuve(w, r, http.StatusBadRequest, domain.Errorf(domain.EINVALID, "Choisissez un élément du référentiel dans la liste."))
+			}
+			return err
+		}
+		if attach {
+			err = s.store.Attach(r.Context(), p.StructureID, p.ID, itemID)
+			s.flash(r, "Rattaché à "+code+".")
+		} else {
+			err = s.store.Detach(r.Context(), p.StructureID, p.ID, itemID)
+			s.flash(r, "Détaché de "+code+".")
+		}
+		if err != nil {
+			return err
+		}
+		return seeOther(w, r, localPathOr(r.PostFormValue("retour"), preuveURL(p.ID)+"#items"))
+	}
+}
+
+func localPathOr(p, fallback string) string {
+	if p == "" {
+		return fallback
+	}
+	return localPath(p)
+}
+
+func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	p, scope, err := s.loadPreuve(r)
+	if err != nil {
+		return err
+	}
+	allowed, err := s.store.DocumentsARML(r.Context(), p.StructureID)
+	if err != nil {
+		return err
+	}
+	if !a.CanDownloadEvidence(scope, allowed) {
+		return domain.Errorf(domain.EFORBIDDEN, "La Mission Locale n'a pas ouvert le téléchargement de ses documents à votre rôle.")
+	}
+	version := 0
+	if v := r.URL.Query().Get("version"); v != "" {
+		if version, err = strconv.Atoi(v); err != nil || version <= 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Version introuvable.")
+		}
+	}
+	content, err := s.store.OpenVersion(r.Context(), p.StructureID, p.ID, version)
+	if err != nil {
+		return err
+	}
+	if err := s.store.LogDownload(r.Context(), p.ID, content.VersionID, a.UserID); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", content.Mime)
+	h.Set("Content-Disposition", preuves.ContentDisposition(content.Nom))
+	h.Set("Content-Length", strconv.FormatInt(content.Taille, 10))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	if _, err := io.Copy(w, content); err != nil {
+		// The headers are gone: the client sees a cut transfer, the log says why.
+		s.logger.ErrorContext(r.Context(), "download", "err", err, "preuve", p.ID, "request_id", requestID(r.Context()))
+	}
+	return nil
+}
