@@ -62,6 +62,22 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 			filter.ItemID = -1 // an unknown code matches nothing
 		}
 	}
+	// ?rattacher=CODE&retour=…: the person came from an item to attach pieces to it.
+	attaching, attachedIDs := strings.TrimSpace(q.Get("rattacher")), map[int64]bool{}
+	if attaching != "" {
+		itemID, err := s.store.ItemID(r.Context(), refID, attaching)
+		if err != nil || !actorOf(r.Context()).Can(domain.ActManageEvidence, scope) {
+			attaching = ""
+		} else {
+			attached, err := s.store.PreuvesOfItem(r.Context(), st.ID, itemID)
+			if err != nil {
+				return err
+			}
+			for _, p := range attached {
+				attachedIDs[p.ID] = true
+			}
+		}
+	}
 	list, err := s.store.ListPreuves(r.Context(), st.ID, filter)
 	if err != nil {
 		return err
@@ -71,7 +87,8 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := web.LibraryView{Page: s.page(r, "Éléments de preuve · "+st.Nom), Structure: st.Nom, BaseURL: libraryURL(st.ID),
-		CanAdd: a.Can(domain.ActManageEvidence, scope), CanSettings: a.Can(domain.ActEvidenceSettings, scope), ARMLAllowed: allowed}
+		CanAdd: a.Can(domain.ActManageEvidence, scope), CanSettings: a.Can(domain.ActEvidenceSettings, scope), ARMLAllowed: allowed,
+		Attaching: attaching, Retour: localPathOr(q.Get("retour"), libraryURL(st.ID))}
 	types := []web.Option{}
 	for _, t := range domain.PreuveTypes {
 		types = append(types, web.Option{Value: t, Label: domain.PreuveTypeLabel(t)})
@@ -88,6 +105,9 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range list {
 		row := web.PreuveRow{URL: preuveURL(p.ID), Titre: p.Titre, Nature: domain.NatureLabel(p.Nature), Type: domain.PreuveTypeLabel(p.Type),
 			Statut: domain.StatutLabel(p.Statut), Items: p.Items, Expired: p.Expired(time.Now())}
+		if attaching != "" && !attachedIDs[p.ID] {
+			row.AttachURL = preuveURL(p.ID) + "/items"
+		}
 		if p.DateDocument != nil {
 			row.Date = frenchDate(*p.DateDocument)
 		}

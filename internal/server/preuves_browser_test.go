@@ -75,6 +75,15 @@ func TestBrowserEvidence(t *testing.T) {
 	if got := b.Text(`[data-item="F5.R1.C1"] .item-meta`); !strings.Contains(got, "1 élément de preuve") {
 		t.Errorf("coverage on the fonction page: %q", got)
 	}
+	// From an item: "Joindre" lists the library, "Rattacher" comes back to the item.
+	b.ClickAndWait(`[data-item="F5.R1.C2"] .item-meta a[href*="rattacher=F5.R1.C2"]`)
+	b.ClickAndWait(`main table tbody tr:first-child form button`)
+	if loc := b.Location(); !strings.HasSuffix(loc, "/sections/F5") {
+		t.Errorf("after attaching from the item: %q", loc)
+	}
+	if got := b.Text(`[data-item="F5.R1.C2"] .item-meta`); !strings.Contains(got, "1 élément de preuve") {
+		t.Errorf("coverage after attaching from the item: %q", got)
+	}
 	b.Visit(library + "?item=F5.R1.C1")
 	if got := b.Text("main table"); !strings.Contains(got, "Compte rendu du COPIL") {
 		t.Errorf("library filtered by item: %q", got)
