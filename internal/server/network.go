@@ -23,12 +23,8 @@ func idParam(r *http.Request, name string) (int64, error) {
 
 var errForbidden = domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas cette action.")
 
-func structureItems(rows []postgres.StructureRow) []web.StructureItem {
-	items := make([]web.StructureItem, 0, len(rows))
-	for _, st := range rows {
-		items = append(items, web.StructureItem{ID: st.ID, Code: st.Code, Nom: st.Nom, Forme: domain.FormeLabel(st.Forme), RegionNom: st.RegionNom, Sites: st.Sites})
-	}
-	return items
+func structureItem(st postgres.StructureRow) web.StructureItem {
+	return web.StructureItem{ID: st.ID, Code: st.Code, Nom: st.Nom, Forme: domain.FormeLabel(st.Forme), RegionNom: st.RegionNom, Sites: st.Sites}
 }
 
 func (s *Server) networkPage(w http.ResponseWriter, r *http.Request) error {
@@ -50,7 +46,7 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request) error {
 		block := web.RegionBlock{ID: reg.ID, Code: reg.Code, Nom: reg.Nom, Linked: a.Can(domain.ActViewRegion, domain.Scope{RegionID: reg.ID})}
 		for _, st := range rows {
 			if st.RegionID == reg.ID {
-				block.Structures = append(block.Structures, structureItems([]postgres.StructureRow{st})...)
+				block.Structures = append(block.Structures, structureItem(st))
 			}
 		}
 		v.Regions = append(v.Regions, block)
@@ -72,8 +68,12 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	block := web.RegionBlock{ID: reg.ID, Code: reg.Code, Nom: reg.Nom, Linked: true}
+	for _, st := range rows {
+		block.Structures = append(block.Structures, structureItem(st))
+	}
 	v := web.NetworkView{Page: s.page(r, reg.Nom), Single: true, CanManage: a.Can(domain.ActManageNetwork, domain.Scope{RegionID: id}),
-		Regions: []web.RegionBlock{{ID: reg.ID, Code: reg.Code, Nom: reg.Nom, Linked: true, Structures: structureItems(rows)}}}
+		Regions: []web.RegionBlock{block}}
 	return s.render(w, r, http.StatusOK, web.NetworkPage(v))
 }
 
