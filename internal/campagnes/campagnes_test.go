@@ -76,7 +76,7 @@ func TestParseDate(t *testing.T) {
 		"demain":       "",
 		"0001-01-01":   "",
 	} {
-		got, ok := campagnes.ParseDate(in)
+		got, ok := domain.ParseDate(in)
 		if (want == "") == ok || (ok && got.Format("2006-01-02") != want) {
 			t.Errorf("ParseDate(%q) = %s, %v; want %q", in, got, ok, want)
 		}
@@ -102,7 +102,7 @@ func TestLabels(t *testing.T) {
 			t.Errorf("EtatLabel(%q) = %q", etat, got)
 		}
 	}
-	if got := campagnes.FrenchDate(date("2026-12-05")); got != "05/12/2026" {
+	if got := domain.FrenchDate(date("2026-12-05")); got != "05/12/2026" {
 		t.Errorf("FrenchDate = %q", got)
 	}
 }

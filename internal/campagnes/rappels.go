@@ -13,6 +13,7 @@ import (
 	// image without tzdata.
 	_ "time/tzdata"
 
+	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/mail"
 )
 
@@ -168,12 +169,12 @@ func (w *Worker) message(r Rappel, d Directeur) mail.Message {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", greeting)
 	fmt.Fprintf(&b, "L'auto-évaluation de la Mission Locale « %s » pour la campagne « %s » n'a pas encore été soumise. ", r.StructureNom, r.CampagneNom)
-	fmt.Fprintf(&b, "La campagne se clôt le %s (%s).\n\n", FrenchDate(r.Cloture), delai)
+	fmt.Fprintf(&b, "La campagne se clôt le %s (%s).\n\n", domain.FrenchDate(r.Cloture), delai)
 	fmt.Fprintf(&b, "Pour compléter et soumettre l'auto-évaluation :\n%s/autoevaluations/%d\n\n", w.baseURL, r.AutoevaluationID)
 	b.WriteString("Ce rappel est envoyé 30 jours puis 7 jours avant la clôture aux directions des Missions Locales dont l'auto-évaluation n'est pas encore soumise.\n\n— Cadre")
 	return mail.Message{
 		To:      d.Email,
-		Subject: fmt.Sprintf("Rappel : la campagne « %s » se clôt le %s", r.CampagneNom, FrenchDate(r.Cloture)),
+		Subject: fmt.Sprintf("Rappel : la campagne « %s » se clôt le %s", r.CampagneNom, domain.FrenchDate(r.Cloture)),
 		Body:    b.String(),
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/unml/cadre/internal/domain"
-	"github.com/unml/cadre/internal/referentiel"
 )
 
 // autoevalColumns are read by scanAutoeval; the query must join campagnes c,
@@ -53,27 +52,6 @@ func (s *Store) Autoevaluations(ctx context.Context, v domain.Visibility) ([]dom
 		list = append(list, a)
 	}
 	return list, rows.Err()
-}
-
-// ReferentielByID returns a référentiel version's tree. Versions never change once
-// imported, so each server keeps the trees it has loaded.
-func (s *Store) ReferentielByID(ctx context.Context, id int64) (*referentiel.Referentiel, error) {
-	if r, ok := s.refCache.Load(id); ok {
-		return r.(*referentiel.Referentiel), nil
-	}
-	r := &referentiel.Referentiel{}
-	err := s.pool.QueryRow(ctx, "SELECT code, version, titre, source, non_concerne FROM referentiels WHERE id = $1", id).
-		Scan(&r.Code, &r.Version, &r.Titre, &r.Source, &r.Echelle.NonConcerne)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, domain.Errorf(domain.ENOTFOUND, "Référentiel introuvable.")
-	} else if err != nil {
-		return nil, fmt.Errorf("referentiel %d: %w", id, err)
-	}
-	if err := loadTree(ctx, s.pool, id, r); err != nil {
-		return nil, fmt.Errorf("referentiel %d: %w", id, err)
-	}
-	s.refCache.Store(id, r)
-	return r, nil
 }
 
 // Cotations returns the answers of an auto-évaluation by item code.

@@ -166,25 +166,44 @@ func (s *Store) ListReferentiels(ctx context.Context) ([]ReferentielInfo, error)
 	return list, nil
 }
 
-// Referentiel loads the whole tree of one version; an empty version means the most
-// recently imported version of code. ENOTFOUND when there is none.
+// Referentiel returns the whole tree of one version (shared: see ReferentielByID);
+// an empty version means the most recently imported version of code. ENOTFOUND
+// when there is none.
 func (s *Store) Referentiel(ctx context.Context, code, version string) (*referentiel.Referentiel, int64, error) {
-	r := &referentiel.Referentiel{}
 	var id int64
 	err := s.pool.QueryRow(ctx, `
-		SELECT id, code, version, titre, source, non_concerne FROM referentiels
+		SELECT id FROM referentiels
 		WHERE code = $1 AND ($2 = '' OR version = $2)
-		ORDER BY imported_at DESC, id DESC LIMIT 1`, code, version).
-		Scan(&id, &r.Code, &r.Version, &r.Titre, &r.Source, &r.Echelle.NonConcerne)
+		ORDER BY imported_at DESC, id DESC LIMIT 1`, code, version).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, domain.Errorf(domain.ENOTFOUND, "Référentiel introuvable.")
 	} else if err != nil {
 		return nil, 0, fmt.Errorf("load referentiel: %w", err)
 	}
-	if err := loadTree(ctx, s.pool, id, r); err != nil {
-		return nil, 0, fmt.Errorf("load referentiel %s %s: %w", code, r.Version, err)
+	r, err := s.ReferentielByID(ctx, id)
+	return r, id, err
+}
+
+// ReferentielByID returns a référentiel version's tree. Versions never change once
+// imported, so each server keeps the trees it has loaded; callers share them and
+// must not modify them.
+func (s *Store) ReferentielByID(ctx context.Context, id int64) (*referentiel.Referentiel, error) {
+	if r, ok := s.refCache.Load(id); ok {
+		return r.(*referentiel.Referentiel), nil
 	}
-	return r, id, nil
+	r := &referentiel.Referentiel{}
+	err := s.pool.QueryRow(ctx, "SELECT code, version, titre, source, non_concerne FROM referentiels WHERE id = $1", id).
+		Scan(&r.Code, &r.Version, &r.Titre, &r.Source, &r.Echelle.NonConcerne)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Référentiel introuvable.")
+	} else if err != nil {
+		return nil, fmt.Errorf("referentiel %d: %w", id, err)
+	}
+	if err := loadTree(ctx, s.pool, id, r); err != nil {
+		return nil, fmt.Errorf("referentiel %d: %w", id, err)
+	}
+	s.refCache.Store(id, r)
+	return r, nil
 }
 
 // loadTree rebuilds the typed tree from its tables: items first, grouped by parent,

@@ -365,7 +365,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, ae := range list {
 			v.Assessments = append(v.Assessments, web.AssessmentLink{Campagne: ae.CampagneNom, Structure: ae.StructureNom,
-				Etat: ae.Etat.Label(), Cloture: frenchDate(ae.Cloture), URL: autoevalURL(ae.ID)})
+				Etat: ae.Etat.Label(), Cloture: domain.FrenchDate(ae.Cloture), URL: autoevalURL(ae.ID)})
 		}
 	}
 	return s.render(w, r, http.StatusOK, web.Dashboard(v))

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -20,10 +19,6 @@ import (
 // and without JavaScript, submission, copy of the previous answers, history.
 
 func autoevalURL(id int64) string { return "/autoevaluations/" + itoa(id) }
-
-func frenchDate(t time.Time) string { return t.Format("02/01/2006") }
-
-func frenchDateTime(t time.Time) string { return t.Local().Format("02/01/2006 à 15:04") }
 
 // loadAutoeval loads the auto-évaluation of the URL for the signed-in person.
 func (s *Server) loadAutoeval(r *http.Request) (*autoeval.View, error) {
@@ -43,7 +38,7 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 	url := autoevalURL(a.ID)
 	rows, total := domain.SectionsProgress(v.Sections, v.Answers())
 	page := web.AutoevalView{Page: s.page(r, a.CampagneNom+" · "+a.StructureNom), URL: url, Title: a.CampagneNom, Structure: a.StructureNom,
-		Etat: a.Etat, Cloture: frenchDate(a.Cloture), Total: total, CanSubmit: v.CanSubmit && a.Etat.Editable(),
+		Etat: a.Etat, Cloture: domain.FrenchDate(a.Cloture), Total: total, CanSubmit: v.CanSubmit && a.Etat.Editable(),
 		Unrated: len(domain.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID)}
 	for _, n := range v.Ref.Echelle.Niveaux {
 		page.ScaleValues = append(page.ScaleValues, n.Valeur)
@@ -84,7 +79,7 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, t := range transitions {
-		page.History = append(page.History, web.TransitionView{Label: t.Action.Label(), By: t.By, At: frenchDateTime(t.At), Commentaire: t.Commentaire})
+		page.History = append(page.History, web.TransitionView{Label: t.Action.Label(), By: t.By, At: domain.FrenchDateTime(t.At), Commentaire: t.Commentaire})
 	}
 	return s.render(w, r, http.StatusOK, web.AutoevalPage(page))
 }
@@ -143,14 +138,14 @@ func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted ma
 			page.Uncovered = append(page.Uncovered, code)
 		}
 		if saved.Version > 0 {
-			item.At = frenchDateTime(saved.At)
+			item.At = domain.FrenchDateTime(saved.At)
 		}
 		if c, ok := posted[code]; ok {
 			item.Answer = c
 			item.Version = versions[code]
 		}
 		if other, ok := conflicts[code]; ok {
-			item.Conflict = &web.ConflictView{By: other.By, At: frenchDateTime(other.At), Theirs: other.Cotation}
+			item.Conflict = &web.ConflictView{By: other.By, At: domain.FrenchDateTime(other.At), Theirs: other.Cotation}
 			// Saving again now knowingly replaces their version.
 			item.Version = other.Version
 		}
@@ -180,12 +175,7 @@ func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted ma
 // resource volet, its caractéristique, group or chapter.
 func groupHeading(it referentiel.AssessableItem) string {
 	parent := it.Path[len(it.Path)-1]
-	switch it.Kind {
-	case referentiel.KindCritere:
-		if it.Fonction != "" {
-			return it.Parent + " — " + parent
-		}
-	case referentiel.KindCondition:
+	if it.Kind == referentiel.KindCondition {
 		return "Ressources et moyens — " + parent
 	}
 	return it.Parent + " — " + parent
@@ -350,14 +340,14 @@ func (s *Server) saveItem(w http.ResponseWriter, r *http.Request) error {
 		c := saved[code]
 		res.Version, res.By = c.Version, c.By
 		if c.Version > 0 {
-			res.At = frenchDateTime(c.At)
+			res.At = domain.FrenchDateTime(c.At)
 		}
 		if n == 0 {
 			res.Status = "unchanged"
 		}
 	case errors.As(err, &conflict):
 		other := conflict.Current[code]
-		res = itemResult{Status: "conflict", Version: other.Version, By: other.By, At: frenchDateTime(other.At),
+		res = itemResult{Status: "conflict", Version: other.Version, By: other.By, At: domain.FrenchDateTime(other.At),
 			Theirs:  web.ValueLabel(v.Ref.Echelle.Niveaux, v.Ref.Echelle.NonConcerne, other.Cotation),
 			Message: "Modifié entre-temps par " + other.By + " : votre saisie n'est pas enregistrée. Rechargez la page pour comparer les deux versions."}
 		status = http.StatusConflict
@@ -486,7 +476,7 @@ func (s *Server) itemHistoryPage(w http.ResponseWriter, r *http.Request) error {
 		return out
 	}
 	for _, e := range entries {
-		page.Entries = append(page.Entries, web.HistoryLine{By: e.By, At: frenchDateTime(e.At), Old: describe(e.Old), New: describe(e.New)})
+		page.Entries = append(page.Entries, web.HistoryLine{By: e.By, At: domain.FrenchDateTime(e.At), Old: describe(e.Old), New: describe(e.New)})
 	}
 	return s.render(w, r, http.StatusOK, web.HistoryPage(page))
 }

@@ -36,7 +36,7 @@ func etatClass(etat string) string {
 func campagneItem(c postgres.CampagneRow) web.CampagneItem {
 	return web.CampagneItem{
 		ID: c.ID, Nom: c.Nom, Referentiel: c.Referentiel,
-		Ouverture: campagnes.FrenchDate(c.Ouverture), Cloture: campagnes.FrenchDate(c.Cloture),
+		Ouverture: domain.FrenchDate(c.Ouverture), Cloture: domain.FrenchDate(c.Cloture),
 		Etat: campagnes.EtatLabel(c.Etat), EtatClass: etatClass(c.Etat),
 		Structures: c.Structures, Soumises: c.Soumises(), Ouverte: c.Etat != campagnes.EtatPreparation,
 	}
@@ -85,15 +85,15 @@ func campagneFormOf(r *http.Request) campagneForm {
 func (f campagneForm) campagne() domain.Campagne {
 	c := domain.Campagne{Nom: f.nom}
 	c.ReferentielID, _ = strconv.ParseInt(f.referentiel, 10, 64)
-	c.Ouverture, _ = campagnes.ParseDate(f.ouverture)
-	c.Cloture, _ = campagnes.ParseDate(f.cloture)
+	c.Ouverture, _ = domain.ParseDate(f.ouverture)
+	c.Cloture, _ = domain.ParseDate(f.cloture)
 	return c
 }
 
 // isoDate shows a date the way a date input takes it, or as typed when it could
 // not be read.
 func isoDate(typed string) string {
-	if t, ok := campagnes.ParseDate(typed); ok {
+	if t, ok := domain.ParseDate(typed); ok {
 		return t.Format("2006-01-02")
 	}
 	return typed

@@ -105,9 +105,9 @@ func (s *Server) structureView(r *http.Request, id int64) (web.StructureView, er
 		return v, err
 	}
 	for _, h := range history {
-		item := web.HistoryItem{Region: h.RegionNom, Since: h.Since.Format("02/01/2006")}
+		item := web.HistoryItem{Region: h.RegionNom, Since: domain.FrenchDate(h.Since)}
 		if h.Until != nil {
-			item.Until = h.Until.Format("02/01/2006")
+			item.Until = domain.FrenchDate(*h.Until)
 		}
 		v.History = append(v.History, item)
 	}

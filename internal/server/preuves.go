@@ -28,8 +28,6 @@ func libraryURL(structureID int64) string {
 
 func preuveURL(id int64) string { return "/preuves/" + itoa(id) }
 
-func megabytes(n int64) string { return strconv.FormatInt(n>>20, 10) + " Mo" }
-
 // evidenceStructure loads the ML of the URL for the evidence pages: ENOTFOUND
 // unless the person may see its library.
 func (s *Server) evidenceStructure(r *http.Request) (domain.Structure, domain.Scope, error) {
@@ -109,10 +107,10 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 			row.AttachURL = preuveURL(p.ID) + "/items"
 		}
 		if p.DateDocument != nil {
-			row.Date = frenchDate(*p.DateDocument)
+			row.Date = domain.FrenchDate(*p.DateDocument)
 		}
 		if p.FinValidite != nil {
-			row.Validite = "jusqu'au " + frenchDate(*p.FinValidite)
+			row.Validite = "jusqu'au " + domain.FrenchDate(*p.FinValidite)
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -162,7 +160,7 @@ func (s *Server) preuveForm(r *http.Request, st domain.Structure, p domain.Preuv
 		return web.PreuveFormView{}, err
 	}
 	v := web.PreuveFormView{Page: s.page(r, "Ajouter un élément de preuve · "+st.Nom), Heading: "Ajouter un élément de preuve",
-		Action: libraryURL(st.ID) + "/nouvelle", Cancel: libraryURL(st.ID), WithFile: true, MaxUpload: megabytes(s.cfg.MaxUpload), SiteIDs: map[string]bool{}}
+		Action: libraryURL(st.ID) + "/nouvelle", Cancel: libraryURL(st.ID), WithFile: true, MaxUpload: preuves.FormatTaille(s.cfg.MaxUpload), SiteIDs: map[string]bool{}}
 	for _, site := range sites {
 		v.Sites = append(v.Sites, web.Option{Value: itoa(site.ID), Label: site.Nom})
 	}
@@ -216,7 +214,7 @@ func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
 
 // tooLarge answers 413 with the limit.
 func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) error {
-	s.writeErrorPage(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("Le fichier dépasse la taille maximale autorisée de %s. Réduisez-le (par exemple en l'exportant en PDF) ou déposez-le en plusieurs parties : rien n'a été enregistré.", megabytes(s.cfg.MaxUpload)))
+	s.writeErrorPage(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("Le fichier dépasse la taille maximale autorisée de %s. Réduisez-le (par exemple en l'exportant en PDF) ou déposez-le en plusieurs parties : rien n'a été enregistré.", preuves.FormatTaille(s.cfg.MaxUpload)))
 	return nil
 }
 
@@ -276,17 +274,6 @@ func (s *Server) uploadErr(err error) error {
 	return fmt.Errorf("upload: %w", err)
 }
 
-func parseDate(v string) (*time.Time, error) {
-	if v == "" {
-		return nil, nil
-	}
-	t, err := time.Parse("2006-01-02", v)
-	if err != nil {
-		return nil, err
-	}
-	return &t, nil
-}
-
 func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
 	st, scope, err := s.evidenceStructure(r)
@@ -316,8 +303,17 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := domain.Preuve{StructureID: st.ID, Nature: get("nature"), Titre: get("titre"), Type: get("type"), URL: get("url")}
 	fe := domain.FieldErrors{}
-	if p.DateDocument, err = orField(parseDate(get("date_document")))(fe, "date_document", err); err == nil {
-		p.FinValidite, err = orField(parseDate(get("fin_validite")))(fe, "fin_validite", nil)
+	for _, d := range []struct {
+		field string
+		dst   **time.Time
+	}{{"date_document", &p.DateDocument}, {"fin_validite", &p.FinValidite}} {
+		if raw := strings.TrimSpace(get(d.field)); raw != "" {
+			if t, ok := domain.ParseDate(raw); ok {
+				*d.dst = &t
+			} else {
+				fe[d.field] = "Saisissez une date valide, par exemple 15/03/2026."
+			}
+		}
 	}
 	for _, id := range fields["sites"] {
 		n, perr := strconv.ParseInt(id, 10, 64)
@@ -368,16 +364,6 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusBadRequest, web.PreuveFormPage(v))
 }
 
-// orField records a date parsing error as a field error.
-func orField(t *time.Time, perr error) func(fe domain.FieldErrors, field string, prev error) (*time.Time, error) {
-	return func(fe domain.FieldErrors, field string, prev error) (*time.Time, error) {
-		if perr != nil {
-			fe[field] = "Saisissez une date valide, par exemple 15/03/2026."
-		}
-		return t, prev
-	}
-}
-
 // loadPreuve loads the piece of the URL: ENOTFOUND unless the person may see the
 // library of its ML.
 func (s *Server) loadPreuve(r *http.Request) (domain.Preuve, domain.Scope, error) {
@@ -419,10 +405,10 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 	}
 	v.Facts = [][2]string{{"Nature", domain.NatureLabel(p.Nature)}, {"Type", domain.PreuveTypeLabel(p.Type)}, {"Statut", domain.StatutLabel(p.Statut)}}
 	if p.DateDocument != nil {
-		v.Facts = append(v.Facts, [2]string{"Date du document", frenchDate(*p.DateDocument)})
+		v.Facts = append(v.Facts, [2]string{"Date du document", domain.FrenchDate(*p.DateDocument)})
 	}
 	if p.FinValidite != nil {
-		validite := frenchDate(*p.FinValidite)
+		validite := domain.FrenchDate(*p.FinValidite)
 		if p.Expired(time.Now()) {
 			validite += " (expiré)"
 		}
@@ -435,7 +421,7 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 		}
 		for _, ver := range versions {
 			v.Versions = append(v.Versions, web.VersionRow{Version: ver.Version, Nom: ver.Nom, Taille: preuves.FormatTaille(ver.Taille), Mime: ver.Mime,
-				By: ver.By, At: frenchDateTime(ver.At), URL: preuveURL(p.ID) + "/telecharger?version=" + strconv.Itoa(ver.Version)})
+				By: ver.By, At: domain.FrenchDateTime(ver.At), URL: preuveURL(p.ID) + "/telecharger?version=" + strconv.Itoa(ver.Version)})
 		}
 	}
 	ref, _, err := s.store.Referentiel(r.Context(), referentiel.DefaultCode, "")
@@ -466,7 +452,7 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	for _, h := range history {
-		line := frenchDateTime(h.At) + " — " + domain.StatutLabel(h.Statut)
+		line := domain.FrenchDateTime(h.At) + " — " + domain.StatutLabel(h.Statut)
 		if h.By != "" {
 			line += " (" + h.By + ")"
 		}
@@ -481,7 +467,7 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 			return err
 		}
 		for _, d := range downloads {
-			v.Downloads = append(v.Downloads, frenchDateTime(d.At)+" — "+d.By)
+			v.Downloads = append(v.Downloads, domain.FrenchDateTime(d.At)+" — "+d.By)
 		}
 	}
 	return s.render(w, r, status, web.PreuvePage(v))
