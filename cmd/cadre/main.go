@@ -59,6 +59,7 @@ const usage = `Usage:
   cadre user invite EMAIL ROLE [CODE]
                                  invite someone (the first accounts of an installation);
                                  CODE is the Mission Locale's or région's code for scoped roles
+  cadre user disable EMAIL...    disable accounts: their sessions end, their pending links die
   cadre seed demo [--if-empty]   add the demo network and accounts (refused in production)
   cadre version                  print the program version
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 )
 
@@ -210,5 +211,48 @@ func TestSeedDemo(t *testing.T) {
 	var ee *exitError
 	if err := run(t.Context(), []string{"seed", "demo"}, prod, io.Discard, io.Discard); !errors.As(err, &ee) || ee.code != 2 {
 		t.Errorf("seed in production: %v, want refused with code 2", err)
+	}
+}
+
+// TestProductionRefusesDemoAccounts: a production server does not start on a
+// database whose demo accounts, with their public password, are enabled; once
+// `cadre user disable` has disabled them, it does.
+func TestProductionRefusesDemoAccounts(t *testing.T) {
+	dbURL := pgtest.NewURL(t)
+	if err := run(t.Context(), []string{"seed", "demo"}, envOf("DATABASE_URL", dbURL), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	prod := envOf("DATABASE_URL", dbURL, "CADRE_ENV", "production", "CADRE_ADDR", "127.0.0.1:0", "CADRE_LOG_LEVEL", "error")
+	var ee *exitError
+	err := run(t.Context(), []string{"serve"}, prod, io.Discard, io.Discard)
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(err.Error(), "pole@unml.demo") || !strings.Contains(err.Error(), "cadre user disable") {
+		t.Fatalf("production serve on demo data: %v, want a refusal naming the accounts and the fix", err)
+	}
+
+	disable := []string{"user", "disable"}
+	for _, a := range demo.Accounts {
+		disable = append(disable, a.Email)
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), disable, envOf("DATABASE_URL", dbURL), &out, io.Discard); err != nil || !strings.Contains(out.String(), "Disabled pole@unml.demo.") {
+		t.Fatalf("user disable: %v\n%s", err, out.String())
+	}
+	if err := run(t.Context(), []string{"user", "disable", "personne@example.org"}, envOf("DATABASE_URL", dbURL), io.Discard, io.Discard); err == nil {
+		t.Error("disabling an unknown address succeeded")
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stdout, stdoutW := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, prod, stdoutW, io.Discard); stdoutW.Close() }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "Cadre is ready") {
+		t.Fatalf("production serve after disabling: %q, %v (run: %v)", line, err, <-done)
+	}
+	go io.Copy(io.Discard, stdout)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }

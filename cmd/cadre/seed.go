@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/config"
@@ -44,6 +45,29 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 // printDemoAccounts lists the demo accounts on the console when they exist.
+// refuseDemoAccounts stops a production server started on a database whose demo
+// accounts are enabled: their password is public.
+func refuseDemoAccounts(ctx context.Context, store *postgres.Store) error {
+	emails, err := store.UsersWithEmailSuffix(ctx, ".demo")
+	if err != nil {
+		return err
+	}
+	var demoAccounts []string
+	for _, e := range emails {
+		for _, a := range demo.Accounts {
+			if a.Email == e {
+				demoAccounts = append(demoAccounts, e)
+			}
+		}
+	}
+	if len(demoAccounts) == 0 {
+		return nil
+	}
+	return &exitError{code: 1, err: fmt.Errorf("this database holds enabled demo accounts, whose password is public (%s): "+
+		"a production server does not serve them. Disable them with `cadre user disable %s`, or use a database without demo data",
+		strings.Join(demoAccounts, ", "), strings.Join(demoAccounts, " "))}
+}
+
 func printDemoAccounts(ctx context.Context, store *postgres.Store, stdout io.Writer) error {
 	emails, err := store.UsersWithEmailSuffix(ctx, ".demo")
 	if err != nil || len(emails) == 0 {

@@ -131,6 +131,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 
 	store := postgres.NewStore(db.pool)
+	if cfg.Env == config.Production {
+		if err := refuseDemoAccounts(ctx, store); err != nil {
+			return err
+		}
+	}
 	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: db.pool, SessionCleanup: 5 * time.Minute})
 	defer srv.Close()
 
@@ -140,17 +145,25 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	go func() { reminders.Run(ctx); close(remindersDone) }()
 	defer func() { <-remindersDone }()
 
-	if cfg.SMTPURL != nil {
-		sender, err := mail.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom)
-		if err != nil {
+	var sender mail.Sender
+	switch {
+	case cfg.SMTPURL != nil:
+		if sender, err = mail.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom); err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("CADRE_SMTP_URL: %w", err)}
 		}
+	case cfg.Env != config.Production:
+		// Links in email are single-use secrets: in development they go to
+		// this console, never to a page someone else could read.
+		sender = &mail.ConsoleSender{W: stdout}
+		logger.Info("no CADRE_SMTP_URL: email is printed on this console (development)")
+	default:
+		logger.Warn("no CADRE_SMTP_URL: email stays in the outbox until it is set; /admin/outbox shows it with its links masked")
+	}
+	if sender != nil {
 		worker := mail.NewWorker(store, sender, logger)
 		done := make(chan struct{})
 		go func() { worker.Run(ctx); close(done) }()
 		defer func() { <-done }()
-	} else {
-		logger.Info("no CADRE_SMTP_URL: email stays in the outbox, readable at /admin/outbox")
 	}
 
 	url := "http://" + ln.Addr().String()

@@ -15,6 +15,9 @@ import (
 // first accounts of a new installation. The invitation email is queued and also
 // printed, since no SMTP server may be set up yet.
 func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) >= 2 && args[0] == "disable" {
+		return disableUsers(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) < 3 || len(args) > 4 || args[0] != "invite" {
 		return usageError("user invite EMAIL ROLE [CODE]: ROLE is one of directeur, contributeur (CODE of the Mission Locale), referent_arml (CODE of the région), auditeur, pole, admin")
 	}
@@ -59,6 +62,29 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		fmt.Fprintf(stdout, "Invitation queued for %s. Its text:\n\n%s\n", m.To, m.Body)
+		return nil
+	})
+}
+
+// disableUsers runs `cadre user disable EMAIL…`: each account is disabled, its
+// sessions end and its pending links are voided, as from the users page.
+func disableUsers(ctx context.Context, emails []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, _, err := setup(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	return withStore(ctx, getenv, stderr, func(store *postgres.Store) error {
+		svc := accounts.NewService(store, auth.DefaultParams, cfg.BaseURL)
+		for _, email := range emails {
+			c, err := store.CredentialsByEmail(ctx, accounts.NormalizeEmail(email))
+			if err != nil {
+				return fmt.Errorf("%s: %s", email, domain.ErrorMessage(err))
+			}
+			if err := svc.SetDisabled(ctx, accounts.Operator(), c.UserID, true); err != nil {
+				return fmt.Errorf("%s: %w", email, err)
+			}
+			fmt.Fprintf(stdout, "Disabled %s.\n", c.Email)
+		}
 		return nil
 	})
 }

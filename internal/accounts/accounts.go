@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,6 +24,9 @@ const (
 	MaxFailuresPerAddress = 30
 	InvitationTTL         = 7 * 24 * time.Hour
 	ResetTTL              = time.Hour
+	// Reset requests per address and per client within ThrottleWindow.
+	MaxResetsPerAccount = 3
+	MaxResetsPerAddress = 10
 )
 
 // Credentials is what a login checks.
@@ -72,7 +76,11 @@ type Store interface {
 	// PendingToken and UseToken return ENOTFOUND for an unknown, used or expired token.
 	PendingToken(ctx context.Context, purpose string, hash []byte) (PendingToken, error)
 	UseToken(ctx context.Context, purpose string, hash []byte, nom, passwordHash string) (int64, error)
-	RequestReset(ctx context.Context, email string, tokenHash []byte, expires time.Time, message func(nom string) cmail.Message) error
+	// ResetRequests counts the reset requests made for email and from ip since then.
+	ResetRequests(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error)
+	// RequestReset records the request; for an active account it voids the
+	// account's older reset tokens, stores the new one and queues its email.
+	RequestReset(ctx context.Context, email, ip string, tokenHash []byte, expires time.Time, message func(nom string) cmail.Message) error
 	Structure(ctx context.Context, v domain.Visibility, id int64) (domain.Structure, error)
 	Region(ctx context.Context, v domain.Visibility, id int64) (domain.Region, error)
 	Membership(ctx context.Context, id int64) (domain.Membership, domain.Scope, error)
@@ -226,7 +234,7 @@ func (s *Service) Invite(ctx context.Context, actor *domain.Actor, inv Invitatio
 		body := fmt.Sprintf("Bonjour,\n\n%s vous donne accès à Cadre, la plateforme de la démarche qualité des Missions Locales, avec le rôle « %s » (%s).\n\n",
 			inviter, inv.Role.Label(), scopeLabel)
 		if needsPassword {
-			body += fmt.Sprintf("Pour activer votre compte, choisissez votre mot de passe en ouvrant ce lien, valable 7 jours et une seule fois :\n%s\n\n", s.link("/invitation/"+token))
+			body += fmt.Sprintf("Pour activer votre compte, choisissez votre mot de passe en ouvrant ce lien, valable 7 jours et une seule fois :\n%s\n\n", s.link(invitationPath+token))
 		} else {
 			body += fmt.Sprintf("Vous avez déjà un compte : ce rôle s'ajoute aux vôtres. Connectez-vous : %s\n\n", s.link("/connexion"))
 		}
@@ -234,6 +242,21 @@ func (s *Service) Invite(ctx context.Context, actor *domain.Actor, inv Invitatio
 		return cmail.Message{To: inv.Email, Subject: "Invitation à rejoindre Cadre", Body: body}
 	})
 	return err
+}
+
+// Paths of the single-use links sent by email; the token follows.
+const (
+	invitationPath = "/invitation/"
+	resetPath      = "/mot-de-passe/"
+)
+
+// singleUseLink matches a single-use link in an email's text.
+var singleUseLink = regexp.MustCompile(`\S*(` + regexp.QuoteMeta(invitationPath) + `|` + regexp.QuoteMeta(resetPath) + `)[A-Za-z0-9_-]+`)
+
+// RedactLinks hides the single-use links of an email's text: whoever reads the
+// outbox, other than the recipient, must not be able to use them.
+func RedactLinks(body string) string {
+	return singleUseLink.ReplaceAllString(body, "[lien personnel à usage unique, masqué]")
 }
 
 func (s *Service) link(path string) string {
@@ -279,18 +302,30 @@ func passwordErrors(password, confirm, email string) domain.FieldErrors {
 	return fe
 }
 
-// RequestReset sends a reset link if an active account has that address; the
-// answer is the same either way.
-func (s *Service) RequestReset(ctx context.Context, email string) error {
+// ErrResetThrottled answers reset requests beyond the limits, for any address.
+var ErrResetThrottled = domain.Errorf(domain.ETOOMANY, "Trop de demandes de réinitialisation ont été faites pour cette adresse ou depuis votre poste. Par sécurité, attendez 15 minutes avant de réessayer ; le dernier lien envoyé reste valable.")
+
+// RequestReset sends a reset link from ip if an active account has that address;
+// the answer is the same either way. Only the newest link of an account works,
+// and requests are throttled per address and per client (ErrResetThrottled),
+// whether or not the address has an account.
+func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 	email = NormalizeEmail(email)
 	if !validEmail(email) {
 		return domain.FieldErrors{"email": "Saisissez une adresse électronique valide, par exemple prenom.nom@ml-exemple.fr."}.Err()
 	}
+	byEmail, byIP, err := s.store.ResetRequests(ctx, email, ip, time.Now().Add(-ThrottleWindow))
+	if err != nil {
+		return err
+	}
+	if byEmail >= MaxResetsPerAccount || byIP >= MaxResetsPerAddress {
+		return ErrResetThrottled
+	}
 	token, hash := auth.NewToken()
-	return s.store.RequestReset(ctx, email, hash, time.Now().Add(ResetTTL), func(nom string) cmail.Message {
+	return s.store.RequestReset(ctx, email, ip, hash, time.Now().Add(ResetTTL), func(nom string) cmail.Message {
 		return cmail.Message{To: email, Subject: "Réinitialisation de votre mot de passe Cadre", Body: fmt.Sprintf(
 			"Bonjour %s,\n\nUne réinitialisation du mot de passe de votre compte Cadre a été demandée. Pour choisir un nouveau mot de passe, ouvrez ce lien, valable une heure et une seule fois :\n%s\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.\n\n— Cadre",
-			nom, s.link("/mot-de-passe/"+token))}
+			nom, s.link(resetPath+token))}
 	})
 }
 

@@ -819,12 +819,12 @@ func TestRequestResetSendsNothingForOtherAddresses(t *testing.T) {
 	}
 	before := e.counts()
 	for _, email := range []string{"personne@ml-rennes.demo", "invitee@ml-rennes.demo", dirLyon} {
-		if err := e.svc.RequestReset(e.ctx, email); err != nil {
+		if err := e.svc.RequestReset(e.ctx, email, "192.0.2.1"); err != nil {
 			t.Errorf("RequestReset(%s) = %v, want nil", email, err)
 		}
 	}
 	for _, bad := range []string{"", "pas une adresse", "Quelqu'un <directeur@ml-rennes.demo>"} {
-		wantField(t, e.svc.RequestReset(e.ctx, bad), "email")
+		wantField(t, e.svc.RequestReset(e.ctx, bad, "192.0.2.1"), "email")
 	}
 	if after := e.counts(); after != before {
 		t.Errorf("rows %+v → %+v, want nothing written", before, after)
@@ -835,13 +835,51 @@ func TestRequestResetSendsNothingForOtherAddresses(t *testing.T) {
 func (e *env) requestReset(email string) string {
 	e.t.Helper()
 	before := e.counts()
-	if err := e.svc.RequestReset(e.ctx, "  "+strings.ToUpper(email)+" "); err != nil {
+	if err := e.svc.RequestReset(e.ctx, "  "+strings.ToUpper(email)+" ", "192.0.2.1"); err != nil {
 		e.t.Fatal(err)
 	}
 	if after := e.counts(); after.outbox != before.outbox+1 || after.tokens != before.tokens+1 {
 		e.t.Fatalf("rows %+v → %+v, want one more token and email", before, after)
 	}
 	return tokenIn(e.t, e.lastMail(email).body, "/mot-de-passe/")
+}
+
+// TestResetRequestsAreThrottled: three requests per address and ten per client in
+// 15 minutes, counted whether or not the address has an account; only the newest
+// link of an account is live.
+func TestResetRequestsAreThrottled(t *testing.T) {
+	e := setup(t)
+	var tokens []string
+	for range accounts.MaxResetsPerAccount {
+		tokens = append(tokens, e.requestReset(contRennes))
+	}
+	before := e.counts()
+	wantCode(t, e.svc.RequestReset(e.ctx, contRennes, "198.51.100.7"), domain.ETOOMANY)
+	if after := e.counts(); after != before {
+		t.Errorf("a throttled request changed rows: %+v → %+v", before, after)
+	}
+	var live int
+	if err := e.pool.QueryRow(e.ctx, "SELECT count(*) FROM user_tokens WHERE user_id = $1 AND purpose = 'reset' AND used_at IS NULL",
+		e.f.Users[contRennes]).Scan(&live); err != nil {
+		e.t.Fatal(err)
+	}
+	if live != 1 {
+		t.Errorf("%d live reset tokens, want only the newest", live)
+	}
+	for _, old := range tokens[:len(tokens)-1] {
+		wantCode(t, e.svc.ResetPassword(e.ctx, old, goodPassword, goodPassword), domain.ENOTFOUND)
+	}
+
+	// Per client: unknown addresses count too, so nobody learns which exist.
+	for i := range accounts.MaxResetsPerAddress {
+		if err := e.svc.RequestReset(e.ctx, fmt.Sprintf("inconnu%d@example.org", i), "203.0.113.9"); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	wantCode(t, e.svc.RequestReset(e.ctx, "encore@example.org", "203.0.113.9"), domain.ETOOMANY)
+	if err := e.svc.RequestReset(e.ctx, "encore@example.org", "203.0.113.10"); err != nil {
+		t.Errorf("another client is throttled too: %v", err)
+	}
 }
 
 func TestResetPassword(t *testing.T) {
@@ -938,7 +976,9 @@ func TestResetPasswordLinks(t *testing.T) {
 	wantCode(t, e.svc.ResetPassword(e.ctx, third, other, other), domain.ENOTFOUND)
 	e.mustLogin(contRennes, goodPassword)
 
-	// A link of a disabled account does nothing.
+	// A link of a disabled account does nothing. (Requests are throttled,
+	// TestResetRequestsAreThrottled: start this case afresh.)
+	e.exec("DELETE FROM reset_requests")
 	fourth := e.requestReset(contRennes)
 	if err := e.store.SetDisabled(e.ctx, e.f.Users[contRennes], true); err != nil {
 		t.Fatal(err)

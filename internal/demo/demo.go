@@ -14,6 +14,7 @@ import (
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	refdata "github.com/unml/cadre/referentiel"
 )
@@ -284,18 +285,14 @@ func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 				end := date("2026-06-30")
 				p.FinValidite = &end // some have expired
 			}
-			var contentID int64
-			filename := ""
+			var file *preuves.Upload
 			switch nature {
 			case domain.NatureFichier:
-				filename = fmt.Sprintf("preuve-%02d.pdf", i+1)
-				if contentID, err = store.PutContent(ctx, rennes, bytes.NewReader(demoPDF(t.titre)), filename, 20<<20); err != nil {
-					return err
-				}
+				file = &preuves.Upload{Name: fmt.Sprintf("preuve-%02d.pdf", i+1), Content: bytes.NewReader(demoPDF(t.titre))}
 			case domain.NatureLien:
 				p.URL = fmt.Sprintf("https://www.ml-rennes.example/documents/%d", i+1)
 			}
-			id, err := store.CreatePreuve(ctx, p, contentID, filename, director)
+			id, err := store.CreatePreuve(ctx, p, file, director)
 			if err != nil {
 				return err
 			}
@@ -316,12 +313,8 @@ func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 		}
 	}
 	lyon := f.Structures["ML-LYON"]
-	contentID, err := store.PutContent(ctx, lyon, bytes.NewReader(demoPDF("Projet de structure de Lyon")), "projet.pdf", 20<<20)
-	if err != nil {
-		return err
-	}
 	id, err := store.CreatePreuve(ctx, domain.Preuve{StructureID: lyon, Nature: domain.NatureFichier, Titre: "Projet de structure 2025-2028", Type: "autre"},
-		contentID, "projet.pdf", f.Users["directeur@ml-lyon.demo"])
+		&preuves.Upload{Name: "projet.pdf", Content: bytes.NewReader(demoPDF("Projet de structure de Lyon"))}, f.Users["directeur@ml-lyon.demo"])
 	if err != nil {
 		return err
 	}

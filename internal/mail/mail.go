@@ -4,8 +4,11 @@ package mail
 
 import (
 	"context"
+	"fmt"
+	"io"
 	netmail "net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/unml/cadre/internal/domain"
@@ -66,4 +69,21 @@ func (q Queued) Status() string {
 // may be retried.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
+}
+
+// ConsoleSender "delivers" email by printing it, for development without an SMTP
+// server: the person running Cadre reads invitation and reset links on the
+// server's console, where nobody else does.
+type ConsoleSender struct {
+	W io.Writer
+	// mu keeps two messages from interleaving.
+	mu sync.Mutex
+}
+
+// Send implements Sender.
+func (c *ConsoleSender) Send(_ context.Context, m Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, err := fmt.Fprintf(c.W, "\n── Courriel pour %s : %s\n%s\n──\n", m.To, m.Subject, m.Body)
+	return err
 }

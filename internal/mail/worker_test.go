@@ -364,3 +364,17 @@ func TestMessageValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestConsoleSenderPrintsTheWholeMessage(t *testing.T) {
+	var out strings.Builder
+	c := &ConsoleSender{W: &out}
+	m := Message{To: "a@example.org", Subject: "Invitation", Body: "Ouvrez https://cadre.example/invitation/ABC"}
+	if err := c.Send(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{m.To, m.Subject, m.Body} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("console output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

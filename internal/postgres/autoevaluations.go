@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/unml/cadre/internal/domain"
 )
@@ -133,7 +134,10 @@ func (s *Store) SaveCotations(ctx context.Context, autoevalID int64, changes []d
 }
 
 // saveCotation writes one answer and its history; on a version mismatch it writes
-// nothing and returns the current answer.
+// nothing and returns the current answer. The write itself checks the version it
+// decided on: an item answered for the first time by two people at once is
+// inserted by one of them, and the other sees that answer and decides again (a
+// conflict, unless both saved the same thing).
 func saveCotation(ctx context.Context, tx pgx.Tx, autoevalID int64, ch domain.CotationChange, by int64) (changed bool, conflict *domain.SavedCotation, err error) {
 	var itemID int64
 	err = tx.QueryRow(ctx, `SELECT i.id FROM referentiel_items i
@@ -144,48 +148,65 @@ func saveCotation(ctx context.Context, tx pgx.Tx, autoevalID int64, ch domain.Co
 	} else if err != nil {
 		return false, nil, err
 	}
-	var cur domain.SavedCotation
-	err = tx.QueryRow(ctx, `SELECT coalesce(c.valeur, 0), c.non_concerne, c.justification, c.commentaire, c.version,
-		coalesce(nullif(u.nom, ''), u.email, ''), c.updated_at
-		FROM cotations c LEFT JOIN users u ON u.id = c.updated_by
-		WHERE c.autoevaluation_id = $1 AND c.item_id = $2 FOR UPDATE OF c`, autoevalID, itemID).
-		Scan(&cur.Valeur, &cur.NonConcerne, &cur.Justification, &cur.Commentaire, &cur.Version, &cur.By, &cur.At)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return false, nil, err
-	}
-	if cur.Cotation == ch.Cotation {
-		return false, nil, nil
-	}
-	if cur.Version != ch.BaseVersion {
-		// Someone saved in between. If this person left the answer as they found
-		// it (a whole page is posted at once), there is nothing of theirs to save.
-		found, err := cotationAtVersion(ctx, tx, autoevalID, itemID, ch.BaseVersion)
+	for attempt := 0; ; attempt++ {
+		if attempt == 3 {
+			return false, nil, fmt.Errorf("save %s: the answer kept changing under the lock", ch.Code)
+		}
+		var cur domain.SavedCotation
+		err = tx.QueryRow(ctx, `SELECT coalesce(c.valeur, 0), c.non_concerne, c.justification, c.commentaire, c.version,
+			coalesce(nullif(u.nom, ''), u.email, ''), c.updated_at
+			FROM cotations c LEFT JOIN users u ON u.id = c.updated_by
+			WHERE c.autoevaluation_id = $1 AND c.item_id = $2 FOR UPDATE OF c`, autoevalID, itemID).
+			Scan(&cur.Valeur, &cur.NonConcerne, &cur.Justification, &cur.Commentaire, &cur.Version, &cur.By, &cur.At)
+		exists := err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return false, nil, err
+		}
+		if cur.Cotation == ch.Cotation {
+			return false, nil, nil
+		}
+		if cur.Version != ch.BaseVersion {
+			// Someone saved in between. If this person left the answer as they found
+			// it (a whole page is posted at once), there is nothing of theirs to save.
+			found, err := cotationAtVersion(ctx, tx, autoevalID, itemID, ch.BaseVersion)
+			if err != nil {
+				return false, nil, err
+			}
+			if found == ch.Cotation {
+				return false, nil, nil
+			}
+			return false, &cur, nil
+		}
+		next := cur.Version + 1
+		var tag pgconn.CommandTag
+		if exists {
+			tag, err = tx.Exec(ctx, `UPDATE cotations SET valeur = nullif($3, 0), non_concerne = $4, justification = $5, commentaire = $6,
+				version = $7, updated_by = $8, updated_at = now()
+				WHERE autoevaluation_id = $1 AND item_id = $2 AND version = $9`,
+				autoevalID, itemID, ch.Cotation.Valeur, ch.Cotation.NonConcerne, ch.Cotation.Justification, ch.Cotation.Commentaire, next, nullID(by), cur.Version)
+		} else {
+			// No row to lock: the unique key decides who answers first. The loser
+			// waits for the winner's commit, inserts nothing and reads its answer.
+			tag, err = tx.Exec(ctx, `
+				INSERT INTO cotations (autoevaluation_id, item_id, valeur, non_concerne, justification, commentaire, version, updated_by, updated_at)
+				VALUES ($1, $2, nullif($3, 0), $4, $5, $6, $7, $8, now())
+				ON CONFLICT (autoevaluation_id, item_id) DO NOTHING`,
+				autoevalID, itemID, ch.Cotation.Valeur, ch.Cotation.NonConcerne, ch.Cotation.Justification, ch.Cotation.Commentaire, next, nullID(by))
+		}
 		if err != nil {
 			return false, nil, err
 		}
-		if found == ch.Cotation {
-			return false, nil, nil
+		if tag.RowsAffected() == 0 {
+			continue
 		}
-		return false, &cur, nil
+		_, err = tx.Exec(ctx, `
+			INSERT INTO cotation_historique (autoevaluation_id, item_id, version, changed_by, old_valeur, new_valeur,
+				old_non_concerne, new_non_concerne, old_justification, new_justification, old_commentaire, new_commentaire)
+			VALUES ($1, $2, $3, $4, nullif($5, 0), nullif($6, 0), $7, $8, $9, $10, $11, $12)`,
+			autoevalID, itemID, next, nullID(by), cur.Valeur, ch.Cotation.Valeur, cur.NonConcerne, ch.Cotation.NonConcerne,
+			cur.Justification, ch.Cotation.Justification, cur.Commentaire, ch.Cotation.Commentaire)
+		return err == nil, nil, err
 	}
-	next := cur.Version + 1
-	_, err = tx.Exec(ctx, `
-		INSERT INTO cotations (autoevaluation_id, item_id, valeur, non_concerne, justification, commentaire, version, updated_by, updated_at)
-		VALUES ($1, $2, nullif($3, 0), $4, $5, $6, $7, $8, now())
-		ON CONFLICT (autoevaluation_id, item_id) DO UPDATE SET valeur = EXCLUDED.valeur, non_concerne = EXCLUDED.non_concerne,
-			justification = EXCLUDED.justification, commentaire = EXCLUDED.commentaire, version = EXCLUDED.version,
-			updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
-		autoevalID, itemID, ch.Cotation.Valeur, ch.Cotation.NonConcerne, ch.Cotation.Justification, ch.Cotation.Commentaire, next, nullID(by))
-	if err != nil {
-		return false, nil, err
-	}
-	_, err = tx.Exec(ctx, `
-		INSERT INTO cotation_historique (autoevaluation_id, item_id, version, changed_by, old_valeur, new_valeur,
-			old_non_concerne, new_non_concerne, old_justification, new_justification, old_commentaire, new_commentaire)
-		VALUES ($1, $2, $3, $4, nullif($5, 0), nullif($6, 0), $7, $8, $9, $10, $11, $12)`,
-		autoevalID, itemID, next, nullID(by), cur.Valeur, ch.Cotation.Valeur, cur.NonConcerne, ch.Cotation.NonConcerne,
-		cur.Justification, ch.Cotation.Justification, cur.Commentaire, ch.Cotation.Commentaire)
-	return err == nil, nil, err
 }
 
 // cotationAtVersion returns an answer as it was at version v (0: unanswered).

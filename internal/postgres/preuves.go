@@ -30,36 +30,33 @@ func errPreuveNotFound() error {
 	return domain.Errorf(domain.ENOTFOUND, "Élément de preuve introuvable.")
 }
 
-// PutContent stores a file of the ML structureID and returns its content id. It
-// streams r into chunks within one transaction, so that memory holds one chunk
-// whatever the size. The type is judged on the first bytes (preuves.Sniff)
-// before anything is written; beyond maxBytes (preuves.DefaultMaxBytes when not
-// positive) it returns a *preuves.TooLargeError; a read error (the client went
-// away) is returned wrapped. In each of these cases nothing is stored. Content
-// the ML already has (same SHA-256) is stored once: its existing id is returned,
-// with the type recorded the first time (the name only tells CSV from text).
-func (s *Store) PutContent(ctx context.Context, structureID int64, r io.Reader, filename string, maxBytes int64) (int64, error) {
+// putContent stores a file of the ML structureID within tx and returns its
+// content id and type. It streams up.Content into chunks, so that memory holds
+// one chunk whatever the size. The type is judged on the first bytes
+// (preuves.Sniff) before anything is written, and an Office or OpenDocument file
+// once whole (preuves.CheckArchive); beyond up.MaxBytes it returns a
+// *preuves.TooLargeError; a read error (the client went away) is returned
+// wrapped. Whatever fails, the caller's transaction rolls back and nothing stays.
+// Content the ML already has (same SHA-256) is stored once: its existing id and
+// type are returned.
+func putContent(ctx context.Context, tx pgx.Tx, structureID int64, up preuves.Upload) (int64, string, error) {
+	maxBytes := up.MaxBytes
 	if maxBytes <= 0 {
 		maxBytes = preuves.DefaultMaxBytes
 	}
+	r := up.Content
 	buf := make([]byte, chunkSize)
 	filled, eof, err := fill(r, buf[:preuves.HeadSize])
 	if err != nil {
-		return 0, fmt.Errorf("put content: %w", err)
+		return 0, "", err
 	}
 	if int64(filled) > maxBytes {
-		return 0, &preuves.TooLargeError{Limit: maxBytes}
+		return 0, "", &preuves.TooLargeError{Limit: maxBytes}
 	}
-	mime, err := preuves.Sniff(buf[:filled], filename)
+	mime, err := preuves.Sniff(buf[:filled], up.Name)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("put content: %w", err)
-	}
-	defer tx.Rollback(ctx) // a no-op once committed; on failure the error that matters is already returned
 	// The real SHA-256 is known at the end; until then a random one keeps the
 	// (structure_id, sha256) key of concurrent uploads apart.
 	placeholder := make([]byte, sha256.Size)
@@ -68,7 +65,7 @@ func (s *Store) PutContent(ctx context.Context, structureID int64, r io.Reader, 
 	err = tx.QueryRow(ctx, "INSERT INTO preuve_contenus (structure_id, sha256, taille, mime) VALUES ($1, $2, 0, $3) RETURNING id",
 		structureID, placeholder, mime).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("put content: %w", err)
+		return 0, "", err
 	}
 	sum := sha256.New()
 	var total int64
@@ -76,17 +73,17 @@ func (s *Store) PutContent(ctx context.Context, structureID int64, r io.Reader, 
 		if !eof {
 			n, end, err := fill(r, buf[filled:])
 			if err != nil {
-				return 0, fmt.Errorf("put content: %w", err)
+				return 0, "", err
 			}
 			filled, eof = filled+n, end
 		}
 		if total+int64(filled) > maxBytes {
-			return 0, &preuves.TooLargeError{Limit: maxBytes}
+			return 0, "", &preuves.TooLargeError{Limit: maxBytes}
 		}
 		if filled > 0 {
 			sum.Write(buf[:filled])
 			if _, err := tx.Exec(ctx, "INSERT INTO preuve_morceaux (contenu_id, seq, data) VALUES ($1, $2, $3)", id, seq, buf[:filled]); err != nil {
-				return 0, fmt.Errorf("put content: %w", err)
+				return 0, "", err
 			}
 			total += int64(filled)
 			filled = 0
@@ -95,31 +92,80 @@ func (s *Store) PutContent(ctx context.Context, structureID int64, r io.Reader, 
 			break
 		}
 	}
+	if mime, err = preuves.CheckArchive(&chunkReaderAt{ctx: ctx, q: tx, contentID: id}, total, mime); err != nil {
+		return 0, "", err
+	}
 
 	digest := sum.Sum(nil)
-	existing, err := contentBySHA(ctx, tx, structureID, digest)
-	if err != nil || existing != 0 {
-		return existing, err // the deferred rollback drops this copy
+	existing, existingMime, err := contentBySHA(ctx, tx, structureID, digest)
+	if err != nil {
+		return 0, "", err
 	}
-	_, err = tx.Exec(ctx, "UPDATE preuve_contenus SET sha256 = $2, taille = $3 WHERE id = $1", id, digest, total)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		// The same file, uploaded at the same time, was committed first: use it.
-		if err := tx.Rollback(ctx); err != nil {
-			return 0, fmt.Errorf("put content: %w", err)
+	if existing == 0 {
+		// A savepoint, so that losing the race for the key to a concurrent copy
+		// of the same file does not abort the caller's transaction.
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return 0, "", err
 		}
-		existing, err := contentBySHA(ctx, s.pool, structureID, digest)
-		if err == nil && existing == 0 {
-			err = errors.New("put content: the concurrent copy vanished")
+		_, err = sp.Exec(ctx, "UPDATE preuve_contenus SET sha256 = $2, taille = $3, mime = $4 WHERE id = $1", id, digest, total, mime)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			if err := sp.Rollback(ctx); err != nil {
+				return 0, "", err
+			}
+			// The same file, uploaded at the same time, was committed first: use it.
+			if existing, existingMime, err = contentBySHA(ctx, tx, structureID, digest); err == nil && existing == 0 {
+				err = errors.New("the concurrent copy vanished")
+			}
+			if err != nil {
+				return 0, "", err
+			}
+		} else if err != nil {
+			return 0, "", err
+		} else if err := sp.Commit(ctx); err != nil {
+			return 0, "", err
+		} else {
+			return id, mime, nil
 		}
-		return existing, err
-	} else if err != nil {
-		return 0, fmt.Errorf("put content: %w", err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return 0, fmt.Errorf("put content: %w", err)
+	if _, err := tx.Exec(ctx, "DELETE FROM preuve_contenus WHERE id = $1", id); err != nil {
+		return 0, "", err
 	}
-	return id, nil
+	return existing, existingMime, nil
+}
+
+// chunkReaderAt reads a content being stored from its chunks, for the checks
+// that need the whole file (a ZIP's directory is at its end).
+type chunkReaderAt struct {
+	ctx       context.Context
+	q         querier
+	contentID int64
+	seq       int // the chunk held in data, once loaded
+	data      []byte
+	loaded    bool
+}
+
+// ReadAt implements io.ReaderAt.
+func (c *chunkReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		seq, within := int((off+int64(n))/chunkSize), int((off+int64(n))%chunkSize)
+		if !c.loaded || c.seq != seq {
+			err := c.q.QueryRow(c.ctx, "SELECT data FROM preuve_morceaux WHERE contenu_id = $1 AND seq = $2", c.contentID, seq).Scan(&c.data)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return n, io.EOF
+			} else if err != nil {
+				return n, err
+			}
+			c.seq, c.loaded = seq, true
+		}
+		if within >= len(c.data) {
+			return n, io.EOF
+		}
+		n += copy(p[n:], c.data[within:])
+	}
+	return n, nil
 }
 
 // fill reads into buf until it is full or r ends (eof), like io.ReadFull.
@@ -136,16 +182,15 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// contentBySHA returns the id of the ML's content of that SHA-256, 0 if none.
-func contentBySHA(ctx context.Context, q querier, structureID int64, digest []byte) (int64, error) {
+// contentBySHA returns the id and type of the ML's content of that SHA-256, 0 if none.
+func contentBySHA(ctx context.Context, q querier, structureID int64, digest []byte) (int64, string, error) {
 	var id int64
-	err := q.QueryRow(ctx, "SELECT id FROM preuve_contenus WHERE structure_id = $1 AND sha256 = $2", structureID, digest).Scan(&id)
+	var mime string
+	err := q.QueryRow(ctx, "SELECT id, mime FROM preuve_contenus WHERE structure_id = $1 AND sha256 = $2", structureID, digest).Scan(&id, &mime)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	} else if err != nil {
-		return 0, fmt.Errorf("put content: %w", err)
+		return 0, "", nil
 	}
-	return id, nil
+	return id, mime, err
 }
 
 // checkContent checks that a content belongs to the ML.
@@ -200,19 +245,35 @@ func lienURL(p domain.Preuve) *string {
 }
 
 // CreatePreuve adds a piece to the library of p.StructureID: for a file, with
-// contentID (from PutContent) as version 1 under filename. The metadata must pass
-// p.Validate; a file needs its content (field "file"); the sites must be the
-// ML's (field "sites"). The piece starts déposée.
-func (s *Store) CreatePreuve(ctx context.Context, p domain.Preuve, contentID int64, filename string, by int64) (int64, error) {
+// file as version 1, judged and stored in the same transaction (putContent), so a
+// refusal stores nothing. The metadata must pass p.Validate; a file needs its
+// content (field "file") and other natures have none; the sites must be the ML's
+// (field "sites"). All of this is checked before the file is read. The piece
+// starts déposée.
+func (s *Store) CreatePreuve(ctx context.Context, p domain.Preuve, file *preuves.Upload, by int64) (int64, error) {
+	return s.createPreuve(ctx, p, file != nil, func(tx pgx.Tx) (int64, string, error) {
+		if file == nil {
+			return 0, "", nil
+		}
+		id, mime, err := putContent(ctx, tx, p.StructureID, *file)
+		return id, preuves.StoredName(file.Name, mime), err
+	}, by)
+}
+
+// contentFunc stores or finds the file of a new piece or version within tx and
+// returns its content id and stored name.
+type contentFunc func(tx pgx.Tx) (contentID int64, name string, err error)
+
+func (s *Store) createPreuve(ctx context.Context, p domain.Preuve, hasFile bool, content contentFunc, by int64) (int64, error) {
 	p.Normalize()
 	fe := domain.ErrorFields(p.Validate())
 	if fe == nil {
 		fe = domain.FieldErrors{}
 	}
 	switch {
-	case p.Nature == domain.NatureFichier && contentID == 0:
+	case p.Nature == domain.NatureFichier && !hasFile:
 		fe["file"] = "Choisissez le fichier à déposer."
-	case p.Nature != domain.NatureFichier && contentID != 0:
+	case p.Nature != domain.NatureFichier && hasFile:
 		fe["file"] = "Seul un élément de preuve de nature « fichier » a un fichier."
 	}
 	if err := fe.Err(); err != nil {
@@ -224,18 +285,19 @@ func (s *Store) CreatePreuve(ctx context.Context, p domain.Preuve, contentID int
 		if err := checkSites(ctx, tx, p.StructureID, sites); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `INSERT INTO preuves (structure_id, nature, titre, type, date_document, fin_validite, url, created_by)
+		contentID, name, err := content(tx)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO preuves (structure_id, nature, titre, type, date_document, fin_validite, url, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			p.StructureID, p.Nature, p.Titre, p.Type, p.DateDocument, p.FinValidite, lienURL(p), nullID(by)).Scan(&id)
 		if err != nil {
 			return err
 		}
 		if contentID != 0 {
-			if err := checkContent(ctx, tx, p.StructureID, contentID); err != nil {
-				return err
-			}
 			_, err := tx.Exec(ctx, "INSERT INTO preuve_versions (preuve_id, version, contenu_id, nom, created_by) VALUES ($1, 1, $2, $3, $4)",
-				id, contentID, preuves.CleanName(filename), nullID(by))
+				id, contentID, name, nullID(by))
 			if err != nil {
 				return err
 			}
@@ -263,10 +325,19 @@ func lockPreuve(ctx context.Context, tx pgx.Tx, structureID, preuveID int64) (na
 	return nature, statut, motif, err
 }
 
-// AddVersion adds contentID as the new current version of a file piece of the ML
-// under filename and returns its number; older versions stay. A piece that was
-// reviewed goes back to déposée: the decision was on the previous file.
-func (s *Store) AddVersion(ctx context.Context, structureID, preuveID, contentID int64, filename string, by int64) (int, error) {
+// AddVersion adds file as the new current version of a file piece of the ML and
+// returns its number; older versions stay. The piece is checked (ENOTFOUND when
+// not the ML's, EINVALID when not a file) before the file is read, and the file
+// is stored in the same transaction. A piece that was reviewed goes back to
+// déposée: the decision was on the previous file.
+func (s *Store) AddVersion(ctx context.Context, structureID, preuveID int64, file preuves.Upload, by int64) (int, error) {
+	return s.addVersion(ctx, structureID, preuveID, func(tx pgx.Tx) (int64, string, error) {
+		id, mime, err := putContent(ctx, tx, structureID, file)
+		return id, preuves.StoredName(file.Name, mime), err
+	}, by)
+}
+
+func (s *Store) addVersion(ctx context.Context, structureID, preuveID int64, content contentFunc, by int64) (int, error) {
 	var version int
 	err := s.inTx(ctx, "add version", func(tx pgx.Tx) error {
 		nature, statut, _, err := lockPreuve(ctx, tx, structureID, preuveID)
@@ -276,12 +347,13 @@ func (s *Store) AddVersion(ctx context.Context, structureID, preuveID, contentID
 		if nature != domain.NatureFichier {
 			return domain.Errorf(domain.EINVALID, "Seul un élément de preuve de nature « fichier » a des versions.")
 		}
-		if err := checkContent(ctx, tx, structureID, contentID); err != nil {
+		contentID, name, err := content(tx)
+		if err != nil {
 			return err
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO preuve_versions (preuve_id, version, contenu_id, nom, created_by)
 			SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4 FROM preuve_versions WHERE preuve_id = $1 RETURNING version`,
-			preuveID, contentID, preuves.CleanName(filename), nullID(by)).Scan(&version)
+			preuveID, contentID, name, nullID(by)).Scan(&version)
 		if err != nil {
 			return err
 		}
@@ -298,6 +370,18 @@ func (s *Store) AddVersion(ctx context.Context, structureID, preuveID, contentID
 		return 0, err
 	}
 	return version, nil
+}
+
+// CollectOrphanContent deletes file content that no version refers to and that
+// is older than age (an upload still in flight has not committed, so it is never
+// seen), and returns how many went. Several servers may run it at once.
+func (s *Store) CollectOrphanContent(ctx context.Context, age time.Duration) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM preuve_contenus c WHERE c.created_at < now() - make_interval(secs => $1)
+		AND NOT EXISTS (SELECT 1 FROM preuve_versions v WHERE v.contenu_id = c.id)`, age.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("collect orphan content: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 // UpdatePreuve changes the metadata and sites of a piece of p.StructureID. Its

@@ -103,7 +103,7 @@ func (e *preuveEnv) put(t *testing.T, structureID int64, data []byte, name strin
 // fichier creates a file piece of the ML holding data.
 func (e *preuveEnv) fichier(t *testing.T, structureID int64, titre string, data []byte) int64 {
 	t.Helper()
-	id, err := e.store.CreatePreuve(e.ctx, domain.Preuve{StructureID: structureID, Nature: domain.NatureFichier, Titre: titre, Type: "procedure"},
+	id, err := e.store.CreatePreuveContent(e.ctx, domain.Preuve{StructureID: structureID, Nature: domain.NatureFichier, Titre: titre, Type: "procedure"},
 		e.put(t, structureID, data, titre+".pdf"), titre+".pdf", e.dirRennes)
 	if err != nil {
 		t.Fatal(err)
@@ -476,7 +476,7 @@ func TestCreatePreuve(t *testing.T) {
 	e := newPreuveEnv(t)
 	content := e.put(t, e.brest, pdfBytes(1000, 12), "cr.pdf")
 	doc, fin := day("2026-01-10"), day("2027-01-10")
-	id, err := e.store.CreatePreuve(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureFichier, Titre: "  Compte rendu  ", Type: "compte_rendu",
+	id, err := e.store.CreatePreuveContent(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureFichier, Titre: "  Compte rendu  ", Type: "compte_rendu",
 		DateDocument: &doc, FinValidite: &fin, SiteIDs: []int64{e.siteBrest, e.siteBrest}, Statut: domain.StatutAcceptee}, content, "../../Compte\n rendu.pdf", e.dirBrest)
 	if err != nil {
 		t.Fatal(err)
@@ -495,14 +495,14 @@ func TestCreatePreuve(t *testing.T) {
 		t.Errorf("history = %+v, %v; want the deposit", history, err)
 	}
 
-	link, err := e.store.CreatePreuve(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureLien, Titre: "Site", Type: "autre", URL: "https://example.org/x"}, 0, "", e.dirBrest)
+	link, err := e.store.CreatePreuveContent(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureLien, Titre: "Site", Type: "autre", URL: "https://example.org/x"}, 0, "", e.dirBrest)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := e.store.Preuve(e.ctx, domain.Visibility{All: true}, link); p.URL != "https://example.org/x" || p.Version != 0 || p.Nom != "" {
 		t.Errorf("link = %+v", p)
 	}
-	if _, err := e.store.CreatePreuve(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureSurPlace, Titre: "Registre", Type: "autre"}, 0, "", 0); err != nil {
+	if _, err := e.store.CreatePreuveContent(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureSurPlace, Titre: "Registre", Type: "autre"}, 0, "", 0); err != nil {
 		t.Errorf("sur place: %v", err)
 	}
 
@@ -533,7 +533,7 @@ func TestCreatePreuve(t *testing.T) {
 		{"another ML's content", ok, lyonContent, func(t *testing.T, err error) { wantCode(t, "foreign content", err, domain.ENOTFOUND) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, err := e.store.CreatePreuve(e.ctx, tc.p, tc.content, "x.pdf", e.dirBrest)
+			id, err := e.store.CreatePreuveContent(e.ctx, tc.p, tc.content, "x.pdf", e.dirBrest)
 			if id != 0 {
 				t.Errorf("id = %d", id)
 			}
@@ -549,7 +549,7 @@ func TestVersionsAndDownload(t *testing.T) {
 	e := newPreuveEnv(t)
 	v1, v2 := pdfBytes(600<<10, 14), pdfBytes(300<<10, 15)
 	id := e.fichier(t, e.brest, "Procédure", v1)
-	n, err := e.store.AddVersion(e.ctx, e.brest, id, e.put(t, e.brest, v2, "v2.pdf"), "procédure v2.pdf", e.dirBrest)
+	n, err := e.store.AddVersionContent(e.ctx, e.brest, id, e.put(t, e.brest, v2, "v2.pdf"), "procédure v2.pdf", e.dirBrest)
 	if err != nil || n != 2 {
 		t.Fatalf("AddVersion = %d, %v", n, err)
 	}
@@ -602,15 +602,15 @@ func TestVersionsAndDownload(t *testing.T) {
 		t.Errorf("downloads = %+v, %v", downloads, err)
 	}
 
-	link, err := e.store.CreatePreuve(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureLien, Titre: "x", Type: "autre", URL: "https://example.org"}, 0, "", 0)
+	link, err := e.store.CreatePreuveContent(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureLien, Titre: "x", Type: "autre", URL: "https://example.org"}, 0, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.store.AddVersion(e.ctx, e.brest, link, e.put(t, e.brest, v1, "x.pdf"), "x.pdf", e.dirBrest)
+	_, err = e.store.AddVersionContent(e.ctx, e.brest, link, e.put(t, e.brest, v1, "x.pdf"), "x.pdf", e.dirBrest)
 	wantCode(t, "version of a link", err, domain.EINVALID)
 	_, err = e.store.OpenVersion(e.ctx, e.brest, link, 0)
 	wantCode(t, "download a link", err, domain.ENOTFOUND)
-	_, err = e.store.AddVersion(e.ctx, e.brest, id, e.put(t, e.lyon, v1, "x.pdf"), "x.pdf", e.dirBrest)
+	_, err = e.store.AddVersionContent(e.ctx, e.brest, id, e.put(t, e.lyon, v1, "x.pdf"), "x.pdf", e.dirBrest)
 	wantCode(t, "version with another ML's content", err, domain.ENOTFOUND)
 }
 
@@ -690,7 +690,7 @@ func TestPreuvesTenantIsolation(t *testing.T) {
 	wantCode(t, "OpenVersion", err, domain.ENOTFOUND)
 	wantCode(t, "Attach", e.store.Attach(e.ctx, other, id, e.items[1]), domain.ENOTFOUND)
 	wantCode(t, "Detach", e.store.Detach(e.ctx, other, id, e.items[0]), domain.ENOTFOUND)
-	_, err = e.store.AddVersion(e.ctx, other, id, brestContent, "b.pdf", e.dirBrest)
+	_, err = e.store.AddVersionContent(e.ctx, other, id, brestContent, "b.pdf", e.dirBrest)
 	wantCode(t, "AddVersion", err, domain.ENOTFOUND)
 	wantCode(t, "UpdatePreuve", e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: id, StructureID: other, Titre: "Piraté", Type: "autre"}), domain.ENOTFOUND)
 	wantCode(t, "SetStatut", e.store.SetStatut(e.ctx, other, id, domain.StatutAcceptee, "", e.dirBrest), domain.ENOTFOUND)
@@ -763,7 +763,7 @@ func TestListPreuvesFilters(t *testing.T) {
 	e := newPreuveEnv(t)
 	past, future := day("2026-01-31"), day("2026-03-01")
 	mk := func(titre, typ string, fin *time.Time) int64 {
-		id, err := e.store.CreatePreuve(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureSurPlace, Titre: titre, Type: typ, FinValidite: fin}, 0, "", 0)
+		id, err := e.store.CreatePreuveContent(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureSurPlace, Titre: titre, Type: typ, FinValidite: fin}, 0, "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -829,7 +829,7 @@ func TestUpdatePreuve(t *testing.T) {
 	wantField(t, "empty title", e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: id, StructureID: e.brest, Titre: "", Type: "autre"}), "titre")
 	wantField(t, "foreign site", e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: id, StructureID: e.brest, Titre: "x", Type: "autre", SiteIDs: []int64{e.siteRennes}}), "sites")
 
-	link, err := e.store.CreatePreuve(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureLien, Titre: "Lien", Type: "autre", URL: "https://example.org/a"}, 0, "", 0)
+	link, err := e.store.CreatePreuveContent(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureLien, Titre: "Lien", Type: "autre", URL: "https://example.org/a"}, 0, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -881,7 +881,7 @@ func TestSetStatut(t *testing.T) {
 	if err := e.store.SetStatut(e.ctx, e.brest, id, domain.StatutRefusee, "Périmé", e.auditeur); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.AddVersion(e.ctx, e.brest, id, e.put(t, e.brest, pdfBytes(100, 24), "v2.pdf"), "v2.pdf", e.dirBrest); err != nil {
+	if _, err := e.store.AddVersionContent(e.ctx, e.brest, id, e.put(t, e.brest, pdfBytes(100, 24), "v2.pdf"), "v2.pdf", e.dirBrest); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := e.store.Preuve(e.ctx, domain.Visibility{All: true}, id)

@@ -188,17 +188,37 @@ func (s *Store) UseToken(ctx context.Context, purpose string, hash []byte, nom, 
 	return userID, err
 }
 
-// RequestReset stores a password-reset token for an active account with that
-// address and queues its email; for any other address it does nothing, silently:
-// the caller answers the same either way.
-func (s *Store) RequestReset(ctx context.Context, email string, tokenHash []byte, expires time.Time, message func(nom string) mail.Message) error {
+// ResetRequests counts the password-reset requests for email and from ip since then.
+func (s *Store) ResetRequests(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip = $2)
+		FROM reset_requests WHERE at >= $3 AND (email = $1 OR ip = $2)`, email, ip, since).Scan(&byEmail, &byIP)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reset requests: %w", err)
+	}
+	return byEmail, byIP, nil
+}
+
+// RequestReset records a password-reset request from ip (forgetting those older
+// than a day) and, for an active account with that address, voids its older
+// reset tokens, stores the new one and queues its email; for any other address
+// it sends nothing, silently: the caller answers the same either way.
+func (s *Store) RequestReset(ctx context.Context, email, ip string, tokenHash []byte, expires time.Time, message func(nom string) mail.Message) error {
 	return s.inTx(ctx, "request reset", func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `WITH purge AS (DELETE FROM reset_requests WHERE at < now() - interval '1 day')
+			INSERT INTO reset_requests (email, ip) VALUES ($1, $2)`, email, ip)
+		if err != nil {
+			return err
+		}
 		var userID int64
 		var nom string
-		err := tx.QueryRow(ctx, "SELECT id, nom FROM users WHERE email = $1 AND disabled_at IS NULL AND password_hash IS NOT NULL", email).Scan(&userID, &nom)
+		err = tx.QueryRow(ctx, "SELECT id, nom FROM users WHERE email = $1 AND disabled_at IS NULL AND password_hash IS NOT NULL FOR UPDATE", email).Scan(&userID, &nom)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		} else if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE user_tokens SET used_at = now() WHERE user_id = $1 AND purpose = 'reset' AND used_at IS NULL", userID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO user_tokens (hash, user_id, purpose, expires_at) VALUES ($1, $2, 'reset', $3)`, tokenHash, userID, expires); err != nil {
@@ -326,9 +346,9 @@ func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 	return empty, nil
 }
 
-// UsersWithEmailSuffix returns the addresses ending in suffix, sorted.
+// UsersWithEmailSuffix returns the addresses of enabled accounts ending in suffix, sorted.
 func (s *Store) UsersWithEmailSuffix(ctx context.Context, suffix string) ([]string, error) {
-	rows, _ := s.pool.Query(ctx, "SELECT email FROM users WHERE email LIKE '%' || $1 ORDER BY email", suffix)
+	rows, _ := s.pool.Query(ctx, "SELECT email FROM users WHERE email LIKE '%' || $1 AND disabled_at IS NULL ORDER BY email", suffix)
 	emails, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, fmt.Errorf("users with suffix: %w", err)

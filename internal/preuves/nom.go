@@ -2,6 +2,7 @@ package preuves
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -49,6 +50,68 @@ func CleanName(name string) string {
 		return "document"
 	}
 	return name
+}
+
+// extensions gives the file name extensions of each accepted type, canonical
+// first.
+var extensions = map[string][]string{
+	"application/pdf":                   {".pdf"},
+	"image/png":                         {".png"},
+	"image/jpeg":                        {".jpg", ".jpeg"},
+	"text/csv":                          {".csv"},
+	"text/plain":                        {".txt"},
+	ooxmlTypes[".docx"]:                 {".docx"},
+	ooxmlTypes[".xlsx"]:                 {".xlsx"},
+	ooxmlTypes[".pptx"]:                 {".pptx"},
+	odfPrefix + "text":                  {".odt"},
+	odfPrefix + "spreadsheet":           {".ods"},
+	odfPrefix + "presentation":          {".odp"},
+	odfPrefix + "graphics":              {".odg"},
+	odfPrefix + "text-template":         {".ott"},
+	odfPrefix + "spreadsheet-template":  {".ots"},
+	odfPrefix + "presentation-template": {".otp"},
+	odfPrefix + "graphics-template":     {".otg"},
+	odfPrefix + "chart":                 {".odc"},
+	odfPrefix + "formula":               {".odf"},
+	odfPrefix + "text-master":           {".odm"},
+}
+
+// extensionsOf returns the extensions of a MIME type, nil for a type that is not
+// accepted; the only parameter allowed is "charset=utf-8" (Sniff's text types).
+func extensionsOf(mime string) []string {
+	if base, params, ok := strings.Cut(mime, ";"); ok {
+		if !strings.EqualFold(strings.TrimSpace(params), "charset=utf-8") {
+			return nil
+		}
+		mime = base
+	}
+	return extensions[strings.ToLower(strings.TrimSpace(mime))]
+}
+
+// Extension returns the canonical extension of an accepted MIME type, with its dot, or "".
+func Extension(mime string) string {
+	if exts := extensionsOf(mime); exts != nil {
+		return exts[0]
+	}
+	return ""
+}
+
+// StoredName returns CleanName(name) ending in an extension of the detected type mime.
+func StoredName(name, mime string) string {
+	// An extension of the type, in any case, is kept; otherwise the canonical one
+	// is added ("page.html" of text becomes "page.html.txt", never opened as
+	// HTML), shortening the stem to stay within maxNameRunes. A type not accepted
+	// leaves the cleaned name as it is.
+	name = CleanName(name)
+	exts := extensionsOf(mime)
+	if exts == nil || slices.Contains(exts, strings.ToLower(path.Ext(name))) {
+		return name
+	}
+	ext := exts[0]
+	if stem := []rune(name); len(stem)+len(ext) > maxNameRunes {
+		name = strings.TrimRight(string(stem[:maxNameRunes-len(ext)]), " .")
+	}
+	return name + ext
 }
 
 // ContentDisposition returns the Content-Disposition header that makes the

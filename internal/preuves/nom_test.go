@@ -65,3 +65,66 @@ func TestContentDisposition(t *testing.T) {
 		})
 	}
 }
+
+func TestStoredName(t *testing.T) {
+	const text, pdf, jpeg, png = "text/plain; charset=utf-8", "application/pdf", "image/jpeg", "image/png"
+	odt := "application/vnd.oasis.opendocument.text"
+	long := strings.Repeat("é", 200)
+	for _, tc := range []struct{ name, in, mime, want string }{
+		{"html sent as text", "page.html", text, "page.html.txt"},
+		{"hta that is a pdf", "rapport.hta", pdf, "rapport.hta.pdf"},
+		{"jpeg extension in capitals", "photo.JPEG", jpeg, "photo.JPEG"},
+		{"jpg", "photo.jpg", jpeg, "photo.jpg"},
+		{"no extension", "photo", png, "photo.png"},
+		{"csv", "tableau.csv", "text/csv", "tableau.csv"},
+		{"csv with a charset", "tableau.csv", "text/csv; charset=utf-8", "tableau.csv"},
+		{"batch file of text", "notes.bat", "text/plain", "notes.bat.txt"},
+		{"text", "notes.TXT", text, "notes.TXT"},
+		{"svg that is a png", "x.svg", png, "x.svg.png"},
+		{"png named jpg", "photo.jpg", png, "photo.jpg.png"},
+		{"pdf", "Compte rendu.pdf", pdf, "Compte rendu.pdf"},
+		{"docx named xlsx", "tableau.xlsx", docx, "tableau.xlsx.docx"},
+		{"xlsx", "tableau.xlsx", xlsx, "tableau.xlsx"},
+		{"pptx without extension", "support", pptx, "support.pptx"},
+		{"odt", "cr.odt", odt, "cr.odt"},
+		{"odt named docx", "cr.docx", odt, "cr.docx.odt"},
+		{"template", "modèle.ott", "application/vnd.oasis.opendocument.text-template", "modèle.ott"},
+		{"formula", "f", "application/vnd.oasis.opendocument.formula", "f.odf"},
+		{"cleaned first", "../../a\u202Efdp.exe", pdf, "afdp.exe.pdf"},
+		{"empty name", "", pdf, "document.pdf"},
+		{"type in capitals", "a.txt", "Text/Plain; Charset=UTF-8", "a.txt"},
+		{"unknown type", "archive.zip", "application/zip", "archive.zip"},
+		{"unknown type, still cleaned", "../x.html", "text/html", "x.html"},
+		{"text of another charset", "a", "text/plain; charset=latin1", "a"},
+		{"long: stem shortened", long + ".html", text, strings.Repeat("é", 145) + ".txt"},
+		{"long without extension", long, png, strings.Repeat("é", 146) + ".png"},
+		{"long with its extension", long + ".jpeg", jpeg, strings.Repeat("é", 145) + ".jpeg"},
+		{"just too long", strings.Repeat("a", 148), pdf, strings.Repeat("a", 146) + ".pdf"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := preuves.StoredName(tc.in, tc.mime)
+			if got != tc.want {
+				t.Errorf("StoredName(%q, %q) = %q, want %q", tc.in, tc.mime, got, tc.want)
+			}
+			if n := utf8.RuneCountInString(got); n > 150 {
+				t.Errorf("%d runes", n)
+			}
+			if again := preuves.StoredName(got, tc.mime); again != got || preuves.CleanName(got) != got {
+				t.Errorf("not stable: %q", again)
+			}
+		})
+	}
+}
+
+func TestExtension(t *testing.T) {
+	for mime, want := range map[string]string{
+		"application/pdf": ".pdf", "image/jpeg": ".jpg", "text/plain; charset=utf-8": ".txt", "text/plain": ".txt",
+		"text/csv": ".csv", docx: ".docx", "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+		"application/vnd.oasis.opendocument.text-master": ".odm", "application/vnd.oasis.opendocument.database": "",
+		"application/octet-stream": "", "text/html": "", "": "",
+	} {
+		if got := preuves.Extension(mime); got != want {
+			t.Errorf("Extension(%q) = %q, want %q", mime, got, want)
+		}
+	}
+}

@@ -37,6 +37,11 @@ func Sniff(head []byte, filename string) (string, error) {
 	return "", refused()
 }
 
+// macrosRefused refuses an Office document with macros (a docm, xlsm or pptm).
+func macrosRefused() error {
+	return fileError("Les documents Office contenant des macros ne sont pas acceptés : enregistrez-le sans macros (docx, xlsx ou pptx).")
+}
+
 func refused() error {
 	return fileError("Ce type de fichier n'est pas accepté : déposez un fichier " + TypesAcceptes + ".")
 }
@@ -142,7 +147,7 @@ func sniffZip(head []byte, ext string) (string, error) {
 		return "", refused()
 	}
 	if e.name == "[Content_Types].xml" && hasMacros(e) {
-		return "", fileError("Les documents Office contenant des macros ne sont pas acceptés : enregistrez-le sans macros (docx, xlsx ou pptx).")
+		return "", macrosRefused()
 	}
 	if t, ok := ooxmlTypes[ext]; ok {
 		return t, nil
@@ -159,7 +164,7 @@ func sniffZip(head []byte, ext string) (string, error) {
 // ends at the first byte that cannot belong to a MIME type (the descriptor's or
 // the next header's "PK").
 func odfType(e zipEntry) string {
-	const prefix, maxLen = "application/vnd.oasis.opendocument.", 100
+	const prefix, maxLen = odfPrefix, 100
 	if e.method != 0 {
 		return ""
 	}

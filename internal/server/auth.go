@@ -115,8 +115,13 @@ func seeOther(w http.ResponseWriter, r *http.Request, to string) error {
 }
 
 // localPath keeps a redirect target only if it stays on this site.
+// Browsers drop tabs and line breaks from URLs and read "\\" as "/", so any of
+// them, anywhere, could turn "/\t/ailleurs.example" into another site: such a
+// target is refused whole.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsFunc(p, func(r rune) bool {
+		return r < 0x20 || r == 0x7F || r == '\\'
+	}) {
 		return "/"
 	}
 	return p
@@ -254,7 +259,7 @@ func (s *Server) forgotPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
 	email := r.PostFormValue("email")
 	v := forgotView(s.page(r, "Mot de passe oublié"), email)
-	if err := s.accounts.RequestReset(r.Context(), email); err != nil {
+	if err := s.accounts.RequestReset(r.Context(), email, clientIP(r)); err != nil {
 		return s.formPage(w, r, v, err)
 	}
 	// The same answer whether or not the address has an account.

@@ -121,6 +121,8 @@ func mergeRows(parts ...map[string]row) map[string]row {
 var baseRows = map[string]row{
 	"GET /healthz":                      {path: fixed("/healthz"), want: same(map[string]int{anon: 200, admin: 200, pole: 200, auditeur: 200, referent: 200, dirRen: 200, contrib: 200})},
 	"GET /readyz":                       {path: fixed("/readyz"), want: same(map[string]int{anon: 200, admin: 200, pole: 200, auditeur: 200, referent: 200, dirRen: 200, contrib: 200})},
+	"HEAD /healthz":                     {path: fixed("/healthz"), want: same(map[string]int{anon: 200, admin: 200, pole: 200, auditeur: 200, referent: 200, dirRen: 200, contrib: 200})},
+	"HEAD /readyz":                      {path: fixed("/readyz"), want: same(map[string]int{anon: 200, admin: 200, pole: 200, auditeur: 200, referent: 200, dirRen: 200, contrib: 200})},
 	"GET /static/{version}/*":           {path: func(f ids, _ bool) string { return f.css }, want: same(map[string]int{anon: 200, admin: 200, pole: 200, auditeur: 200, referent: 200, dirRen: 200, contrib: 200})},
 	"GET /connexion":                    {path: fixed("/connexion"), want: same(map[string]int{anon: 200, admin: 303, pole: 303, auditeur: 303, referent: 303, dirRen: 303, contrib: 303})},
 	"POST /connexion":                   {path: fixed("/connexion"), want: same(map[string]int{anon: 400, admin: 400, pole: 400, auditeur: 400, referent: 400, dirRen: 400, contrib: 400})},
@@ -193,41 +195,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 
-	setup := func(app *apptest.App) ids {
-		f := app.Fixture
-		memberships := map[string]int64{}
-		rows, err := app.Pool.Query(t.Context(), "SELECT u.email, m.id FROM memberships m JOIN users u ON u.id = m.user_id")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var email string
-			var id int64
-			if err := rows.Scan(&email, &id); err != nil {
-				t.Fatal(err)
-			}
-			memberships[email] = id
-		}
-		if err := app.Store.EnqueueMail(t.Context(), mail.Message{To: "x@example.org", Subject: "Essai", Body: "Corps"}); err != nil {
-			t.Fatal(err)
-		}
-		var message int64
-		if err := app.Pool.QueryRow(t.Context(), "SELECT max(id) FROM outbox").Scan(&message); err != nil {
-			t.Fatal(err)
-		}
-		return ids{
-			region:     map[bool]int64{true: f.Regions["BRE"], false: f.Regions["ARA"]},
-			structure:  map[bool]int64{true: f.Structures["ML-RENNES"], false: f.Structures["ML-LYON"]},
-			site:       map[bool]int64{true: f.Sites["RENNES-ANT-1"], false: f.Sites["LYON-ANT-1"]},
-			membership: map[bool]int64{true: memberships[contrib], false: memberships["directeur@ml-lyon.demo"]},
-			user:       map[bool]int64{true: f.Users[contrib], false: f.Users["directeur@ml-lyon.demo"]},
-			autoeval:   map[bool]int64{true: f.Autoevaluations["ML-RENNES/2026"], false: f.Autoevaluations["ML-LYON/2026"]},
-			preuve:     map[bool]int64{true: f.Preuves["ML-RENNES"], false: f.Preuves["ML-LYON"]},
-			message:    message,
-			css:        web.Asset("css/cadre.css"),
-		}
-	}
-	sharedIDs := setup(shared)
+	sharedIDs := matrixIDs(t, shared)
 
 	for name, r := range matrix {
 		t.Run(strings.ReplaceAll(name, "/", "_"), func(t *testing.T) {
@@ -241,7 +209,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					app, f := shared, sharedIDs
 					if r.destructive {
 						app = apptest.New(t)
-						f = setup(app)
+						f = matrixIDs(t, app)
 					}
 					client := apptest.NewClient(t)
 					if p != anon {
@@ -277,5 +245,43 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// matrixIDs gives the objects of the matrix's paths in app's demo data, and
+// queues one email for the outbox pages.
+func matrixIDs(t *testing.T, app *apptest.App) ids {
+	t.Helper()
+	f := app.Fixture
+	memberships := map[string]int64{}
+	rows, err := app.Pool.Query(t.Context(), "SELECT u.email, m.id FROM memberships m JOIN users u ON u.id = m.user_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var email string
+		var id int64
+		if err := rows.Scan(&email, &id); err != nil {
+			t.Fatal(err)
+		}
+		memberships[email] = id
+	}
+	if err := app.Store.EnqueueMail(t.Context(), mail.Message{To: "x@example.org", Subject: "Essai", Body: "Corps"}); err != nil {
+		t.Fatal(err)
+	}
+	var message int64
+	if err := app.Pool.QueryRow(t.Context(), "SELECT max(id) FROM outbox").Scan(&message); err != nil {
+		t.Fatal(err)
+	}
+	return ids{
+		region:     map[bool]int64{true: f.Regions["BRE"], false: f.Regions["ARA"]},
+		structure:  map[bool]int64{true: f.Structures["ML-RENNES"], false: f.Structures["ML-LYON"]},
+		site:       map[bool]int64{true: f.Sites["RENNES-ANT-1"], false: f.Sites["LYON-ANT-1"]},
+		membership: map[bool]int64{true: memberships[contrib], false: memberships["directeur@ml-lyon.demo"]},
+		user:       map[bool]int64{true: f.Users[contrib], false: f.Users["directeur@ml-lyon.demo"]},
+		autoeval:   map[bool]int64{true: f.Autoevaluations["ML-RENNES/2026"], false: f.Autoevaluations["ML-LYON/2026"]},
+		preuve:     map[bool]int64{true: f.Preuves["ML-RENNES"], false: f.Preuves["ML-LYON"]},
+		message:    message,
+		css:        web.Asset("css/cadre.css"),
 	}
 }

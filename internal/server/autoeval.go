@@ -199,21 +199,22 @@ func parseAnswer(r *http.Request, code string) (domain.CotationChange, bool, err
 	if _, present := r.PostForm["version-"+code]; !present {
 		return ch, false, nil
 	}
-	version, err := strconv.Atoi(r.PostFormValue("version-" + code))
+	// Versions and ratings are int columns: a number past 32 bits is no version.
+	version, err := strconv.ParseInt(r.PostFormValue("version-"+code), 10, 32)
 	if err != nil || version < 0 {
 		return ch, true, domain.Errorf(domain.EINVALID, "La page envoyée est incomplète : rechargez-la, puis recommencez.")
 	}
-	ch.BaseVersion = version
+	ch.BaseVersion = int(version)
 	switch raw := r.PostFormValue("valeur-" + code); raw {
 	case "":
 	case "nc":
 		ch.Cotation.NonConcerne = true
 	default:
-		n, err := strconv.Atoi(raw)
+		n, err := strconv.ParseInt(raw, 10, 32)
 		if err != nil || n <= 0 {
 			return ch, true, domain.FieldErrors{"valeur-" + code: "Choisissez une cotation de l'échelle."}.Err()
 		}
-		ch.Cotation.Valeur = n
+		ch.Cotation.Valeur = int(n)
 	}
 	ch.Cotation.Justification = r.PostFormValue("justification-" + code)
 	ch.Cotation.Commentaire = r.PostFormValue("commentaire-" + code)

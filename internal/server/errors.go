@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/unml/cadre/internal/domain"
@@ -12,13 +13,56 @@ import (
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // handle turns a handlerFunc into an http.HandlerFunc whose errors become pages.
+// The body is read first (readForm): a handler sees a checked url-encoded form,
+// or nothing.
 func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		err := readForm(w, r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			s.renderError(w, r, err)
 		}
 	}
 }
+
+// handleUpload is handle for the routes that take a file: the handler streams the
+// multipart body itself (readUpload), bounded by the upload limit. Whatever it
+// answers, the rest of the body is read first, so the browser, still sending,
+// sees the answer instead of a reset connection.
+func (s *Server) handleUpload(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+maxFormBytes)
+		dw := &drainingWriter{ResponseWriter: w, body: r.Body}
+		if err := h(dw, r); err != nil {
+			s.renderError(dw, r, err)
+		}
+	}
+}
+
+// drainingWriter reads what is left of the request body before the response starts.
+type drainingWriter struct {
+	http.ResponseWriter
+	body    io.Reader
+	drained bool
+}
+
+func (d *drainingWriter) drain() {
+	if !d.drained {
+		d.drained = true
+		_, _ = io.Copy(io.Discard, d.body) // bounded by the MaxBytesReader
+	}
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (d *drainingWriter) WriteHeader(status int) { d.drain(); d.ResponseWriter.WriteHeader(status) }
+
+// Write implements http.ResponseWriter.
+func (d *drainingWriter) Write(b []byte) (int, error) { d.drain(); return d.ResponseWriter.Write(b) }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (d *drainingWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 // httpError is an HTTP-level failure that the domain knows nothing of (bad
 // request syntax, body too large, wrong method).
@@ -28,6 +72,9 @@ type httpError struct {
 }
 
 func (e *httpError) Error() string { return e.message }
+
+// errAbandoned answers a request whose client went away before the end.
+var errAbandoned = &httpError{http.StatusBadRequest, "La requête a été interrompue avant la fin : rien n'a été enregistré. Recommencez."}
 
 var statusOfCode = map[string]int{
 	domain.ENOTFOUND:  http.StatusNotFound,
@@ -47,6 +94,7 @@ var headingOfStatus = map[int]string{
 	http.StatusMethodNotAllowed:      "Méthode non autorisée",
 	http.StatusConflict:              "Modification en conflit",
 	http.StatusRequestEntityTooLarge: "Envoi trop volumineux",
+	http.StatusUnsupportedMediaType:  "Format d'envoi non accepté",
 	http.StatusTooManyRequests:       "Trop de tentatives",
 	http.StatusInternalServerError:   "Erreur interne",
 	http.StatusServiceUnavailable:    "Service indisponible",
@@ -57,6 +105,12 @@ var headingOfStatus = map[int]string{
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status, message := http.StatusInternalServerError, ""
 	var he *httpError
+	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		// The client went away (a cut upload, a closed tab): nobody reads this
+		// answer, and it is no failure of ours.
+		s.logger.InfoContext(r.Context(), "request abandoned by the client", "err", err, "path", r.URL.Path, "request_id", requestID(r.Context()))
+		err = errAbandoned
+	}
 	if errors.As(err, &he) {
 		status, message = he.status, he.message
 	} else {

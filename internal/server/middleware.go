@@ -109,46 +109,58 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// maxFormBytes bounds a url-encoded form body; file uploads are multipart and are
-// bounded by their own handlers.
+// maxFormBytes bounds a url-encoded form body, and the fields of an upload.
 const maxFormBytes = 1 << 20
 
-// rejectHostileInput answers 400 to a request whose path, query or url-encoded form
-// carries a NUL byte or invalid UTF-8, before any handler sees it. Those values
-// would otherwise reach PostgreSQL, which refuses them with an error.
+// errHostileInput answers a request carrying a NUL byte or invalid UTF-8.
+var errHostileInput = &httpError{http.StatusBadRequest, "La requête contient des caractères non valides (caractère nul ou texte mal encodé). Vérifiez ce que vous avez saisi, puis réessayez."}
+
+// rejectHostileInput answers 400 to a request whose path or query carries a NUL
+// byte or invalid UTF-8, before any handler sees it. Those values would otherwise
+// reach PostgreSQL, which refuses them with an error. Bodies are checked by the
+// route's handler wrapper (readForm, or the upload reader).
 func (s *Server) rejectHostileInput(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		bad := func() {
-			s.writeErrorPage(w, r, http.StatusBadRequest, "La requête contient des caractères non valides (caractère nul ou texte mal encodé). Vérifiez ce que vous avez saisi, puis réessayez.")
-		}
-		if !cleanText(r.URL.Path) {
-			bad()
-			return
-		}
 		query, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil || !cleanValues(query) {
-			bad()
+		if !cleanText(r.URL.Path) || err != nil || !cleanValues(query) {
+			s.renderError(w, r, errHostileInput)
 			return
-		}
-		if r.Body != nil && r.Body != http.NoBody && isURLEncodedForm(r) {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			if err := r.ParseForm(); err != nil {
-				var tooBig *http.MaxBytesError
-				if errors.As(err, &tooBig) {
-					s.writeErrorPage(w, r, http.StatusRequestEntityTooLarge, "Le formulaire envoyé dépasse la taille autorisée (1 Mo).")
-					return
-				}
-				bad()
-				return
-			}
-			if !cleanValues(r.PostForm) {
-				bad()
-				return
-			}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// readForm reads the body of a route that takes no file: nothing, or a
+// url-encoded form of at most maxFormBytes whose names and values are clean text.
+// Anything else is refused before a handler could parse it, so that no body is
+// ever spooled to a temporary file or held beyond that limit.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	ct := r.Header.Get("Content-Type")
+	if !isURLEncodedForm(r) {
+		if r.ContentLength == 0 && ct == "" {
+			return nil
+		}
+		return errUnsupportedBody
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &httpError{http.StatusRequestEntityTooLarge, "Le formulaire envoyé dépasse la taille autorisée (1 Mo)."}
+		}
+		return errHostileInput
+	}
+	if !cleanValues(r.PostForm) {
+		return errHostileInput
+	}
+	return nil
+}
+
+// errUnsupportedBody refuses a body that is not a plain form where no file is taken.
+var errUnsupportedBody = &httpError{http.StatusUnsupportedMediaType, "Ce formulaire n'accepte pas ce format d'envoi (aucun fichier n'y est attendu). Rechargez la page et recommencez depuis le formulaire."}
 
 func isURLEncodedForm(r *http.Request) bool {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -218,61 +219,132 @@ func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readUpload reads a multipart form as a stream: the metadata fields first, then
-// the "file" part, handed to store as it arrives; nothing is buffered whole.
-func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, structureID int64, fields map[string][]string) (contentID int64, filename string, err error) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+(1<<20))
+// uploadForm is a multipart form read as a stream: its fields, then at most one
+// file, which must be the last part (browsers send parts in the order of the
+// form, whose file input comes last).
+type uploadForm struct {
+	fields url.Values
+	// file is the file part, unread: the store reads it to its end, and a part
+	// after it makes that read fail. Nil when no file was chosen.
+	file *preuves.Upload
+}
+
+// maxUploadFields bounds the number of fields of an upload form.
+const maxUploadFields = 200
+
+// readUpload reads the fields of a multipart form up to its file part, without
+// buffering the file: the handler checks the fields, then hands the file to the
+// store, which streams it. Field names and values must be clean text, at most
+// maxFormBytes in all. handleUpload has bounded the body.
+func (s *Server) readUpload(r *http.Request) (uploadForm, error) {
+	form := uploadForm{fields: url.Values{}}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return 0, "", domain.Errorf(domain.EINVALID, "Le formulaire envoyé n'est pas lisible : rechargez la page et recommencez.")
+		return form, domain.Errorf(domain.EINVALID, "Le formulaire envoyé n'est pas lisible : rechargez la page et recommencez.")
 	}
+	budget, count := int64(maxFormBytes), 0
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return contentID, filename, nil
+		// Only the bare io.EOF is the form's final boundary: a body cut short
+		// gives an error that wraps io.EOF.
+		if err == io.EOF {
+			return form, nil
 		}
 		if err != nil {
-			return 0, "", s.uploadErr(err)
+			return form, s.uploadErr(&streamError{err})
 		}
 		name := part.FormName()
+		if !cleanText(name) {
+			return form, errHostileInput
+		}
+		if count++; count > maxUploadFields {
+			return form, domain.Errorf(domain.EINVALID, "Le formulaire envoyé compte trop de champs : rechargez la page et recommencez.")
+		}
 		if name == "file" {
 			if part.FileName() == "" {
+				// No file chosen: the browser sends an empty part.
+				if _, err := io.Copy(io.Discard, io.LimitReader(part, 1)); err != nil {
+					return form, s.uploadErr(&streamError{err})
+				}
 				continue
 			}
-			filename = preuves.CleanName(part.FileName())
-			if contentID, err = s.store.PutContent(r.Context(), structureID, part, filename, s.cfg.MaxUpload); err != nil {
-				return 0, "", s.uploadErr(err)
-			}
-			continue
+			form.file = &preuves.Upload{Name: part.FileName(), Content: &lastPart{part: part, form: mr}, MaxBytes: s.cfg.MaxUpload}
+			return form, nil
 		}
-		value, err := io.ReadAll(io.LimitReader(part, 64<<10))
+		value, err := io.ReadAll(io.LimitReader(part, budget+1))
 		if err != nil {
-			return 0, "", s.uploadErr(err)
+			return form, s.uploadErr(&streamError{err})
 		}
-		if !cleanText(string(value)) || !cleanText(name) {
-			return 0, "", &httpError{http.StatusBadRequest, "La requête contient des caractères non valides (caractère nul ou texte mal encodé)."}
+		if budget -= int64(len(value)); budget < 0 {
+			return form, &httpError{http.StatusRequestEntityTooLarge, "Le formulaire envoyé dépasse la taille autorisée (1 Mo)."}
 		}
-		fields[name] = append(fields[name], string(value))
+		if !cleanText(string(value)) {
+			return form, errHostileInput
+		}
+		form.fields.Add(name, string(value))
 	}
 }
+
+// lastPart reads the file part of an upload form and, at its end, checks that
+// nothing follows it: a second file, or a field sent after the file, fails the
+// read, and so the store's transaction.
+type lastPart struct {
+	part *multipart.Part
+	form *multipart.Reader
+}
+
+// errPartAfterFile refuses a form with something after its file.
+var errPartAfterFile = domain.Errorf(domain.EINVALID, "Le formulaire envoyé contient plus d'un fichier, ou des champs après le fichier : envoyez un seul fichier, depuis le formulaire de Cadre.")
+
+// Read implements io.Reader.
+func (l *lastPart) Read(p []byte) (int, error) {
+	n, err := l.part.Read(p)
+	if err == nil {
+		return n, nil
+	}
+	if err != io.EOF {
+		return n, &streamError{err}
+	}
+	switch _, next := l.form.NextPart(); {
+	case next == io.EOF: // the final boundary; a cut body wraps io.EOF instead
+		return n, io.EOF
+	case next == nil:
+		return n, errPartAfterFile
+	default:
+		return n, &streamError{next}
+	}
+}
+
+// streamError is a failure to read the request's body: cut, malformed, or badly
+// encoded, it is the client's doing.
+type streamError struct{ err error }
+
+func (e *streamError) Error() string { return "read the upload: " + e.err.Error() }
+func (e *streamError) Unwrap() error { return e.err }
 
 // uploadErr keeps the store's and the domain's errors, and says what a broken
 // stream means.
 func (s *Server) uploadErr(err error) error {
+	if err == nil {
+		return nil
+	}
 	var tooBig *http.MaxBytesError
 	var tooLarge *preuves.TooLargeError
+	var broken *streamError
 	switch {
-	case errors.As(err, &tooBig), errors.As(err, &tooLarge):
+	case errors.As(err, &tooBig), errors.As(err, &tooLarge), errors.Is(err, multipart.ErrMessageTooLarge):
 		return &preuves.TooLargeError{Limit: s.cfg.MaxUpload}
 	case domain.ErrorCode(err) != domain.EINTERNAL:
 		return err
-	case errors.Is(err, multipart.ErrMessageTooLarge):
-		return &preuves.TooLargeError{Limit: s.cfg.MaxUpload}
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &httpError{http.StatusBadRequest, "L'envoi a été interrompu avant la fin : rien n'a été enregistré. Recommencez."}
+	case errors.As(err, &broken):
+		return errUploadCut
 	}
 	return fmt.Errorf("upload: %w", err)
 }
+
+// errUploadCut answers an upload whose body ended before the form did: the
+// client's doing, not a failure of the server.
+var errUploadCut = &httpError{http.StatusBadRequest, "L'envoi a été interrompu avant la fin, ou n'est pas lisible : rien n'a été enregistré. Recommencez depuis le formulaire."}
 
 func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
@@ -289,25 +361,15 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 		}
 		return domain.Errorf(domain.EINVALID, "Prenez d'abord connaissance de l'avertissement sur les données personnelles.")
 	}
-	fields := map[string][]string{}
-	contentID, filename, err := s.readUpload(w, r, st.ID, fields)
-	var tooLarge *preuves.TooLargeError
-	if errors.As(err, &tooLarge) {
-		return s.tooLarge(w, r)
-	}
-	get := func(k string) string {
-		if len(fields[k]) == 0 {
-			return ""
-		}
-		return fields[k][0]
-	}
-	p := domain.Preuve{StructureID: st.ID, Nature: get("nature"), Titre: get("titre"), Type: get("type"), URL: get("url")}
+	form, err := s.readUpload(r)
+	fields := form.fields
+	p := domain.Preuve{StructureID: st.ID, Nature: fields.Get("nature"), Titre: fields.Get("titre"), Type: fields.Get("type"), URL: fields.Get("url")}
 	fe := domain.FieldErrors{}
 	for _, d := range []struct {
 		field string
 		dst   **time.Time
 	}{{"date_document", &p.DateDocument}, {"fin_validite", &p.FinValidite}} {
-		if raw := strings.TrimSpace(get(d.field)); raw != "" {
+		if raw := strings.TrimSpace(fields.Get(d.field)); raw != "" {
 			if t, ok := domain.ParseDate(raw); ok {
 				*d.dst = &t
 			} else {
@@ -332,10 +394,12 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	}
 	var id int64
 	if err == nil {
-		if p.Nature != domain.NatureFichier {
-			contentID = 0
-		}
-		id, err = s.store.CreatePreuve(r.Context(), p, contentID, filename, a.UserID)
+		id, err = s.store.CreatePreuve(r.Context(), p, form.file, a.UserID)
+		err = s.uploadErr(err)
+	}
+	var tooLarge *preuves.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return s.tooLarge(w, r)
 	}
 	if err == nil {
 		s.flash(r, "Élément de preuve ajouté.")
@@ -482,15 +546,17 @@ func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
 	if !a.Can(domain.ActManageEvidence, scope) {
 		return errForbidden
 	}
-	contentID, filename, err := s.readUpload(w, r, p.StructureID, map[string][]string{})
-	var tooLarge *preuves.TooLargeError
+	form, err := s.readUpload(r)
 	switch {
-	case errors.As(err, &tooLarge):
-		return s.tooLarge(w, r)
-	case err == nil && contentID == 0:
+	case err == nil && form.file == nil:
 		err = domain.Errorf(domain.EINVALID, "Choisissez le fichier de la nouvelle version.")
 	case err == nil:
-		_, err = s.store.AddVersion(r.Context(), p.StructureID, p.ID, contentID, filename, a.UserID)
+		_, err = s.store.AddVersion(r.Context(), p.StructureID, p.ID, *form.file, a.UserID)
+		err = s.uploadErr(err)
+	}
+	var tooLarge *preuves.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return s.tooLarge(w, r)
 	}
 	if err == nil {
 		s.flash(r, "Nouvelle version déposée.")
@@ -563,9 +629,11 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	}
 	version := 0
 	if v := r.URL.Query().Get("version"); v != "" {
-		if version, err = strconv.Atoi(v); err != nil || version <= 0 {
+		n, err := strconv.ParseInt(v, 10, 32) // an int column
+		if err != nil || n <= 0 {
 			return domain.Errorf(domain.ENOTFOUND, "Version introuvable.")
 		}
+		version = int(n)
 	}
 	content, err := s.store.OpenVersion(r.Context(), p.StructureID, p.ID, version)
 	if err != nil {

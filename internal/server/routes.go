@@ -15,8 +15,11 @@ func (s *Server) Handler() http.Handler {
 	r.MethodNotAllowed(s.handle(s.methodNotAllowed))
 
 	// Infrastructure: no session, no database row per request.
+	// Infrastructure answers HEAD too: load balancers use it.
 	r.Get("/healthz", s.healthz)
+	r.Head("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	r.Head("/readyz", s.readyz)
 	r.Get("/static/{version}/*", s.static)
 
 	r.Group(func(r chi.Router) {
@@ -61,11 +64,11 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/reseau/structures/{id}/equipe", s.handle(s.inviteContributor))
 			r.Get("/reseau/structures/{id}/preuves", s.handle(s.libraryPage))
 			r.Get("/reseau/structures/{id}/preuves/nouvelle", s.handle(s.newPreuvePage))
-			r.Post("/reseau/structures/{id}/preuves/nouvelle", s.handle(s.createPreuve))
+			r.Post("/reseau/structures/{id}/preuves/nouvelle", s.handleUpload(s.createPreuve))
 			r.Post("/reseau/structures/{id}/preuves/parametres", s.handle(s.evidenceSettings))
 			r.Post("/rgpd", s.handle(s.acknowledgeRGPD))
 			r.Get("/preuves/{id}", s.handle(s.preuvePage))
-			r.Post("/preuves/{id}/versions", s.handle(s.addVersion))
+			r.Post("/preuves/{id}/versions", s.handleUpload(s.addVersion))
 			r.Post("/preuves/{id}/items", s.handle(s.attachItem(true)))
 			r.Post("/preuves/{id}/items/{code}/detacher", s.handle(s.attachItem(false)))
 			r.Get("/preuves/{id}/telecharger", s.handle(s.download))

@@ -88,8 +88,9 @@ func (s *Server) Close() {
 	}
 }
 
-// cleanSessions deletes expired sessions every interval until ctx ends. Several
-// servers may run it side by side: the DELETE is idempotent.
+// cleanSessions deletes expired sessions, and file content that no version
+// refers to, every interval until ctx ends. Several servers may run it side by
+// side: the DELETEs are idempotent.
 func (s *Server) cleanSessions(ctx context.Context, interval time.Duration) {
 	defer close(s.cleanupDone)
 	t := time.NewTicker(interval)
@@ -101,6 +102,13 @@ func (s *Server) cleanSessions(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 			if _, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()"); err != nil && ctx.Err() == nil {
 				s.logger.Warn("delete expired sessions", "err", err)
+			}
+			// Uploads store content and its piece in one transaction, so none is
+			// expected; an hour leaves any write in flight alone.
+			if n, err := s.store.CollectOrphanContent(ctx, time.Hour); err != nil && ctx.Err() == nil {
+				s.logger.Warn("collect orphan content", "err", err)
+			} else if n > 0 {
+				s.logger.Info("orphan content collected", "count", n)
 			}
 		}
 	}

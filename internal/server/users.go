@@ -159,5 +159,8 @@ func (s *Server) outboxMessagePage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	// The admin reads the outbox to see that mail goes out, never to use
+	// someone else's invitation or reset link.
+	m.Body = accounts.RedactLinks(m.Body)
 	return s.render(w, r, http.StatusOK, web.OutboxMessagePage(web.OutboxMessageView{Page: s.page(r, m.Subject), Message: m}))
 }

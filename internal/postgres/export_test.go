@@ -1,0 +1,44 @@
+package postgres
+
+import (
+	"context"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/preuves"
+)
+
+// Test hooks: the content of a file stored on its own, then used by a piece or a
+// version, so that content rules and piece rules can be tested apart. The
+// application always stores both in one transaction (CreatePreuve, AddVersion).
+
+// PutContent stores a file of the ML in a transaction of its own.
+func (s *Store) PutContent(ctx context.Context, structureID int64, r io.Reader, filename string, maxBytes int64) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, "put content", func(tx pgx.Tx) (err error) {
+		id, _, err = putContent(ctx, tx, structureID, preuves.Upload{Name: filename, Content: r, MaxBytes: maxBytes})
+		return err
+	})
+	return id, err
+}
+
+// CreatePreuveContent is CreatePreuve with content stored before (0: none).
+func (s *Store) CreatePreuveContent(ctx context.Context, p domain.Preuve, contentID int64, filename string, by int64) (int64, error) {
+	return s.createPreuve(ctx, p, contentID != 0, existingContent(ctx, p.StructureID, contentID, filename), by)
+}
+
+// AddVersionContent is AddVersion with content stored before.
+func (s *Store) AddVersionContent(ctx context.Context, structureID, preuveID, contentID int64, filename string, by int64) (int, error) {
+	return s.addVersion(ctx, structureID, preuveID, existingContent(ctx, structureID, contentID, filename), by)
+}
+
+func existingContent(ctx context.Context, structureID, contentID int64, filename string) contentFunc {
+	return func(tx pgx.Tx) (int64, string, error) {
+		if contentID == 0 {
+			return 0, "", nil
+		}
+		return contentID, preuves.CleanName(filename), checkContent(ctx, tx, structureID, contentID)
+	}
+}
