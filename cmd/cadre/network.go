@@ -8,7 +8,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/unml/cadre/internal/network"
+	"github.com/unml/cadre/internal/reseau"
+	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/postgres"
 )
 
@@ -44,8 +45,8 @@ func networkCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	return withStore(ctx, getenv, stderr, func(store *postgres.Store) error {
-		changes, err := store.ImportNetwork(ctx, plan, dryRun)
-		var perr *network.ParseError
+		changes, err := reseau.NewService(store).Import(ctx, accounts.Operator(), plan, dryRun)
+		var perr *reseau.ParseError
 		if errors.As(err, &perr) {
 			return fmt.Errorf("%s conflicts with the database, nothing was written:\n%w", path, err)
 		} else if err != nil {
@@ -56,23 +57,23 @@ func networkCmd(ctx context.Context, args []string, getenv func(string) string, 
 	})
 }
 
-// parseNetworkFile reads and checks a network file; a *network.ParseError lists
+// parseNetworkFile reads and checks a network file; a *reseau.ParseError lists
 // every problem with its line.
-func parseNetworkFile(path string) (*network.Plan, error) {
+func parseNetworkFile(path string) (*reseau.Plan, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	plan, err := network.Parse(f)
-	var perr *network.ParseError
+	plan, err := reseau.Parse(f)
+	var perr *reseau.ParseError
 	if errors.As(err, &perr) {
 		return nil, fmt.Errorf("%s: %d problem(s), nothing was imported:\n%w", path, len(perr.Problems), err)
 	}
 	return plan, err
 }
 
-func printChanges(w io.Writer, path string, changes network.Changes, dryRun bool) {
+func printChanges(w io.Writer, path string, changes reseau.Changes, dryRun bool) {
 	switch {
 	case len(changes) == 0 && dryRun:
 		fmt.Fprintf(w, "dry run: %s would change nothing, the database already matches it\n", path)

@@ -13,12 +13,17 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/unml/cadre/internal/accounts"
+	"github.com/unml/cadre/internal/auth"
+	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/mail"
 	"github.com/unml/cadre/internal/pglocal"
 	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
+	"github.com/unml/cadre/internal/reseau"
 	"github.com/unml/cadre/internal/server"
 	refdata "github.com/unml/cadre/referentiel"
 )
@@ -122,7 +127,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return err
 	}
 
-	created, err := referentiel.ImportFS(ctx, postgres.NewStore(db.pool), refdata.Files)
+	store := postgres.NewStore(db.pool)
+	created, err := referentiel.ImportFS(ctx, store, refdata.Files)
 	if err != nil {
 		return fmt.Errorf("import the embedded référentiels: %w", err)
 	}
@@ -130,14 +136,32 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		logger.Info("référentiel imported", "referentiel", c)
 	}
 
-	store := postgres.NewStore(db.pool)
 	if cfg.Env == config.Production {
 		if err := refuseDemoAccounts(ctx, store); err != nil {
 			return err
 		}
 	}
-	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: db.pool, SessionCleanup: 5 * time.Minute})
-	defer srv.Close()
+	srv := server.New(serverDeps(cfg, logger, store, auth.DefaultParams))
+
+	// Expired sessions and content no version refers to go every 5 minutes;
+	// every server may run this safely. Uploads store content and its piece in
+	// one transaction, so no orphan is expected: an hour leaves any write in
+	// flight alone.
+	cleanupDone := make(chan struct{})
+	go func() {
+		defer close(cleanupDone)
+		every(ctx, 5*time.Minute, func(ctx context.Context) {
+			if _, err := store.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("delete expired sessions", "err", err)
+			}
+			if n, err := store.CollectOrphanContent(ctx, time.Hour); err != nil && ctx.Err() == nil {
+				logger.Warn("collect orphan content", "err", err)
+			} else if n > 0 {
+				logger.Info("orphan content collected", "count", n)
+			}
+		})
+	}()
+	defer func() { <-cleanupDone }()
 
 	// Closing reminders go to the outbox; every server may run this safely.
 	reminders := campagnes.NewWorker(store, cfg.BaseURL, logger)
@@ -176,4 +200,35 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	fmt.Fprintf(stdout, "Cadre is ready: %s (Ctrl-C to stop)\n", url)
 	return server.Serve(ctx, ln, srv.Handler(), logger)
+}
+
+// serverDeps builds the services on the one store, and the HTTP layer's
+// dependencies around them.
+func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, params auth.Params) server.Deps {
+	return server.Deps{
+		Config:    cfg,
+		Logger:    logger,
+		Sessions:  store.SessionStore(),
+		Ready:     store.Ping,
+		Accounts:  accounts.NewService(store, params, cfg.BaseURL),
+		Autoeval:  autoeval.NewService(store),
+		Campagnes: campagnes.NewService(store),
+		Preuves:   preuves.NewService(store),
+		Reseau:    reseau.NewService(store),
+		Store:     store,
+	}
+}
+
+// every runs fn every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn(ctx)
+		}
+	}
 }

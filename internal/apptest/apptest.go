@@ -15,12 +15,16 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/auth"
-	"github.com/unml/cadre/internal/demo"
-
+	"github.com/unml/cadre/internal/autoeval"
+	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
+	"github.com/unml/cadre/internal/preuves"
+	"github.com/unml/cadre/internal/reseau"
 	"github.com/unml/cadre/internal/server"
 )
 
@@ -50,9 +54,20 @@ func New(t testing.TB) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Deps{Config: cfg, Logger: logger, Pool: pool, PasswordParams: auth.TestParams})
+	srv := server.New(server.Deps{
+		Config:    cfg,
+		Logger:    logger,
+		Sessions:  store.SessionStore(),
+		Ready:     store.Ping,
+		Accounts:  accounts.NewService(store, auth.TestParams, cfg.BaseURL),
+		Autoeval:  autoeval.NewService(store),
+		Campagnes: campagnes.NewService(store),
+		Preuves:   preuves.NewService(store),
+		Reseau:    reseau.NewService(store),
+		Store:     store,
+	})
 	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); srv.Close() })
+	t.Cleanup(ts.Close)
 	return &App{URL: ts.URL, Pool: pool, Store: store, Client: NewClient(t), Server: ts, Fixture: fixture}
 }
 

@@ -43,12 +43,12 @@ func newReminderFixture(t *testing.T) reminderFixture {
 		VALUES ('essai', '1', 'Référentiel d''essai', 'Non concerné', 'x') RETURNING id`).Scan(&f.ref); err != nil {
 		t.Fatal(err)
 	}
-	region, err := f.store.CreateRegion(ctx, domain.Region{Code: "BRE", Nom: "Bretagne"})
+	region, err := f.store.CreateRegion(ctx, nil, domain.Region{Code: "BRE", Nom: "Bretagne"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, code := range []string{"RENNES", "BREST", "LYON"} {
-		id, err := f.store.CreateStructure(ctx, domain.Structure{Code: "ML-" + code, Nom: "Mission Locale de " + strings.ToLower(code), RegionID: region, Forme: domain.FormeAssociation}, 0)
+		id, err := f.store.CreateStructure(ctx, nil, domain.Structure{Code: "ML-" + code, Nom: "Mission Locale de " + strings.ToLower(code), RegionID: region, Forme: domain.FormeAssociation})
 		if err != nil {
 			t.Fatal(err)
 		}

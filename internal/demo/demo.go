@@ -85,21 +85,21 @@ func Seed(ctx context.Context, store *postgres.Store, params auth.Params) (*Fixt
 	f := &Fixture{Regions: map[string]int64{}, Structures: map[string]int64{}, Sites: map[string]int64{}, Users: map[string]int64{},
 		Campagnes: map[string]int64{}, Autoevaluations: map[string]int64{}, Preuves: map[string]int64{}}
 	for _, r := range []domain.Region{{Code: "BRE", Nom: "Bretagne"}, {Code: "ARA", Nom: "Auvergne-Rhône-Alpes"}} {
-		id, err := store.CreateRegion(ctx, r)
+		id, err := store.CreateRegion(ctx, nil, r)
 		if err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 		f.Regions[r.Code] = id
 	}
 	for _, st := range network {
-		id, err := store.CreateStructure(ctx, domain.Structure{Code: st.code, Nom: st.nom, RegionID: f.Regions[st.region], Forme: domain.FormeAssociation}, 0)
+		id, err := store.CreateStructure(ctx, nil, domain.Structure{Code: st.code, Nom: st.nom, RegionID: f.Regions[st.region], Forme: domain.FormeAssociation})
 		if err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 		f.Structures[st.code] = id
 		for _, site := range st.sites {
 			site.StructureID = id
-			sid, err := store.CreateSite(ctx, site)
+			sid, err := store.CreateSite(ctx, nil, site)
 			if err != nil {
 				return nil, fmt.Errorf("demo: %w", err)
 			}

@@ -106,7 +106,7 @@ func lockEditable(ctx context.Context, tx pgx.Tx, autoevalID int64) error {
 // answers are skipped. It returns how many answers changed.
 func (s *Store) SaveCotations(ctx context.Context, autoevalID int64, changes []domain.CotationChange, by int64) (int, error) {
 	saved := 0
-	err := s.inTx(ctx, "save cotations", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, nil, "save cotations", func(tx pgx.Tx) error {
 		if err := lockEditable(ctx, tx, autoevalID); err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func (s *Store) CotationHistory(ctx context.Context, autoevalID int64, code stri
 // the transition is then recorded with its author, role and comment.
 func (s *Store) Transition(ctx context.Context, autoevalID int64, t domain.Transition, by int64, role domain.Role, commentaire string,
 	check func(tx pgx.Tx, etat domain.Etat) (domain.Etat, error)) error {
-	return s.inTx(ctx, "transition", func(tx pgx.Tx) error {
+	return s.inTx(ctx, nil, "transition", func(tx pgx.Tx) error {
 		var etat domain.Etat
 		if err := tx.QueryRow(ctx, "SELECT etat FROM autoevaluations WHERE id = $1 FOR UPDATE", autoevalID).Scan(&etat); err != nil {
 			return err
@@ -349,7 +349,7 @@ func (s *Store) ContributorSections(ctx context.Context, structureID int64) (map
 // SetContributorSections replaces the sections a contributor membership of an ML
 // is limited to; none means every section.
 func (s *Store) SetContributorSections(ctx context.Context, structureID, membershipID int64, sections []string) error {
-	return s.inTx(ctx, "set sections", func(tx pgx.Tx) error {
+	return s.inTx(ctx, nil, "set sections", func(tx pgx.Tx) error {
 		var ok bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM memberships WHERE id = $1 AND structure_id = $2 AND role = 'contributeur')",
 			membershipID, structureID).Scan(&ok); err != nil {
@@ -382,7 +382,7 @@ func (s *Store) SeedCotations(ctx context.Context, autoevalID int64, answers map
 		justs = append(justs, c.Justification)
 		comments = append(comments, c.Commentaire)
 	}
-	return s.inTx(ctx, "seed cotations", func(tx pgx.Tx) error {
+	return s.inTx(ctx, nil, "seed cotations", func(tx pgx.Tx) error {
 		const answersSQL = `WITH a AS (
 				SELECT i.id AS item_id, x.valeur, x.nc, x.just, x.comm
 				FROM unnest($2::text[], $3::int[], $4::bool[], $5::text[], $6::text[]) AS x(code, valeur, nc, just, comm)

@@ -68,7 +68,7 @@ func (s *Store) CreateCampagne(ctx context.Context, c domain.Campagne, structure
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	var id int64
-	err := s.inTx(ctx, "create campagne", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, nil, "create campagne", func(tx pgx.Tx) error {
 		fe := domain.FieldErrors{}
 		var known bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM referentiels WHERE id = $1)", c.ReferentielID).Scan(&known); err != nil {
@@ -200,7 +200,7 @@ func lockCampagne(ctx context.Context, tx pgx.Tx, id int64) (nom, etat string, e
 // opening it, for the audit log to come: the schema records no opener yet.
 func (s *Store) OpenCampagne(ctx context.Context, id, by int64) (int, error) {
 	var created int
-	err := s.inTx(ctx, "open campagne", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, nil, "open campagne", func(tx pgx.Tx) error {
 		nom, etat, err := lockCampagne(ctx, tx, id)
 		if err != nil {
 			return err
@@ -232,7 +232,7 @@ func (s *Store) OpenCampagne(ctx context.Context, id, by int64) (int, error) {
 // CloseCampagne closes an open campaign. ECONFLICT, with a French message, unless
 // it is open; ENOTFOUND if there is none.
 func (s *Store) CloseCampagne(ctx context.Context, id int64) error {
-	return s.inTx(ctx, "close campagne", func(tx pgx.Tx) error {
+	return s.inTx(ctx, nil, "close campagne", func(tx pgx.Tx) error {
 		nom, etat, err := lockCampagne(ctx, tx, id)
 		if err != nil {
 			return err
@@ -276,7 +276,7 @@ func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int)
 // gets its record and no email. It returns the number of emails queued.
 func (s *Store) RecordRappel(ctx context.Context, r campagnes.Rappel, kind string, message func(campagnes.Directeur) mail.Message) (int, error) {
 	queued := 0
-	err := s.inTx(ctx, "record rappel", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, nil, "record rappel", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO campagne_rappels (campagne_id, structure_id, kind) VALUES ($1, $2, $3)
 			ON CONFLICT DO NOTHING`, r.CampagneID, r.StructureID, kind)
 		if err != nil {

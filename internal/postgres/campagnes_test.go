@@ -36,7 +36,7 @@ func newCampagneNetwork(t *testing.T, withMLs bool) campagneNetwork {
 	}
 	regions := map[string]int64{}
 	for _, r := range []domain.Region{{Code: "NOR", Nom: "Normandie"}, {Code: "BRE", Nom: "Bretagne"}} {
-		id, err := n.store.CreateRegion(t.Context(), r)
+		id, err := n.store.CreateRegion(t.Context(), nil, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func newCampagneNetwork(t *testing.T, withMLs bool) campagneNetwork {
 		{Code: "ML-BREST", Nom: "Mission Locale de Brest", RegionID: regions["BRE"]},
 	} {
 		st.Forme = domain.FormeAssociation
-		id, err := n.store.CreateStructure(t.Context(), st, 0)
+		id, err := n.store.CreateStructure(t.Context(), nil, st)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/reseau"
 )
 
 // visibleStructure is the tenant filter of every structure query: $1 all, $2
@@ -25,13 +25,6 @@ func nonNilIDs(ids []int64) []int64 {
 		return []int64{}
 	}
 	return ids
-}
-
-// StructureRow is a Mission Locale with what lists show of it.
-type StructureRow struct {
-	domain.Structure
-	RegionCode string
-	Sites      int
 }
 
 // ListRegions returns the régions the visibility covers, by name.
@@ -63,7 +56,7 @@ func (s *Store) Region(ctx context.Context, v domain.Visibility, id int64) (doma
 
 // ListStructures returns the MLs the visibility covers, optionally only those of
 // one région (regionID 0: all), by région then name.
-func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionID int64) ([]StructureRow, error) {
+func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionID int64) ([]reseau.StructureRow, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT s.id, s.code, s.nom, s.region_id, r.nom, s.forme, coalesce(s.siret, ''), r.code,
 		       (SELECT count(*) FROM sites x WHERE x.structure_id = s.id)::int
@@ -73,8 +66,8 @@ func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionI
 	if err != nil {
 		return nil, fmt.Errorf("list structures: %w", err)
 	}
-	var list []StructureRow
-	var row StructureRow
+	var list []reseau.StructureRow
+	var row reseau.StructureRow
 	_, err = pgx.ForEachRow(rows, []any{&row.ID, &row.Code, &row.Nom, &row.RegionID, &row.RegionNom, &row.Forme, &row.Siret, &row.RegionCode, &row.Sites}, func() error {
 		list = append(list, row)
 		return nil
@@ -130,21 +123,14 @@ func (s *Store) Site(ctx context.Context, v domain.Visibility, id int64) (domain
 	return site, nil
 }
 
-// RegionStint is a period during which an ML belonged to a région.
-type RegionStint struct {
-	RegionNom string
-	Since     time.Time
-	Until     *time.Time
-}
-
 // StructureHistory returns the régions an ML belonged to, the current one first.
-func (s *Store) StructureHistory(ctx context.Context, v domain.Visibility, structureID int64) ([]RegionStint, error) {
+func (s *Store) StructureHistory(ctx context.Context, v domain.Visibility, structureID int64) ([]reseau.RegionStint, error) {
 	rows, _ := s.pool.Query(ctx, `
 		SELECT r.nom, h.since, h.until FROM structure_regions h
 		JOIN regions r ON r.id = h.region_id JOIN structures s ON s.id = h.structure_id
 		WHERE h.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY h.since DESC, h.id DESC`, append(visArgs(v), structureID)...)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RegionStint])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[reseau.RegionStint])
 	if err != nil {
 		return nil, fmt.Errorf("history of %d: %w", structureID, err)
 	}
@@ -162,25 +148,27 @@ func uniqueViolation(err error, field, message string) error {
 }
 
 // CreateRegion stores a new région; a taken code is a form error.
-func (s *Store) CreateRegion(ctx context.Context, r domain.Region) (int64, error) {
+func (s *Store) CreateRegion(ctx context.Context, actor *domain.Actor, r domain.Region) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, "INSERT INTO regions (code, nom) VALUES ($1, $2) RETURNING id", r.Code, r.Nom).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("create region: %w", uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région."))
-	}
-	return id, nil
+	err := s.inTx(ctx, actor, "create region "+r.Code, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, "INSERT INTO regions (code, nom) VALUES ($1, $2) RETURNING id", r.Code, r.Nom).Scan(&id)
+		return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région.")
+	})
+	return id, err
 }
 
 // UpdateRegion changes a région's code and name.
-func (s *Store) UpdateRegion(ctx context.Context, r domain.Region) error {
-	tag, err := s.pool.Exec(ctx, "UPDATE regions SET code = $2, nom = $3, updated_at = now() WHERE id = $1", r.ID, r.Code, r.Nom)
-	if err != nil {
-		return fmt.Errorf("update region: %w", uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région."))
-	}
-	if tag.RowsAffected() == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "Région introuvable.")
-	}
-	return nil
+func (s *Store) UpdateRegion(ctx context.Context, actor *domain.Actor, r domain.Region) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("update region %d", r.ID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE regions SET code = $2, nom = $3, updated_at = now() WHERE id = $1", r.ID, r.Code, r.Nom)
+		if err != nil {
+			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région.")
+		}
+		if tag.RowsAffected() == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Région introuvable.")
+		}
+		return nil
+	})
 }
 
 func nullable(s string) *string {
@@ -191,15 +179,15 @@ func nullable(s string) *string {
 }
 
 // CreateStructure stores a new ML and opens its région history.
-func (s *Store) CreateStructure(ctx context.Context, st domain.Structure, by int64) (int64, error) {
+func (s *Store) CreateStructure(ctx context.Context, actor *domain.Actor, st domain.Structure) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, "create structure", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, "create structure "+st.Code, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO structures (code, nom, region_id, forme, siret) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			st.Code, st.Nom, st.RegionID, st.Forme, nullable(st.Siret)).Scan(&id)
 		if err != nil {
 			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre Mission Locale.")
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO structure_regions (structure_id, region_id, moved_by) VALUES ($1, $2, $3)", id, st.RegionID, nullID(by))
+		_, err = tx.Exec(ctx, "INSERT INTO structure_regions (structure_id, region_id, moved_by) VALUES ($1, $2, $3)", id, st.RegionID, actorID(actor))
 		return err
 	})
 	return id, err
@@ -212,9 +200,17 @@ func nullID(id int64) *int64 {
 	return &id
 }
 
+// actorID is the user column of a write: NULL for the system.
+func actorID(actor *domain.Actor) *int64 {
+	if actor == nil {
+		return nil
+	}
+	return nullID(actor.UserID)
+}
+
 // UpdateStructure changes an ML; a change of région is a move, kept in its history.
-func (s *Store) UpdateStructure(ctx context.Context, st domain.Structure, by int64) error {
-	return s.inTx(ctx, "update structure", func(tx pgx.Tx) error {
+func (s *Store) UpdateStructure(ctx context.Context, actor *domain.Actor, st domain.Structure) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("update structure %d", st.ID), func(tx pgx.Tx) error {
 		var oldRegion int64
 		err := tx.QueryRow(ctx, "SELECT region_id FROM structures WHERE id = $1 FOR UPDATE", st.ID).Scan(&oldRegion)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -228,7 +224,7 @@ func (s *Store) UpdateStructure(ctx context.Context, st domain.Structure, by int
 			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre Mission Locale.")
 		}
 		if oldRegion != st.RegionID {
-			return moveStructureHistory(ctx, tx, st.ID, st.RegionID, by)
+			return moveStructureHistory(ctx, tx, st.ID, st.RegionID, actorID(actor))
 		}
 		return nil
 	})
@@ -238,14 +234,14 @@ func (s *Store) UpdateStructure(ctx context.Context, st domain.Structure, by int
 // regionID at the same instant. The caller has already changed
 // structures.region_id. The closing instant is never before the period's start,
 // which may have been set by a transaction younger than this one.
-func moveStructureHistory(ctx context.Context, tx pgx.Tx, structureID, regionID, by int64) error {
+func moveStructureHistory(ctx context.Context, tx pgx.Tx, structureID, regionID int64, by *int64) error {
 	_, err := tx.Exec(ctx, `
 		WITH closed AS (
 			UPDATE structure_regions SET until = greatest(since, now())
 			WHERE structure_id = $1 AND until IS NULL
 			RETURNING until)
 		INSERT INTO structure_regions (structure_id, region_id, since, moved_by)
-		VALUES ($1, $2, coalesce((SELECT max(until) FROM closed), now()), $3)`, structureID, regionID, nullID(by))
+		VALUES ($1, $2, coalesce((SELECT max(until) FROM closed), now()), $3)`, structureID, regionID, by)
 	return err
 }
 
@@ -262,28 +258,29 @@ func siteErr(err error) error {
 }
 
 // CreateSite stores a new site of an ML.
-func (s *Store) CreateSite(ctx context.Context, site domain.Site) (int64, error) {
+func (s *Store) CreateSite(ctx context.Context, actor *domain.Actor, site domain.Site) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO sites (code, structure_id, nom, kind, adresse, code_postal, commune)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		site.Code, site.StructureID, site.Nom, site.Kind, site.Adresse, site.CodePostal, site.Commune).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("create site: %w", siteErr(err))
-	}
-	return id, nil
+	err := s.inTx(ctx, actor, fmt.Sprintf("create site %s of structure %d", site.Code, site.StructureID), func(tx pgx.Tx) error {
+		return siteErr(tx.QueryRow(ctx, `INSERT INTO sites (code, structure_id, nom, kind, adresse, code_postal, commune)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			site.Code, site.StructureID, site.Nom, site.Kind, site.Adresse, site.CodePostal, site.Commune).Scan(&id))
+	})
+	return id, err
 }
 
 // UpdateSite changes a site (it stays with its ML).
-func (s *Store) UpdateSite(ctx context.Context, site domain.Site) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE sites SET code = $2, nom = $3, kind = $4, adresse = $5, code_postal = $6, commune = $7, updated_at = now()
-		WHERE id = $1`, site.ID, site.Code, site.Nom, site.Kind, site.Adresse, site.CodePostal, site.Commune)
-	if err != nil {
-		return fmt.Errorf("update site: %w", siteErr(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "Lieu d'accueil introuvable.")
-	}
-	return nil
+func (s *Store) UpdateSite(ctx context.Context, actor *domain.Actor, site domain.Site) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("update site %d", site.ID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE sites SET code = $2, nom = $3, kind = $4, adresse = $5, code_postal = $6, commune = $7, updated_at = now()
+			WHERE id = $1`, site.ID, site.Code, site.Nom, site.Kind, site.Adresse, site.CodePostal, site.Commune)
+		if err != nil {
+			return siteErr(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Lieu d'accueil introuvable.")
+		}
+		return nil
+	})
 }
 
 // IDByCode returns the id of the région (table "regions") or ML (table

@@ -9,7 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/unml/cadre/internal/network"
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/reseau"
 )
 
 // ImportNetwork applies a parsed network file in one transaction: régions,
@@ -20,41 +21,35 @@ import (
 // computed the same way and the transaction is rolled back.
 //
 // When the file conflicts with the database (a second siège for a Mission Locale,
-// a value the schema refuses) it returns a *network.ParseError naming the lines
+// a value the schema refuses) it returns a *reseau.ParseError naming the lines
 // and nothing is written.
-func (s *Store) ImportNetwork(ctx context.Context, plan *network.Plan, dryRun bool) (network.Changes, error) {
+func (s *Store) ImportNetwork(ctx context.Context, actor *domain.Actor, plan *reseau.Plan, dryRun bool) (reseau.Changes, error) {
 	if plan == nil {
 		return nil, errors.New("import network: no plan")
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("import network: %w", err)
-	}
-	defer tx.Rollback(ctx) // a no-op after Commit
-	changes, err := importNetwork(ctx, tx, plan)
-	if err != nil {
-		var perr *network.ParseError
-		if errors.As(err, &perr) {
-			return nil, err
+	var changes reseau.Changes
+	err := s.inTx(ctx, actor, "import network", func(tx pgx.Tx) (err error) {
+		if changes, err = importNetwork(ctx, tx, plan); err == nil && dryRun {
+			err = errDryRun
 		}
-		return nil, fmt.Errorf("import network: %w", err)
-	}
-	if dryRun {
-		return changes, nil // rolled back by the deferred call
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("import network: %w", err)
+		return err
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		return nil, err
 	}
 	return changes, nil
 }
 
-func importNetwork(ctx context.Context, tx pgx.Tx, plan *network.Plan) (network.Changes, error) {
+// errDryRun rolls back the transaction of a dry run.
+var errDryRun = errors.New("dry run: rolled back")
+
+func importNetwork(ctx context.Context, tx pgx.Tx, plan *reseau.Plan) (reseau.Changes, error) {
 	// Imports run one at a time, so that none computes its changes from a state
 	// that another is rewriting.
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('cadre network import'))"); err != nil {
 		return nil, err
 	}
-	var changes network.Changes
+	var changes reseau.Changes
 	regionIDs, err := importNetworkRegions(ctx, tx, plan.Regions, &changes)
 	if err != nil {
 		return nil, err
@@ -70,15 +65,15 @@ func importNetwork(ctx context.Context, tx pgx.Tx, plan *network.Plan) (network.
 }
 
 // importNetworkRegions creates and updates the régions and returns the id of each code.
-func importNetworkRegions(ctx context.Context, tx pgx.Tx, regions []network.Region, changes *network.Changes) (map[string]int64, error) {
+func importNetworkRegions(ctx context.Context, tx pgx.Tx, regions []reseau.Region, changes *reseau.Changes) (map[string]int64, error) {
 	codes := make([]string, len(regions))
 	for i, r := range regions {
 		codes[i] = r.Code
 	}
 	rows, _ := tx.Query(ctx, "SELECT id, code, nom FROM regions WHERE code = ANY($1) FOR UPDATE", codes)
 	ids := map[string]int64{}
-	current := map[string]*network.Region{}
-	var cur network.Region
+	current := map[string]*reseau.Region{}
+	var cur reseau.Region
 	if _, err := pgx.ForEachRow(rows, []any{&cur.ID, &cur.Code, &cur.Nom}, func() error {
 		r := cur
 		ids[r.Code], current[r.Code] = r.ID, &r
@@ -87,7 +82,7 @@ func importNetworkRegions(ctx context.Context, tx pgx.Tx, regions []network.Regi
 		return nil, err
 	}
 	for _, r := range regions {
-		diff := network.DiffRegion(current[r.Code], r)
+		diff := reseau.DiffRegion(current[r.Code], r)
 		*changes = append(*changes, diff...)
 		what := "la région " + r.Code
 		switch {
@@ -108,7 +103,7 @@ func importNetworkRegions(ctx context.Context, tx pgx.Tx, regions []network.Regi
 
 // importNetworkStructures creates, updates and moves the Missions Locales, keeping the
 // history of their régions, and returns the id of each code.
-func importNetworkStructures(ctx context.Context, tx pgx.Tx, structures []network.Structure, regionIDs map[string]int64, changes *network.Changes) (map[string]int64, error) {
+func importNetworkStructures(ctx context.Context, tx pgx.Tx, structures []reseau.Structure, regionIDs map[string]int64, changes *reseau.Changes) (map[string]int64, error) {
 	codes := make([]string, len(structures))
 	for i, s := range structures {
 		codes[i] = s.Code
@@ -118,8 +113,8 @@ func importNetworkStructures(ctx context.Context, tx pgx.Tx, structures []networ
 		FROM structures s JOIN regions r ON r.id = s.region_id
 		WHERE s.code = ANY($1) FOR UPDATE OF s`, codes)
 	ids := map[string]int64{}
-	current := map[string]*network.Structure{}
-	var cur network.Structure
+	current := map[string]*reseau.Structure{}
+	var cur reseau.Structure
 	if _, err := pgx.ForEachRow(rows, []any{&cur.ID, &cur.Code, &cur.Nom, &cur.Forme, &cur.Siret, &cur.RegionCode}, func() error {
 		s := cur
 		ids[s.Code], current[s.Code] = s.ID, &s
@@ -129,7 +124,7 @@ func importNetworkStructures(ctx context.Context, tx pgx.Tx, structures []networ
 	}
 	for _, s := range structures {
 		old := current[s.Code]
-		diff := network.DiffStructure(old, s)
+		diff := reseau.DiffStructure(old, s)
 		*changes = append(*changes, diff...)
 		what := "la Mission Locale " + s.Code
 		regionID, ok := regionIDs[s.RegionCode]
@@ -158,7 +153,7 @@ func importNetworkStructures(ctx context.Context, tx pgx.Tx, structures []networ
 			if old.RegionCode == s.RegionCode {
 				continue
 			}
-			if err := moveStructureHistory(ctx, tx, id, regionID, 0); err != nil {
+			if err := moveStructureHistory(ctx, tx, id, regionID, nil); err != nil {
 				return nil, importRowError(s.Line, what, err)
 			}
 		}
@@ -174,7 +169,7 @@ func importNetworkStructures(ctx context.Context, tx pgx.Tx, structures []networ
 // demoted for a moment (two MLs may swap their sièges); then the sièges are
 // written. A siège that still collides belongs to a site absent from the file and
 // is reported at the line of the newcomer.
-func importNetworkSites(ctx context.Context, tx pgx.Tx, sites []network.Site, structureIDs map[string]int64, changes *network.Changes) error {
+func importNetworkSites(ctx context.Context, tx pgx.Tx, sites []reseau.Site, structureIDs map[string]int64, changes *reseau.Changes) error {
 	codes := make([]string, len(sites))
 	for i, s := range sites {
 		codes[i] = s.Code
@@ -183,8 +178,8 @@ func importNetworkSites(ctx context.Context, tx pgx.Tx, sites []network.Site, st
 		SELECT si.id, si.code, si.nom, si.kind, si.adresse, si.code_postal, si.commune, st.code
 		FROM sites si JOIN structures st ON st.id = si.structure_id
 		WHERE si.code = ANY($1) FOR UPDATE OF si`, codes)
-	current := map[string]*network.Site{}
-	var cur network.Site
+	current := map[string]*reseau.Site{}
+	var cur reseau.Site
 	if _, err := pgx.ForEachRow(rows, []any{&cur.ID, &cur.Code, &cur.Nom, &cur.Kind, &cur.Adresse, &cur.CodePostal, &cur.Commune, &cur.StructureCode}, func() error {
 		s := cur
 		current[s.Code] = &s
@@ -193,12 +188,12 @@ func importNetworkSites(ctx context.Context, tx pgx.Tx, sites []network.Site, st
 		return err
 	}
 
-	var pending, sieges []network.Site
+	var pending, sieges []reseau.Site
 	for _, s := range sites {
 		if _, ok := structureIDs[s.StructureCode]; !ok {
 			return fmt.Errorf("line %d: the plan lacks Mission Locale %s", s.Line, s.StructureCode)
 		}
-		diff := network.DiffSite(current[s.Code], s)
+		diff := reseau.DiffSite(current[s.Code], s)
 		*changes = append(*changes, diff...)
 		switch {
 		case current[s.Code] != nil && len(diff) == 0:
@@ -220,7 +215,7 @@ func importNetworkSites(ctx context.Context, tx pgx.Tx, sites []network.Site, st
 			}
 		}
 	}
-	var problems []network.Problem
+	var problems []reseau.Problem
 	for _, s := range sieges {
 		structureID := structureIDs[s.StructureCode]
 		// A savepoint, so that after a collision the transaction can still name
@@ -246,20 +241,20 @@ func importNetworkSites(ctx context.Context, tx pgx.Tx, sites []network.Site, st
 		if err := tx.QueryRow(ctx, "SELECT code FROM sites WHERE structure_id = $1 AND kind = 'siege'", structureID).Scan(&other); err != nil {
 			return err
 		}
-		problems = append(problems, network.Problem{Line: s.Line, Message: fmt.Sprintf(
+		problems = append(problems, reseau.Problem{Line: s.Line, Message: fmt.Sprintf(
 			"le site %s ne peut pas être le siège de la Mission Locale %s : elle a déjà pour siège le site %s, absent du fichier. "+
 				"Un import ne supprime rien : ajoutez %s au fichier avec un autre type, ou changez son type dans Cadre",
 			s.Code, s.StructureCode, other, other)})
 	}
 	if len(problems) > 0 {
-		slices.SortStableFunc(problems, func(a, b network.Problem) int { return a.Line - b.Line })
-		return &network.ParseError{Problems: problems}
+		slices.SortStableFunc(problems, func(a, b reseau.Problem) int { return a.Line - b.Line })
+		return &reseau.ParseError{Problems: problems}
 	}
 	return nil
 }
 
 // writeImportedSite inserts s, or updates cur, the stored site of the same code, to s.
-func writeImportedSite(ctx context.Context, tx pgx.Tx, cur *network.Site, s network.Site, structureID int64) error {
+func writeImportedSite(ctx context.Context, tx pgx.Tx, cur *reseau.Site, s reseau.Site, structureID int64) error {
 	if cur == nil {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO sites (code, structure_id, nom, kind, adresse, code_postal, commune)
@@ -304,5 +299,5 @@ func importRowError(line int, what string, err error) error {
 	default:
 		return fmt.Errorf("line %d: %w", line, err)
 	}
-	return &network.ParseError{Problems: []network.Problem{{Line: line, Message: msg}}}
+	return &reseau.ParseError{Problems: []reseau.Problem{{Line: line, Message: msg}}}
 }

@@ -12,34 +12,34 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/domain"
-	"github.com/unml/cadre/internal/network"
+	"github.com/unml/cadre/internal/reseau"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 )
 
 const networkHeader = "region_code;region_nom;structure_code;structure_nom;structure_forme;structure_siret;site_code;site_nom;site_type;site_adresse;site_code_postal;site_commune\n"
 
-func networkPlan(t *testing.T, csv string) *network.Plan {
+func networkPlan(t *testing.T, csv string) *reseau.Plan {
 	t.Helper()
-	plan, err := network.Parse(strings.NewReader(csv))
+	plan, err := reseau.Parse(strings.NewReader(csv))
 	if err != nil {
 		t.Fatalf("parse:\n%v", err)
 	}
 	return plan
 }
 
-func demoPlan(t *testing.T) *network.Plan {
+func demoPlan(t *testing.T) *reseau.Plan {
 	t.Helper()
-	data, err := os.ReadFile("../network/testdata/demo.csv")
+	data, err := os.ReadFile("../reseau/testdata/demo.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return networkPlan(t, string(data))
 }
 
-func mustImportNetwork(t *testing.T, store *postgres.Store, plan *network.Plan, dryRun bool) network.Changes {
+func mustImportNetwork(t *testing.T, store *postgres.Store, plan *reseau.Plan, dryRun bool) reseau.Changes {
 	t.Helper()
-	changes, err := store.ImportNetwork(t.Context(), plan, dryRun)
+	changes, err := store.ImportNetwork(t.Context(), nil, plan, dryRun)
 	if err != nil {
 		t.Fatalf("ImportNetwork(dryRun=%v): %v", dryRun, err)
 	}
@@ -128,13 +128,13 @@ func TestImportNetworkCreatesThenChangesNothing(t *testing.T) {
 	changes := mustImportNetwork(t, store, demoPlan(t), false)
 
 	counts := []struct {
-		e    network.Entity
-		a    network.Action
+		e    reseau.Entity
+		a    reseau.Action
 		want int
 	}{
-		{network.EntityRegion, network.Created, 2},
-		{network.EntityStructure, network.Created, 3},
-		{network.EntitySite, network.Created, 10},
+		{reseau.EntityRegion, reseau.Created, 2},
+		{reseau.EntityStructure, reseau.Created, 3},
+		{reseau.EntitySite, reseau.Created, 10},
 	}
 	for _, c := range counts {
 		if got := changes.Count(c.e, c.a); got != c.want {
@@ -185,7 +185,7 @@ func TestImportNetworkCreatesThenChangesNothing(t *testing.T) {
 	}
 }
 
-func changeLines(cs network.Changes) string {
+func changeLines(cs reseau.Changes) string {
 	var b strings.Builder
 	for _, c := range cs {
 		b.WriteString(c.String() + "\n")
@@ -226,10 +226,10 @@ func TestImportNetworkUpdatesAndMoves(t *testing.T) {
 	if got := strings.Split(strings.TrimSuffix(changeLines(changes), "\n"), "\n"); !slices.Equal(got, networkUpdateChanges) {
 		t.Errorf("changes =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(networkUpdateChanges, "\n"))
 	}
-	if changes.Count(network.EntityStructure, network.Moved) != 1 || changes.Count(network.EntitySite, network.Updated) != 3 {
+	if changes.Count(reseau.EntityStructure, reseau.Moved) != 1 || changes.Count(reseau.EntitySite, reseau.Updated) != 3 {
 		t.Errorf("counts: %s", changes.Summary())
 	}
-	if c := changes[2]; c.Line != 3 || c.Action != network.Moved || c.From != "BRE" || c.To != "ARA" {
+	if c := changes[2]; c.Line != 3 || c.Action != reseau.Moved || c.From != "BRE" || c.To != "ARA" {
 		t.Errorf("the move = %+v", c)
 	}
 
@@ -349,7 +349,7 @@ func TestImportNetworkConflictsWithTheDatabase(t *testing.T) {
 
 	cases := []struct {
 		name  string
-		plan  *network.Plan
+		plan  *reseau.Plan
 		lines []int
 		want  []string
 	}{
@@ -370,10 +370,10 @@ func TestImportNetworkConflictsWithTheDatabase(t *testing.T) {
 			// Parse never builds such a plan; a caller that does still gets the
 			// database's refusal as a problem of its line.
 			name: "a value the schema refuses",
-			plan: &network.Plan{
-				Regions:    []network.Region{{Region: domain.Region{Code: "NOR", Nom: "Normandie"}, Line: 2}},
-				Structures: []network.Structure{{Structure: domain.Structure{Code: "ML-CAEN", Nom: "Mission Locale de Caen", Forme: "association"}, RegionCode: "NOR", Line: 2}},
-				Sites: []network.Site{{Site: domain.Site{Code: "CAEN-SIEGE", Nom: "Siège", Kind: "siege", CodePostal: "14 000", Commune: "Caen"},
+			plan: &reseau.Plan{
+				Regions:    []reseau.Region{{Region: domain.Region{Code: "NOR", Nom: "Normandie"}, Line: 2}},
+				Structures: []reseau.Structure{{Structure: domain.Structure{Code: "ML-CAEN", Nom: "Mission Locale de Caen", Forme: "association"}, RegionCode: "NOR", Line: 2}},
+				Sites: []reseau.Site{{Site: domain.Site{Code: "CAEN-SIEGE", Nom: "Siège", Kind: "siege", CodePostal: "14 000", Commune: "Caen"},
 					StructureCode: "ML-CAEN", Line: 7}},
 			},
 			lines: []int{7},
@@ -383,10 +383,10 @@ func TestImportNetworkConflictsWithTheDatabase(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, dryRun := range []bool{true, false} {
-				changes, err := store.ImportNetwork(t.Context(), tc.plan, dryRun)
-				var perr *network.ParseError
+				changes, err := store.ImportNetwork(t.Context(), nil, tc.plan, dryRun)
+				var perr *reseau.ParseError
 				if !errors.As(err, &perr) {
-					t.Fatalf("dryRun=%v: changes %v, err %v; want a *network.ParseError", dryRun, changes, err)
+					t.Fatalf("dryRun=%v: changes %v, err %v; want a *reseau.ParseError", dryRun, changes, err)
 				}
 				if len(perr.Problems) != len(tc.want) {
 					t.Fatalf("dryRun=%v: problems:\n%v", dryRun, err)

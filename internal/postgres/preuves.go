@@ -281,7 +281,7 @@ func (s *Store) createPreuve(ctx context.Context, p domain.Preuve, hasFile bool,
 	}
 	sites := uniqueIDs(p.SiteIDs)
 	var id int64
-	err := s.inTx(ctx, "create preuve", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, nil, "create preuve", func(tx pgx.Tx) error {
 		if err := checkSites(ctx, tx, p.StructureID, sites); err != nil {
 			return err
 		}
@@ -339,7 +339,7 @@ func (s *Store) AddVersion(ctx context.Context, structureID, preuveID int64, fil
 
 func (s *Store) addVersion(ctx context.Context, structureID, preuveID int64, content contentFunc, by int64) (int, error) {
 	var version int
-	err := s.inTx(ctx, "add version", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, nil, "add version", func(tx pgx.Tx) error {
 		nature, statut, _, err := lockPreuve(ctx, tx, structureID, preuveID)
 		if err != nil {
 			return err
@@ -389,7 +389,7 @@ func (s *Store) CollectOrphanContent(ctx context.Context, age time.Duration) (in
 func (s *Store) UpdatePreuve(ctx context.Context, p domain.Preuve) error {
 	p.Normalize()
 	sites := uniqueIDs(p.SiteIDs)
-	return s.inTx(ctx, "update preuve", func(tx pgx.Tx) error {
+	return s.inTx(ctx, nil, "update preuve", func(tx pgx.Tx) error {
 		nature, _, _, err := lockPreuve(ctx, tx, p.StructureID, p.ID)
 		if err != nil {
 			return err
@@ -741,7 +741,7 @@ func (s *Store) SetStatut(ctx context.Context, structureID, preuveID int64, stat
 	if err := domain.ValidateMotif(statut, motif); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "set statut", func(tx pgx.Tx) error {
+	return s.inTx(ctx, nil, "set statut", func(tx pgx.Tx) error {
 		_, oldStatut, oldMotif, err := lockPreuve(ctx, tx, structureID, preuveID)
 		if err != nil {
 			return err

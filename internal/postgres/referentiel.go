@@ -30,7 +30,7 @@ type ReferentielInfo struct {
 // version is refused with ECONFLICT, since a version is immutable once imported.
 func (s *Store) ImportReferentiel(ctx context.Context, r *referentiel.Referentiel) (created bool, err error) {
 	fingerprint := r.Fingerprint()
-	err = s.inTx(ctx, "import referentiel", func(tx pgx.Tx) error {
+	err = s.inTx(ctx, nil, "import referentiel", func(tx pgx.Tx) error {
 		// Servers starting together import the same files: one at a time.
 		h := fnv.New64a()
 		h.Write([]byte(r.Code + "\x00" + r.Version))

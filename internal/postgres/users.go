@@ -110,7 +110,7 @@ func (s *Store) EndAllSessions(ctx context.Context, userID int64) error {
 // no password yet: the email must then carry the token's link, stored under
 // tokenHash until expires. An existing membership is a form error.
 func (s *Store) Invite(ctx context.Context, inv accounts.Invitation, tokenHash []byte, expires time.Time, message func(needsPassword bool) mail.Message) (userID int64, err error) {
-	err = s.inTx(ctx, "invite", func(tx pgx.Tx) error {
+	err = s.inTx(ctx, nil, "invite", func(tx pgx.Tx) error {
 		var hasPassword, disabled bool
 		err := tx.QueryRow(ctx, `
 			INSERT INTO users (email, nom) VALUES ($1, $2)
@@ -166,7 +166,7 @@ func (s *Store) PendingToken(ctx context.Context, purpose string, hash []byte) (
 // after expiry, it is ENOTFOUND and changes nothing.
 func (s *Store) UseToken(ctx context.Context, purpose string, hash []byte, nom, passwordHash string) (int64, error) {
 	var userID int64
-	err := s.inTx(ctx, "use token", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, nil, "use token", func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `UPDATE user_tokens t SET used_at = now() FROM users u
 			WHERE t.hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
 			  AND u.id = t.user_id AND u.disabled_at IS NULL
@@ -204,7 +204,7 @@ func (s *Store) ResetRequests(ctx context.Context, email, ip string, since time.
 // reset tokens, stores the new one and queues its email; for any other address
 // it sends nothing, silently: the caller answers the same either way.
 func (s *Store) RequestReset(ctx context.Context, email, ip string, tokenHash []byte, expires time.Time, message func(nom string) mail.Message) error {
-	return s.inTx(ctx, "request reset", func(tx pgx.Tx) error {
+	return s.inTx(ctx, nil, "request reset", func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `WITH purge AS (DELETE FROM reset_requests WHERE at < now() - interval '1 day')
 			INSERT INTO reset_requests (email, ip) VALUES ($1, $2)`, email, ip)
 		if err != nil {
@@ -298,7 +298,7 @@ func (s *Store) RemoveMembership(ctx context.Context, id int64) error {
 
 // SetDisabled disables (ending every session) or re-enables an account.
 func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	return s.inTx(ctx, "set disabled", func(tx pgx.Tx) error {
+	return s.inTx(ctx, nil, "set disabled", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET
 			disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,
 			sessions_valid_after = CASE WHEN $2 THEN now() ELSE sessions_valid_after END,
@@ -321,7 +321,7 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) er
 // memberships (demo data and tests; people otherwise arrive by invitation).
 func (s *Store) CreateActiveUser(ctx context.Context, email, nom, passwordHash string, ms ...domain.Membership) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, "create user", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, nil, "create user", func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, "INSERT INTO users (email, nom, password_hash) VALUES ($1, $2, $3) RETURNING id", email, nom, passwordHash).Scan(&id); err != nil {
 			return err
 		}

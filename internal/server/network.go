@@ -8,7 +8,7 @@ import (
 
 	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/domain"
-	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/reseau"
 	"github.com/unml/cadre/web"
 )
 
@@ -23,21 +23,13 @@ func idParam(r *http.Request, name string) (int64, error) {
 
 var errForbidden = domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas cette action.")
 
-func structureItem(st postgres.StructureRow) web.StructureItem {
+func structureItem(st reseau.StructureRow) web.StructureItem {
 	return web.StructureItem{ID: st.ID, Code: st.Code, Nom: st.Nom, Forme: domain.FormeLabel(st.Forme), RegionNom: st.RegionNom, Sites: st.Sites}
 }
 
 func (s *Server) networkPage(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	if !a.Can(domain.ActViewNetwork, domain.Scope{}) {
-		return errForbidden
-	}
-	vis := a.Visible(domain.ActViewStructure)
-	regions, err := s.store.ListRegions(r.Context(), vis)
-	if err != nil {
-		return err
-	}
-	rows, err := s.store.ListStructures(r.Context(), vis, 0)
+	regions, rows, err := s.reseau.Network(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -60,11 +52,7 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reg, err := s.store.Region(r.Context(), a.Visible(domain.ActViewRegion), id)
-	if err != nil {
-		return err
-	}
-	rows, err := s.store.ListStructures(r.Context(), a.Visible(domain.ActViewStructure), id)
+	reg, rows, err := s.reseau.Region(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -85,8 +73,7 @@ func inviteFields(email, nom string) (web.Field, web.Field) {
 // structureView builds an ML's page; ENOTFOUND unless the actor may see it.
 func (s *Server) structureView(r *http.Request, id int64) (web.StructureView, error) {
 	a := actorOf(r.Context())
-	vis := a.Visible(domain.ActViewStructure)
-	st, err := s.store.Structure(r.Context(), vis, id)
+	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewStructure, id)
 	if err != nil {
 		return web.StructureView{}, err
 	}
@@ -97,10 +84,10 @@ func (s *Server) structureView(r *http.Request, id int64) (web.StructureView, er
 	if a.Can(domain.ActViewEvidence, scope) {
 		v.LibraryURL = libraryURL(st.ID)
 	}
-	if v.Sites, err = s.store.Sites(r.Context(), vis, id); err != nil {
+	if v.Sites, err = s.reseau.Sites(r.Context(), a, domain.ActViewStructure, id); err != nil {
 		return v, err
 	}
-	history, err := s.store.StructureHistory(r.Context(), vis, id)
+	history, err := s.reseau.History(r.Context(), a, id)
 	if err != nil {
 		return v, err
 	}
@@ -111,7 +98,7 @@ func (s *Server) structureView(r *http.Request, id int64) (web.StructureView, er
 		}
 		v.History = append(v.History, item)
 	}
-	members, err := s.store.StructureMembers(r.Context(), vis, id)
+	members, err := s.store.StructureMembers(r.Context(), a.Visible(domain.ActViewStructure), id)
 	if err != nil {
 		return v, err
 	}

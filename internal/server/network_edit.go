@@ -8,9 +8,9 @@ import (
 	"github.com/unml/cadre/web"
 )
 
-// The national team's forms for régions, MLs and sites. Each handler checks the
-// policy, lets the domain normalise and validate, then stores; a refused form is
-// shown again with its errors and nothing is written.
+// The national team's forms for régions, MLs and sites. Each handler reads its
+// form and calls the network service, which checks the policy and validates; a
+// refused form is shown again with its errors and nothing is written.
 
 // withErrors copies a failed action's field errors onto the form.
 func withErrors(v web.FormView, err error) web.FormView {
@@ -36,10 +36,7 @@ func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, v web.FormView
 }
 
 func (s *Server) mayManageNetwork(r *http.Request) error {
-	if !actorOf(r.Context()).Can(domain.ActManageNetwork, domain.Scope{}) {
-		return errForbidden
-	}
-	return nil
+	return s.reseau.MayManage(actorOf(r.Context()))
 }
 
 func regionForm(p web.Page, action, cancel string, reg domain.Region) web.FormView {
@@ -67,10 +64,8 @@ func (s *Server) createRegion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reg := regionFromForm(r)
-	err := reg.Validate()
-	if err == nil {
-		reg.ID, err = s.store.CreateRegion(r.Context(), reg)
-	}
+	var err error
+	reg.ID, err = s.reseau.CreateRegion(r.Context(), actorOf(r.Context()), reg)
 	v := regionForm(s.page(r, "Nouvelle région"), "/reseau/regions/nouvelle", "/reseau", reg)
 	return s.saveForm(w, r, v, err, "/reseau/regions/"+itoa(reg.ID), "Région créée.")
 }
@@ -81,7 +76,7 @@ func (s *Server) editRegion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reg, err := s.store.Region(r.Context(), a.Visible(domain.ActViewRegion), id)
+	reg, _, err := s.reseau.Region(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -94,15 +89,12 @@ func (s *Server) editRegion(w http.ResponseWriter, r *http.Request) error {
 	}
 	changed := regionFromForm(r)
 	changed.ID = id
-	err = changed.Validate()
-	if err == nil {
-		err = s.store.UpdateRegion(r.Context(), changed)
-	}
+	err = s.reseau.UpdateRegion(r.Context(), a, changed)
 	return s.saveForm(w, r, regionForm(s.page(r, "Modifier la région"), back+"/modifier", back, changed), err, back, "Région enregistrée.")
 }
 
 func (s *Server) structureForm(r *http.Request, title, action, cancel string, st domain.Structure) (web.FormView, error) {
-	regions, err := s.store.ListRegions(r.Context(), domain.Visibility{All: true})
+	regions, err := s.reseau.AllRegions(r.Context(), actorOf(r.Context()))
 	if err != nil {
 		return web.FormView{}, err
 	}
@@ -134,19 +126,6 @@ func structureFromForm(r *http.Request) domain.Structure {
 	return st
 }
 
-// checkRegion refuses a région that does not exist, as a form error.
-func (s *Server) checkRegion(r *http.Request, st domain.Structure) error {
-	if err := st.Validate(); err != nil {
-		return err
-	}
-	if _, err := s.store.Region(r.Context(), domain.Visibility{All: true}, st.RegionID); domain.ErrorCode(err) == domain.ENOTFOUND {
-		return domain.FieldErrors{"region": "Choisissez une région de la liste."}.Err()
-	} else if err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *Server) newStructurePage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.mayManageNetwork(r); err != nil {
 		return err
@@ -163,10 +142,8 @@ func (s *Server) createStructure(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	st := structureFromForm(r)
-	err := s.checkRegion(r, st)
-	if err == nil {
-		st.ID, err = s.store.CreateStructure(r.Context(), st, actorOf(r.Context()).UserID)
-	}
+	var err error
+	st.ID, err = s.reseau.CreateStructure(r.Context(), actorOf(r.Context()), st)
 	v, ferr := s.structureForm(r, "Nouvelle Mission Locale", "/reseau/structures/nouvelle", "/reseau", st)
 	if ferr != nil {
 		return ferr
@@ -180,7 +157,7 @@ func (s *Server) editStructure(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.store.Structure(r.Context(), a.Visible(domain.ActViewStructure), id)
+	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewStructure, id)
 	if err != nil {
 		return err
 	}
@@ -191,10 +168,7 @@ func (s *Server) editStructure(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodPost {
 		changed := structureFromForm(r)
 		changed.ID = id
-		err = s.checkRegion(r, changed)
-		if err == nil {
-			err = s.store.UpdateStructure(r.Context(), changed, a.UserID)
-		}
+		err = s.reseau.UpdateStructure(r.Context(), a, changed)
 		st = changed
 	}
 	v, ferr := s.structureForm(r, "Modifier la Mission Locale", back+"/modifier", back, st)
@@ -235,7 +209,7 @@ func (s *Server) newSite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.store.Structure(r.Context(), a.Visible(domain.ActViewStructure), id)
+	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewStructure, id)
 	if err != nil {
 		return err
 	}
@@ -247,10 +221,7 @@ func (s *Server) newSite(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodPost {
 		site = siteFromForm(r)
 		site.StructureID = st.ID
-		err = site.Validate()
-		if err == nil {
-			_, err = s.store.CreateSite(r.Context(), site)
-		}
+		_, err = s.reseau.CreateSite(r.Context(), a, site)
 	}
 	v := siteForm(s.page(r, "Nouveau lieu d'accueil · "+st.Nom), back+"/sites/nouveau", back, site)
 	if r.Method == http.MethodGet {
@@ -265,7 +236,7 @@ func (s *Server) editSite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	site, err := s.store.Site(r.Context(), a.Visible(domain.ActViewStructure), id)
+	site, err := s.reseau.Site(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -276,10 +247,7 @@ func (s *Server) editSite(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodPost {
 		changed := siteFromForm(r)
 		changed.ID, changed.StructureID = site.ID, site.StructureID
-		err = changed.Validate()
-		if err == nil {
-			err = s.store.UpdateSite(r.Context(), changed)
-		}
+		err = s.reseau.UpdateSite(r.Context(), a, changed)
 		site = changed
 	}
 	v := siteForm(s.page(r, "Modifier le lieu d'accueil"), "/reseau/sites/"+itoa(id)+"/modifier", back, site)

@@ -12,54 +12,57 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/accounts"
-	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/autoeval"
+	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/preuves"
+	"github.com/unml/cadre/internal/reseau"
 )
 
-// Deps is everything the HTTP layer needs.
+// Deps is everything the HTTP layer needs: the services, which are the only
+// door to the data, and the session storage.
 type Deps struct {
 	Config config.Config
 	Logger *slog.Logger
-	Pool   *pgxpool.Pool
-	// SessionCleanup is how often expired sessions are deleted; 0 never (tests).
-	SessionCleanup time.Duration
-	// PasswordParams are argon2id's costs; zero means auth.DefaultParams.
-	PasswordParams auth.Params
+	// Sessions keeps the sessions; in PostgreSQL, so that servers are stateless.
+	Sessions scs.Store
+	// Ready reports whether the database answers, for /readyz.
+	Ready func(context.Context) error
+
+	Accounts  *accounts.Service
+	Autoeval  *autoeval.Service
+	Campagnes *campagnes.Service
+	Preuves   *preuves.Service
+	Reseau    *reseau.Service
+
+	// Store serves the handlers not yet behind a service; it goes once they all are.
+	Store *postgres.Store
 }
 
 // Server holds the HTTP layer's dependencies.
 type Server struct {
-	cfg      config.Config
-	logger   *slog.Logger
-	pool     *pgxpool.Pool
-	store    *postgres.Store
-	accounts *accounts.Service
-	autoeval *autoeval.Service
-	sessions *scs.SessionManager
-
-	stopCleanup context.CancelFunc
-	cleanupDone chan struct{}
+	cfg       config.Config
+	logger    *slog.Logger
+	ready     func(context.Context) error
+	store     *postgres.Store
+	accounts  *accounts.Service
+	autoeval  *autoeval.Service
+	campagnes *campagnes.Service
+	preuves   *preuves.Service
+	reseau    *reseau.Service
+	sessions  *scs.SessionManager
 }
 
-// New builds the HTTP layer. Close stops its background work.
+// New builds the HTTP layer.
 func New(d Deps) *Server {
-	params := d.PasswordParams
-	if params == (auth.Params{}) {
-		params = auth.DefaultParams
-	}
-	store := postgres.NewStore(d.Pool)
-	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, store: store, accounts: accounts.NewService(store, params, d.Config.BaseURL),
-		autoeval: autoeval.NewService(store)}
+	s := &Server{cfg: d.Config, logger: d.Logger, ready: d.Ready, store: d.Store, accounts: d.Accounts, autoeval: d.Autoeval,
+		campagnes: d.Campagnes, preuves: d.Preuves, reseau: d.Reseau}
 	sm := scs.New()
-	// pgxstore's own cleanup goroutine races with its StopCleanup; ours does not.
-	sm.Store = pgxstore.NewWithCleanupInterval(d.Pool, 0)
+	sm.Store = d.Sessions
 	sm.Lifetime = d.Config.SessionMax
 	sm.IdleTimeout = d.Config.SessionIdle
 	sm.Cookie.Name = "cadre_session"
@@ -71,47 +74,7 @@ func New(d Deps) *Server {
 		s.renderError(w, r, err)
 	}
 	s.sessions = sm
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopCleanup = cancel
-	if d.SessionCleanup > 0 {
-		s.cleanupDone = make(chan struct{})
-		go s.cleanSessions(ctx, d.SessionCleanup)
-	}
 	return s
-}
-
-// Close stops the expired-session cleanup and waits for it.
-func (s *Server) Close() {
-	s.stopCleanup()
-	if s.cleanupDone != nil {
-		<-s.cleanupDone
-	}
-}
-
-// cleanSessions deletes expired sessions, and file content that no version
-// refers to, every interval until ctx ends. Several servers may run it side by
-// side: the DELETEs are idempotent.
-func (s *Server) cleanSessions(ctx context.Context, interval time.Duration) {
-	defer close(s.cleanupDone)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()"); err != nil && ctx.Err() == nil {
-				s.logger.Warn("delete expired sessions", "err", err)
-			}
-			// Uploads store content and its piece in one transaction, so none is
-			// expected; an hour leaves any write in flight alone.
-			if n, err := s.store.CollectOrphanContent(ctx, time.Hour); err != nil && ctx.Err() == nil {
-				s.logger.Warn("collect orphan content", "err", err)
-			} else if n > 0 {
-				s.logger.Info("orphan content collected", "count", n)
-			}
-		}
-	}
 }
 
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully: it stops

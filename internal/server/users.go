@@ -54,12 +54,8 @@ func idOrEmpty(id int64) string {
 }
 
 func (s *Server) inviteFormFields(r *http.Request, inv accounts.Invitation) ([]web.Field, error) {
-	all := domain.Visibility{All: true}
-	regions, err := s.store.ListRegions(r.Context(), all)
-	if err != nil {
-		return nil, err
-	}
-	structures, err := s.store.ListStructures(r.Context(), all, 0)
+	// The national team, who invites, sees the whole network.
+	regions, structures, err := s.reseau.Network(r.Context(), actorOf(r.Context()))
 	if err != nil {
 		return nil, err
 	}

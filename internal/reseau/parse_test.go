@@ -1,4 +1,4 @@
-package network_test
+package reseau_test
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/unml/cadre/internal/domain"
-	"github.com/unml/cadre/internal/network"
+	"github.com/unml/cadre/internal/reseau"
 )
 
 const header = "region_code;region_nom;structure_code;structure_nom;structure_forme;structure_siret;site_code;site_nom;site_type;site_adresse;site_code_postal;site_commune"
@@ -20,19 +20,19 @@ const (
 
 func file(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
 
-func parse(t *testing.T, content string) *network.Plan {
+func parse(t *testing.T, content string) *reseau.Plan {
 	t.Helper()
-	plan, err := network.Parse(strings.NewReader(content))
+	plan, err := reseau.Parse(strings.NewReader(content))
 	if err != nil {
 		t.Fatalf("Parse: %v\n--- file:\n%s", err, content)
 	}
 	return plan
 }
 
-func problems(t *testing.T, content string) []network.Problem {
+func problems(t *testing.T, content string) []reseau.Problem {
 	t.Helper()
-	plan, err := network.Parse(strings.NewReader(content))
-	var perr *network.ParseError
+	plan, err := reseau.Parse(strings.NewReader(content))
+	var perr *reseau.ParseError
 	if !errors.As(err, &perr) {
 		t.Fatalf("Parse = %v, %v; want a *ParseError\n--- file:\n%s", plan, err, content)
 	}
@@ -48,7 +48,7 @@ func TestParseDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	plan, err := network.Parse(f)
+	plan, err := reseau.Parse(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func reverse(row string) string {
 }
 
 // samePlan compares plans without their line numbers.
-func samePlan(a, b *network.Plan) bool {
+func samePlan(a, b *reseau.Plan) bool {
 	if len(a.Regions) != len(b.Regions) || len(a.Structures) != len(b.Structures) || len(a.Sites) != len(b.Sites) {
 		return false
 	}
@@ -262,7 +262,7 @@ func TestParseListsEveryProblem(t *testing.T) {
 		{6, "RENNES-SIEGE figure déjà à la ligne 2"},
 	}
 	if len(ps) != len(want) {
-		t.Fatalf("%d problems, want %d:\n%s", len(ps), len(want), (&network.ParseError{Problems: ps}).Error())
+		t.Fatalf("%d problems, want %d:\n%s", len(ps), len(want), (&reseau.ParseError{Problems: ps}).Error())
 	}
 	for i, w := range want {
 		if ps[i].Line != w.line || !strings.Contains(ps[i].Message, w.column) {
@@ -270,7 +270,7 @@ func TestParseListsEveryProblem(t *testing.T) {
 		}
 	}
 
-	_, err := network.Parse(strings.NewReader(content))
+	_, err := reseau.Parse(strings.NewReader(content))
 	msg := err.Error()
 	if !strings.HasPrefix(msg, "ligne 3 : colonne site_code_postal (« 7500 ») : ") || strings.Count(msg, "\n") != len(want)-1 {
 		t.Errorf("Error() =\n%s\nwant one problem per line, the first at line 3", msg)

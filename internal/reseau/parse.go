@@ -1,4 +1,4 @@
-package network
+package reseau
 
 import (
 	"bytes"

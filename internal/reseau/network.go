@@ -2,7 +2,7 @@
 // Missions Locales and their sites) and describes, in French, what importing it
 // changes. It holds no SQL: internal/postgres applies a Plan. FORMAT.md documents
 // the file.
-package network
+package reseau
 
 import (
 	"fmt"
