@@ -8,9 +8,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/unml/cadre/internal/reseau"
 	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/reseau"
 )
 
 const networkUsage = "network import [--dry-run] FILE.csv"

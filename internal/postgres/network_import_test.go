@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/domain"
-	"github.com/unml/cadre/internal/reseau"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
+	"github.com/unml/cadre/internal/reseau"
 )
 
 const networkHeader = "region_code;region_nom;structure_code;structure_nom;structure_forme;structure_siret;site_code;site_nom;site_type;site_adresse;site_code_postal;site_commune\n"
