@@ -206,16 +206,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 // dependencies around them.
 func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, params auth.Params) server.Deps {
 	return server.Deps{
-		Config:    cfg,
-		Logger:    logger,
-		Sessions:  store.SessionStore(),
-		Ready:     store.Ping,
-		Accounts:  accounts.NewService(store, params, cfg.BaseURL),
-		Autoeval:  autoeval.NewService(store),
-		Campagnes: campagnes.NewService(store),
-		Preuves:   preuves.NewService(store),
-		Reseau:    reseau.NewService(store),
-		Store:     store,
+		Config:      cfg,
+		Logger:      logger,
+		Sessions:    store.SessionStore(),
+		Ready:       store.Ping,
+		Accounts:    accounts.NewService(store, params, cfg.BaseURL),
+		Autoeval:    autoeval.NewService(store),
+		Campagnes:   campagnes.NewService(store),
+		Preuves:     preuves.NewService(store),
+		Referentiel: referentiel.NewService(store),
+		Reseau:      reseau.NewService(store),
+		Store:       store,
 	}
 }
 

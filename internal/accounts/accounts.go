@@ -84,8 +84,31 @@ type Store interface {
 	Structure(ctx context.Context, v domain.Visibility, id int64) (domain.Structure, error)
 	Region(ctx context.Context, v domain.Visibility, id int64) (domain.Region, error)
 	Membership(ctx context.Context, id int64) (domain.Membership, domain.Scope, error)
+	// Actor loads a signed-in person with every membership; EUNAUTH for an
+	// unknown, disabled or not yet activated account, or a session older than the
+	// account's "log out everywhere".
+	Actor(ctx context.Context, userID int64, signedInAt time.Time) (*domain.Actor, error)
+	// StructureMembers lists the people of an ML the visibility covers.
+	StructureMembers(ctx context.Context, v domain.Visibility, structureID int64) ([]Member, error)
+	// ListMembers lists every account with each of its memberships.
+	ListMembers(ctx context.Context) ([]Member, error)
+	// ListOutbox returns the limit newest messages; OutboxMessage one, ENOTFOUND.
+	ListOutbox(ctx context.Context, limit int) ([]cmail.Queued, error)
+	OutboxMessage(ctx context.Context, id int64) (cmail.Queued, error)
 	RemoveMembership(ctx context.Context, id int64) error
 	SetDisabled(ctx context.Context, userID int64, disabled bool) error
+}
+
+// Member is a person with one of their memberships, for team and user lists.
+type Member struct {
+	UserID       int64
+	Email        string
+	Nom          string
+	Active       bool // has set a password
+	Disabled     bool
+	MembershipID int64
+	Role         domain.Role
+	ScopeLabel   string
 }
 
 // Service applies the account rules.
@@ -390,4 +413,47 @@ func (s *Service) SetDisabled(ctx context.Context, actor *domain.Actor, userID i
 // and its database, who may do what the national team does.
 func Operator() *domain.Actor {
 	return &domain.Actor{Nom: "L'équipe Cadre", Memberships: []domain.Membership{{Role: domain.RolePole}}}
+}
+
+// Actor returns the signed-in person of a session; EUNAUTH when the session is void.
+func (s *Service) Actor(ctx context.Context, userID int64, signedInAt time.Time) (*domain.Actor, error) {
+	return s.store.Actor(ctx, userID, signedInAt)
+}
+
+// Members lists the people of an ML actor may see; ENOTFOUND otherwise.
+func (s *Service) Members(ctx context.Context, actor *domain.Actor, structureID int64) ([]Member, error) {
+	return s.store.StructureMembers(ctx, actor.Visible(domain.ActViewStructure), structureID)
+}
+
+// People lists every account with its memberships, for those who manage accounts
+// or roles; EFORBIDDEN for anyone else.
+func (s *Service) People(ctx context.Context, actor *domain.Actor) ([]Member, error) {
+	if !actor.Can(domain.ActManageAccounts, domain.Scope{}) && !actor.Can(domain.ActManageRoles, domain.Scope{}) {
+		return nil, errForbidden
+	}
+	return s.store.ListMembers(ctx)
+}
+
+// errForbidden refuses what the person's roles do not allow.
+var errForbidden = domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas cette action.")
+
+// Outbox returns the newest limit messages for a platform admin; EFORBIDDEN for
+// anyone else.
+func (s *Service) Outbox(ctx context.Context, actor *domain.Actor, limit int) ([]cmail.Queued, error) {
+	if !actor.Can(domain.ActReadOutbox, domain.Scope{}) {
+		return nil, errForbidden
+	}
+	return s.store.ListOutbox(ctx, limit)
+}
+
+// OutboxMessage returns one message for a platform admin, its single-use links
+// masked: the admin checks that mail goes out, and may never use someone else's
+// invitation or reset link. EFORBIDDEN for anyone else, ENOTFOUND.
+func (s *Service) OutboxMessage(ctx context.Context, actor *domain.Actor, id int64) (cmail.Queued, error) {
+	if !actor.Can(domain.ActReadOutbox, domain.Scope{}) {
+		return cmail.Queued{}, errForbidden
+	}
+	m, err := s.store.OutboxMessage(ctx, id)
+	m.Body = RedactLinks(m.Body)
+	return m, err
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
+	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
 	"github.com/unml/cadre/internal/server"
 )
@@ -55,16 +56,17 @@ func New(t testing.TB) *App {
 		t.Fatal(err)
 	}
 	srv := server.New(server.Deps{
-		Config:    cfg,
-		Logger:    logger,
-		Sessions:  store.SessionStore(),
-		Ready:     store.Ping,
-		Accounts:  accounts.NewService(store, auth.TestParams, cfg.BaseURL),
-		Autoeval:  autoeval.NewService(store),
-		Campagnes: campagnes.NewService(store),
-		Preuves:   preuves.NewService(store),
-		Reseau:    reseau.NewService(store),
-		Store:     store,
+		Config:      cfg,
+		Logger:      logger,
+		Sessions:    store.SessionStore(),
+		Ready:       store.Ping,
+		Accounts:    accounts.NewService(store, auth.TestParams, cfg.BaseURL),
+		Autoeval:    autoeval.NewService(store),
+		Campagnes:   campagnes.NewService(store),
+		Preuves:     preuves.NewService(store),
+		Referentiel: referentiel.NewService(store),
+		Reseau:      reseau.NewService(store),
+		Store:       store,
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,16 +13,6 @@ import (
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/referentiel"
 )
-
-// ReferentielInfo describes one imported référentiel version.
-type ReferentielInfo struct {
-	ID         int64
-	Code       string
-	Version    string
-	Titre      string
-	ImportedAt time.Time
-	Items      int
-}
 
 // ImportReferentiel stores a parsed référentiel. Importing the same content again
 // changes nothing (created is false); other content under an existing code and
@@ -151,7 +140,7 @@ func searchText(it referentiel.Item) string {
 }
 
 // ListReferentiels returns every imported version, the newest import first.
-func (s *Store) ListReferentiels(ctx context.Context) ([]ReferentielInfo, error) {
+func (s *Store) ListReferentiels(ctx context.Context) ([]referentiel.Info, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT r.id, r.code, r.version, r.titre, r.imported_at,
 		       (SELECT count(*) FROM referentiel_items i WHERE i.referentiel_id = r.id)::int AS items
@@ -159,7 +148,7 @@ func (s *Store) ListReferentiels(ctx context.Context) ([]ReferentielInfo, error)
 	if err != nil {
 		return nil, fmt.Errorf("list referentiels: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[ReferentielInfo])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[referentiel.Info])
 	if err != nil {
 		return nil, fmt.Errorf("list referentiels: %w", err)
 	}

@@ -228,26 +228,15 @@ func (s *Store) RequestReset(ctx context.Context, email, ip string, tokenHash []
 	})
 }
 
-// Member is a person with one of their memberships, for team and user lists.
-type Member struct {
-	UserID       int64
-	Email        string
-	Nom          string
-	Active       bool // has set a password
-	Disabled     bool
-	MembershipID int64
-	Role         domain.Role
-	ScopeLabel   string
-}
 
 // StructureMembers lists the people holding a role on an ML the visibility covers.
-func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, structureID int64) ([]Member, error) {
+func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, structureID int64) ([]accounts.Member, error) {
 	rows, _ := s.pool.Query(ctx, `
 		SELECT u.id, u.email, u.nom, u.password_hash IS NOT NULL, u.disabled_at IS NOT NULL, m.id, m.role, s.nom
 		FROM memberships m JOIN users u ON u.id = m.user_id JOIN structures s ON s.id = m.structure_id
 		WHERE m.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY m.role DESC, u.nom, u.email`, append(visArgs(v), structureID)...)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Member])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
 	if err != nil {
 		return nil, fmt.Errorf("members of %d: %w", structureID, err)
 	}
@@ -255,14 +244,14 @@ func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, struc
 }
 
 // ListMembers lists every membership of every person (the national team's view).
-func (s *Store) ListMembers(ctx context.Context) ([]Member, error) {
+func (s *Store) ListMembers(ctx context.Context) ([]accounts.Member, error) {
 	rows, _ := s.pool.Query(ctx, `
 		SELECT u.id, u.email, u.nom, u.password_hash IS NOT NULL, u.disabled_at IS NOT NULL,
 		       coalesce(m.id, 0), coalesce(m.role, ''), coalesce(st.nom, r.nom, '')
 		FROM users u LEFT JOIN memberships m ON m.user_id = u.id
 		LEFT JOIN structures st ON st.id = m.structure_id LEFT JOIN regions r ON r.id = m.region_id
 		ORDER BY u.email, m.role`)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Member])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}

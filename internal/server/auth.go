@@ -43,7 +43,7 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 			return
 		}
 		since := time.Unix(0, s.sessions.GetInt64(ctx, sessionSignedIn))
-		actor, err := s.store.Actor(ctx, uid, since)
+		actor, err := s.accounts.Actor(ctx, uid, since)
 		if domain.ErrorCode(err) == domain.EUNAUTH {
 			if err := s.sessions.Destroy(ctx); err != nil {
 				s.renderError(w, r, err)

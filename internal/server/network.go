@@ -98,7 +98,7 @@ func (s *Server) structureView(r *http.Request, id int64) (web.StructureView, er
 		}
 		v.History = append(v.History, item)
 	}
-	members, err := s.store.StructureMembers(r.Context(), a.Visible(domain.ActViewStructure), id)
+	members, err := s.accounts.Members(r.Context(), a, id)
 	if err != nil {
 		return v, err
 	}

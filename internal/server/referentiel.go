@@ -21,7 +21,7 @@ func (s *Server) referentielPage(w http.ResponseWriter, r *http.Request) error {
 	if code == "" {
 		code = referentiel.DefaultCode
 	}
-	ref, refID, err := s.store.Referentiel(r.Context(), code, version)
+	ref, refID, err := s.referentiel.Get(r.Context(), code, version)
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (s *Server) referentielPage(w http.ResponseWriter, r *http.Request) error {
 		Query: strings.TrimSpace(r.URL.Query().Get("q")),
 		Total: len(ref.Items()),
 	}
-	infos, err := s.store.ListReferentiels(r.Context())
+	infos, err := s.referentiel.List(r.Context())
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Server) referentielPage(w http.ResponseWriter, r *http.Request) error {
 		v.QueryError = "La recherche est limitée à 100 caractères : raccourcissez-la."
 		status = http.StatusBadRequest
 	case v.Query != "":
-		if v.Matches, err = s.store.SearchReferentiel(r.Context(), refID, v.Query); err != nil {
+		if v.Matches, err = s.referentiel.Search(r.Context(), refID, v.Query); err != nil {
 			return err
 		}
 		v.Page.Title = "Recherche « " + v.Query + " » · " + ref.Titre

@@ -20,6 +20,7 @@ import (
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/preuves"
+	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
 )
 
@@ -33,11 +34,12 @@ type Deps struct {
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(context.Context) error
 
-	Accounts  *accounts.Service
-	Autoeval  *autoeval.Service
-	Campagnes *campagnes.Service
-	Preuves   *preuves.Service
-	Reseau    *reseau.Service
+	Accounts    *accounts.Service
+	Autoeval    *autoeval.Service
+	Campagnes   *campagnes.Service
+	Preuves     *preuves.Service
+	Referentiel *referentiel.Service
+	Reseau      *reseau.Service
 
 	// Store serves the handlers not yet behind a service; it goes once they all are.
 	Store *postgres.Store
@@ -45,22 +47,23 @@ type Deps struct {
 
 // Server holds the HTTP layer's dependencies.
 type Server struct {
-	cfg       config.Config
-	logger    *slog.Logger
-	ready     func(context.Context) error
-	store     *postgres.Store
-	accounts  *accounts.Service
-	autoeval  *autoeval.Service
-	campagnes *campagnes.Service
-	preuves   *preuves.Service
-	reseau    *reseau.Service
-	sessions  *scs.SessionManager
+	cfg         config.Config
+	logger      *slog.Logger
+	ready       func(context.Context) error
+	store       *postgres.Store
+	accounts    *accounts.Service
+	autoeval    *autoeval.Service
+	campagnes   *campagnes.Service
+	preuves     *preuves.Service
+	referentiel *referentiel.Service
+	reseau      *reseau.Service
+	sessions    *scs.SessionManager
 }
 
 // New builds the HTTP layer.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, logger: d.Logger, ready: d.Ready, store: d.Store, accounts: d.Accounts, autoeval: d.Autoeval,
-		campagnes: d.Campagnes, preuves: d.Preuves, reseau: d.Reseau}
+		campagnes: d.Campagnes, preuves: d.Preuves, referentiel: d.Referentiel, reseau: d.Reseau}
 	sm := scs.New()
 	sm.Store = d.Sessions
 	sm.Lifetime = d.Config.SessionMax
