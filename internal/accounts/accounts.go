@@ -68,19 +68,19 @@ type Store interface {
 	// CredentialsByEmail returns ENOTFOUND for an unknown address.
 	CredentialsByEmail(ctx context.Context, email string) (Credentials, error)
 	LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error)
-	RecordLoginFailure(ctx context.Context, email, ip string) error
-	ClearLoginFailures(ctx context.Context, email string) error
-	EndAllSessions(ctx context.Context, userID int64) error
+	RecordLoginFailure(ctx context.Context, actor *domain.Actor, email, ip string) error
+	ClearLoginFailures(ctx context.Context, actor *domain.Actor, email string) error
+	EndAllSessions(ctx context.Context, actor *domain.Actor, userID int64) error
 	// Invite returns a form error on "email" when the person already has the role.
-	Invite(ctx context.Context, inv Invitation, tokenHash []byte, expires time.Time, message func(needsPassword bool) cmail.Message) (int64, error)
+	Invite(ctx context.Context, actor *domain.Actor, inv Invitation, tokenHash []byte, expires time.Time, message func(needsPassword bool) cmail.Message) (int64, error)
 	// PendingToken and UseToken return ENOTFOUND for an unknown, used or expired token.
 	PendingToken(ctx context.Context, purpose string, hash []byte) (PendingToken, error)
-	UseToken(ctx context.Context, purpose string, hash []byte, nom, passwordHash string) (int64, error)
+	UseToken(ctx context.Context, actor *domain.Actor, purpose string, hash []byte, nom, passwordHash string) (int64, error)
 	// ResetRequests counts the reset requests made for email and from ip since then.
 	ResetRequests(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error)
 	// RequestReset records the request; for an active account it voids the
 	// account's older reset tokens, stores the new one and queues its email.
-	RequestReset(ctx context.Context, email, ip string, tokenHash []byte, expires time.Time, message func(nom string) cmail.Message) error
+	RequestReset(ctx context.Context, actor *domain.Actor, email, ip string, tokenHash []byte, expires time.Time, message func(nom string) cmail.Message) error
 	Structure(ctx context.Context, v domain.Visibility, id int64) (domain.Structure, error)
 	Region(ctx context.Context, v domain.Visibility, id int64) (domain.Region, error)
 	Membership(ctx context.Context, id int64) (domain.Membership, domain.Scope, error)
@@ -95,8 +95,8 @@ type Store interface {
 	// ListOutbox returns the limit newest messages; OutboxMessage one, ENOTFOUND.
 	ListOutbox(ctx context.Context, limit int) ([]cmail.Queued, error)
 	OutboxMessage(ctx context.Context, id int64) (cmail.Queued, error)
-	RemoveMembership(ctx context.Context, id int64) error
-	SetDisabled(ctx context.Context, userID int64, disabled bool) error
+	RemoveMembership(ctx context.Context, actor *domain.Actor, id int64) error
+	SetDisabled(ctx context.Context, actor *domain.Actor, userID int64, disabled bool) error
 }
 
 // Member is a person with one of their memberships, for team and user lists.
@@ -173,7 +173,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (int64,
 		return 0, time.Time{}, fmt.Errorf("login: %w", verr)
 	}
 	if err != nil || c.PasswordHash == "" || !ok {
-		if err := s.store.RecordLoginFailure(ctx, email, ip); err != nil {
+		if err := s.store.RecordLoginFailure(ctx, nil, email, ip); err != nil {
 			return 0, time.Time{}, err
 		}
 		return 0, time.Time{}, ErrBadCredentials
@@ -181,7 +181,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (int64,
 	if c.Disabled {
 		return 0, time.Time{}, domain.Errorf(domain.EFORBIDDEN, "Ce compte est désactivé. Adressez-vous au pôle labellisation de l'UNML.")
 	}
-	if err := s.store.ClearLoginFailures(ctx, email); err != nil {
+	if err := s.store.ClearLoginFailures(ctx, &domain.Actor{UserID: c.UserID, Email: c.Email}, email); err != nil {
 		return 0, time.Time{}, err
 	}
 	return c.UserID, c.Now, nil
@@ -189,7 +189,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (int64,
 
 // LogoutEverywhere ends every session of the actor's account.
 func (s *Service) LogoutEverywhere(ctx context.Context, actor *domain.Actor) error {
-	return s.store.EndAllSessions(ctx, actor.UserID)
+	return s.store.EndAllSessions(ctx, actor, actor.UserID)
 }
 
 // Invite gives a role to a person by email and sends the invitation. Directors may
@@ -253,7 +253,7 @@ func (s *Service) Invite(ctx context.Context, actor *domain.Actor, inv Invitatio
 	if inviter == "" {
 		inviter = actor.Email
 	}
-	_, err := s.store.Invite(ctx, inv, hash, time.Now().Add(InvitationTTL), func(needsPassword bool) cmail.Message {
+	_, err := s.store.Invite(ctx, actor, inv, hash, time.Now().Add(InvitationTTL), func(needsPassword bool) cmail.Message {
 		body := fmt.Sprintf("Bonjour,\n\n%s vous donne accès à Cadre, la plateforme de la démarche qualité des Missions Locales, avec le rôle « %s » (%s).\n\n",
 			inviter, inv.Role.Label(), scopeLabel)
 		if needsPassword {
@@ -312,7 +312,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, nom, password, co
 	if err != nil {
 		return 0, err
 	}
-	return s.store.UseToken(ctx, PurposeInvitation, auth.HashToken(token), nom, hash)
+	return s.store.UseToken(ctx, &domain.Actor{UserID: p.UserID, Email: p.Email}, PurposeInvitation, auth.HashToken(token), nom, hash)
 }
 
 func passwordErrors(password, confirm, email string) domain.FieldErrors {
@@ -345,7 +345,7 @@ func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 		return ErrResetThrottled
 	}
 	token, hash := auth.NewToken()
-	return s.store.RequestReset(ctx, email, ip, hash, time.Now().Add(ResetTTL), func(nom string) cmail.Message {
+	return s.store.RequestReset(ctx, nil, email, ip, hash, time.Now().Add(ResetTTL), func(nom string) cmail.Message {
 		return cmail.Message{To: email, Subject: "Réinitialisation de votre mot de passe Cadre", Body: fmt.Sprintf(
 			"Bonjour %s,\n\nUne réinitialisation du mot de passe de votre compte Cadre a été demandée. Pour choisir un nouveau mot de passe, ouvrez ce lien, valable une heure et une seule fois :\n%s\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.\n\n— Cadre",
 			nom, s.link(resetPath+token))}
@@ -366,10 +366,10 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, confirm st
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.UseToken(ctx, PurposeReset, auth.HashToken(token), "", hash); err != nil {
+	if _, err := s.store.UseToken(ctx, &domain.Actor{UserID: p.UserID, Email: p.Email}, PurposeReset, auth.HashToken(token), "", hash); err != nil {
 		return err
 	}
-	return s.store.ClearLoginFailures(ctx, p.Email)
+	return s.store.ClearLoginFailures(ctx, &domain.Actor{UserID: p.UserID, Email: p.Email}, p.Email)
 }
 
 // RemoveMembership takes a role away. Directors may remove the contributors of
@@ -394,7 +394,7 @@ func (s *Service) RemoveMembership(ctx context.Context, actor *domain.Actor, mem
 	if m.UserID == actor.UserID {
 		return domain.Errorf(domain.EINVALID, "Vous ne pouvez pas retirer vos propres rôles : demandez-le à une autre personne habilitée.")
 	}
-	return s.store.RemoveMembership(ctx, membershipID)
+	return s.store.RemoveMembership(ctx, actor, membershipID)
 }
 
 // SetDisabled disables or re-enables an account (the national team and platform
@@ -406,7 +406,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor *domain.Actor, userID i
 	if userID == actor.UserID {
 		return domain.Errorf(domain.EINVALID, "Vous ne pouvez pas désactiver votre propre compte.")
 	}
-	return s.store.SetDisabled(ctx, userID, disabled)
+	return s.store.SetDisabled(ctx, actor, userID, disabled)
 }
 
 // Operator is the actor of the command line: someone with access to the server

@@ -123,7 +123,7 @@ func (e *env) addUser(email string, ms ...domain.Membership) int64 {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	id, err := e.store.CreateActiveUser(e.ctx, email, "Personne "+email, hash, ms...)
+	id, err := e.store.CreateActiveUser(e.ctx, nil, email, "Personne "+email, hash, ms...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func TestLoginThrottlesAnAddress(t *testing.T) {
 func TestLoginDisabledAccount(t *testing.T) {
 	e := setup(t)
 	id := e.f.Users[dirRennes]
-	if err := e.store.SetDisabled(e.ctx, id, true); err != nil {
+	if err := e.store.SetDisabled(e.ctx, nil, id, true); err != nil {
 		t.Fatal(err)
 	}
 	// The right password: refused, and the person is told why.
@@ -409,7 +409,7 @@ func TestLoginDisabledAccount(t *testing.T) {
 	uid, _, err = e.login(dirRennes, "mauvais mot de passe", ip)
 	wantBadCredentials(t, uid, err)
 	// Re-enabled, it signs in again.
-	if err := e.store.SetDisabled(e.ctx, id, false); err != nil {
+	if err := e.store.SetDisabled(e.ctx, nil, id, false); err != nil {
 		t.Fatal(err)
 	}
 	e.mustLogin(dirRennes, demo.Password)
@@ -814,7 +814,7 @@ func TestAcceptInvitationExpired(t *testing.T) {
 func TestRequestResetSendsNothingForOtherAddresses(t *testing.T) {
 	e := setup(t)
 	e.exec("INSERT INTO users (email, nom) VALUES ('invitee@ml-rennes.demo', 'Invitée')") // no password yet
-	if err := e.store.SetDisabled(e.ctx, e.f.Users[dirLyon], true); err != nil {
+	if err := e.store.SetDisabled(e.ctx, nil, e.f.Users[dirLyon], true); err != nil {
 		t.Fatal(err)
 	}
 	before := e.counts()
@@ -980,11 +980,11 @@ func TestResetPasswordLinks(t *testing.T) {
 	// TestResetRequestsAreThrottled: start this case afresh.)
 	e.exec("DELETE FROM reset_requests")
 	fourth := e.requestReset(contRennes)
-	if err := e.store.SetDisabled(e.ctx, e.f.Users[contRennes], true); err != nil {
+	if err := e.store.SetDisabled(e.ctx, nil, e.f.Users[contRennes], true); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, e.svc.ResetPassword(e.ctx, fourth, other, other), domain.ENOTFOUND)
-	if err := e.store.SetDisabled(e.ctx, e.f.Users[contRennes], false); err != nil {
+	if err := e.store.SetDisabled(e.ctx, nil, e.f.Users[contRennes], false); err != nil {
 		t.Fatal(err)
 	}
 	e.mustLogin(contRennes, goodPassword)
@@ -994,7 +994,7 @@ func TestResetPasswordLinks(t *testing.T) {
 
 func TestInviteDisabledAccountIsRefused(t *testing.T) {
 	e := setup(t)
-	if err := e.store.SetDisabled(e.ctx, e.f.Users[contRennes], true); err != nil {
+	if err := e.store.SetDisabled(e.ctx, nil, e.f.Users[contRennes], true); err != nil {
 		t.Fatal(err)
 	}
 	before := e.counts()
@@ -1196,7 +1196,7 @@ func TestSetDisabled(t *testing.T) {
 func TestSetDisabledRefused(t *testing.T) {
 	e := setup(t)
 	// One account already disabled, to check re-enabling is refused too.
-	if err := e.store.SetDisabled(e.ctx, e.f.Users[dirLyon], true); err != nil {
+	if err := e.store.SetDisabled(e.ctx, nil, e.f.Users[dirLyon], true); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {

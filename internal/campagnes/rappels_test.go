@@ -66,12 +66,12 @@ func newReminderFixture(t *testing.T) reminderFixture {
 		{"d@brest.test", "Gwen Brest", domain.RoleDirecteur, "BREST"},
 		{"d@lyon.test", "Claude Lyon", domain.RoleDirecteur, "LYON"},
 	} {
-		id, err := f.store.CreateActiveUser(ctx, u.email, u.nom, "hash", domain.Membership{Role: u.role, StructureID: f.structures[u.ml]})
+		id, err := f.store.CreateActiveUser(ctx, nil, u.email, u.nom, "hash", domain.Membership{Role: u.role, StructureID: f.structures[u.ml]})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if u.email == "parti@rennes.test" {
-			if err := f.store.SetDisabled(ctx, id, true); err != nil {
+			if err := f.store.SetDisabled(ctx, nil, id, true); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -118,7 +118,7 @@ func Seed(ctx context.Context, store *postgres.Store, params auth.Params) (*Fixt
 		case "region":
 			m.RegionID = f.Regions[a.Scope]
 		}
-		id, err := store.CreateActiveUser(ctx, a.Email, a.Nom, hash, m)
+		id, err := store.CreateActiveUser(ctx, nil, a.Email, a.Nom, hash, m)
 		if err != nil {
 			return nil, fmt.Errorf("demo: %s: %w", a.Email, err)
 		}

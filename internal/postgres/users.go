@@ -80,37 +80,36 @@ func (s *Store) LoginFailures(ctx context.Context, email, ip string, since time.
 }
 
 // RecordLoginFailure notes a failed login, and forgets those older than a day.
-func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error {
-	_, err := s.pool.Exec(ctx, `WITH purge AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')
-		INSERT INTO login_failures (email, ip) VALUES ($1, $2)`, email, ip)
-	if err != nil {
-		return fmt.Errorf("record login failure: %w", err)
-	}
-	return nil
+func (s *Store) RecordLoginFailure(ctx context.Context, actor *domain.Actor, email, ip string) error {
+	return s.inTx(ctx, actor, "record login failure", func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `WITH purge AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')
+			INSERT INTO login_failures (email, ip) VALUES ($1, $2)`, email, ip)
+		return err
+	})
 }
 
 // ClearLoginFailures forgets an address's failures after a successful login.
-func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
-	if _, err := s.pool.Exec(ctx, "DELETE FROM login_failures WHERE email = $1", email); err != nil {
-		return fmt.Errorf("clear login failures: %w", err)
-	}
-	return nil
+func (s *Store) ClearLoginFailures(ctx context.Context, actor *domain.Actor, email string) error {
+	return s.inTx(ctx, actor, "clear login failures", func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "DELETE FROM login_failures WHERE email = $1", email)
+		return err
+	})
 }
 
 // EndAllSessions voids every session of the account opened before now.
-func (s *Store) EndAllSessions(ctx context.Context, userID int64) error {
-	if _, err := s.pool.Exec(ctx, "UPDATE users SET sessions_valid_after = now(), updated_at = now() WHERE id = $1", userID); err != nil {
-		return fmt.Errorf("end sessions: %w", err)
-	}
-	return nil
+func (s *Store) EndAllSessions(ctx context.Context, actor *domain.Actor, userID int64) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("end sessions of user %d", userID), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE users SET sessions_valid_after = now(), updated_at = now() WHERE id = $1", userID)
+		return err
+	})
 }
 
 // Invite gives the role to the person with that address, creating the account if
 // needed, and queues the email built by message. link is true when the person has
 // no password yet: the email must then carry the token's link, stored under
 // tokenHash until expires. An existing membership is a form error.
-func (s *Store) Invite(ctx context.Context, inv accounts.Invitation, tokenHash []byte, expires time.Time, message func(needsPassword bool) mail.Message) (userID int64, err error) {
-	err = s.inTx(ctx, nil, "invite", func(tx pgx.Tx) error {
+func (s *Store) Invite(ctx context.Context, actor *domain.Actor, inv accounts.Invitation, tokenHash []byte, expires time.Time, message func(needsPassword bool) mail.Message) (userID int64, err error) {
+	err = s.inTx(ctx, actor, "invite "+inv.Email, func(tx pgx.Tx) error {
 		var hasPassword, disabled bool
 		err := tx.QueryRow(ctx, `
 			INSERT INTO users (email, nom) VALUES ($1, $2)
@@ -164,9 +163,9 @@ func (s *Store) PendingToken(ctx context.Context, purpose string, hash []byte) (
 // UseToken consumes a valid token of purpose and sets the account's password (and
 // name, when given); every earlier session of the account ends. Used twice, or
 // after expiry, it is ENOTFOUND and changes nothing.
-func (s *Store) UseToken(ctx context.Context, purpose string, hash []byte, nom, passwordHash string) (int64, error) {
+func (s *Store) UseToken(ctx context.Context, actor *domain.Actor, purpose string, hash []byte, nom, passwordHash string) (int64, error) {
 	var userID int64
-	err := s.inTx(ctx, nil, "use token", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, "use "+purpose+" token", func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `UPDATE user_tokens t SET used_at = now() FROM users u
 			WHERE t.hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
 			  AND u.id = t.user_id AND u.disabled_at IS NULL
@@ -203,8 +202,8 @@ func (s *Store) ResetRequests(ctx context.Context, email, ip string, since time.
 // than a day) and, for an active account with that address, voids its older
 // reset tokens, stores the new one and queues its email; for any other address
 // it sends nothing, silently: the caller answers the same either way.
-func (s *Store) RequestReset(ctx context.Context, email, ip string, tokenHash []byte, expires time.Time, message func(nom string) mail.Message) error {
-	return s.inTx(ctx, nil, "request reset", func(tx pgx.Tx) error {
+func (s *Store) RequestReset(ctx context.Context, actor *domain.Actor, email, ip string, tokenHash []byte, expires time.Time, message func(nom string) mail.Message) error {
+	return s.inTx(ctx, actor, "request reset", func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `WITH purge AS (DELETE FROM reset_requests WHERE at < now() - interval '1 day')
 			INSERT INTO reset_requests (email, ip) VALUES ($1, $2)`, email, ip)
 		if err != nil {
@@ -278,16 +277,16 @@ func (s *Store) Membership(ctx context.Context, id int64) (domain.Membership, do
 }
 
 // RemoveMembership deletes one membership.
-func (s *Store) RemoveMembership(ctx context.Context, id int64) error {
-	if _, err := s.pool.Exec(ctx, "DELETE FROM memberships WHERE id = $1", id); err != nil {
-		return fmt.Errorf("remove membership: %w", err)
-	}
-	return nil
+func (s *Store) RemoveMembership(ctx context.Context, actor *domain.Actor, id int64) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("remove membership %d", id), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "DELETE FROM memberships WHERE id = $1", id)
+		return err
+	})
 }
 
 // SetDisabled disables (ending every session) or re-enables an account.
-func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	return s.inTx(ctx, nil, "set disabled", func(tx pgx.Tx) error {
+func (s *Store) SetDisabled(ctx context.Context, actor *domain.Actor, userID int64, disabled bool) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("set user %d disabled=%v", userID, disabled), func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET
 			disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,
 			sessions_valid_after = CASE WHEN $2 THEN now() ELSE sessions_valid_after END,
@@ -308,9 +307,9 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) er
 
 // CreateActiveUser stores an account that can sign in at once, with its
 // memberships (demo data and tests; people otherwise arrive by invitation).
-func (s *Store) CreateActiveUser(ctx context.Context, email, nom, passwordHash string, ms ...domain.Membership) (int64, error) {
+func (s *Store) CreateActiveUser(ctx context.Context, actor *domain.Actor, email, nom, passwordHash string, ms ...domain.Membership) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, nil, "create user", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, "create user "+email, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, "INSERT INTO users (email, nom, password_hash) VALUES ($1, $2, $3) RETURNING id", email, nom, passwordHash).Scan(&id); err != nil {
 			return err
 		}
