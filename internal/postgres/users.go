@@ -227,7 +227,6 @@ func (s *Store) RequestReset(ctx context.Context, actor *domain.Actor, email, ip
 	})
 }
 
-
 // StructureMembers lists the people holding a role on an ML the visibility covers.
 func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, structureID int64) ([]accounts.Member, error) {
 	rows, _ := s.pool.Query(ctx, `
