@@ -16,6 +16,7 @@ import (
 	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/autoeval"
+	"github.com/unml/cadre/internal/background"
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/mail"
@@ -150,7 +151,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	cleanupDone := make(chan struct{})
 	go func() {
 		defer close(cleanupDone)
-		every(ctx, 5*time.Minute, func(ctx context.Context) {
+		background.Every(ctx, func(ctx context.Context) time.Duration {
 			if _, err := store.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 				logger.Warn("delete expired sessions", "err", err)
 			}
@@ -159,6 +160,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 			} else if n > 0 {
 				logger.Info("orphan content collected", "count", n)
 			}
+			return 5 * time.Minute
 		})
 	}()
 	defer func() { <-cleanupDone }()
@@ -217,19 +219,5 @@ func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, p
 		Referentiel: referentiel.NewService(store),
 		Reseau:      reseau.NewService(store),
 		Store:       store,
-	}
-}
-
-// every runs fn every interval until ctx ends.
-func every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn(ctx)
-		}
 	}
 }

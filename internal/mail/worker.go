@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/unml/cadre/internal/background"
 )
 
 // WorkerStore is the part of the outbox the worker uses.
@@ -76,25 +78,16 @@ func NewWorker(store WorkerStore, sender Sender, logger *slog.Logger) *Worker {
 func (w *Worker) Run(ctx context.Context) {
 	w.logger.Info("mail worker started", "interval", w.Interval)
 	defer w.logger.Info("mail worker stopped")
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
+	background.Every(ctx, func(ctx context.Context) time.Duration {
 		sent, failed, err := w.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.logger.Error("mail worker", "err", err)
 		}
-		wait := w.Interval
 		if err == nil && sent+failed >= w.Batch {
-			// A full batch: there may be more due at once.
-			wait = 0
+			return 0 // a full batch: there may be more due at once
 		}
-		timer.Reset(wait)
-	}
+		return w.Interval
+	})
 }
 
 // RunOnce claims one batch of due messages and tries to deliver each: a message
