@@ -23,9 +23,10 @@ func EnqueueMail(ctx context.Context, tx pgx.Tx, m mail.Message) error {
 	return insertMail(ctx, tx, m)
 }
 
-// EnqueueMail writes m to the outbox on its own. EINVALID as the function above.
-func (s *Store) EnqueueMail(ctx context.Context, m mail.Message) error {
-	return insertMail(ctx, s.pool, m)
+// EnqueueMail writes m to the outbox on its own, as actor. EINVALID as the
+// function above.
+func (s *Store) EnqueueMail(ctx context.Context, actor *domain.Actor, m mail.Message) error {
+	return s.inTx(ctx, actor, "enqueue mail to "+m.To, func(tx pgx.Tx) error { return insertMail(ctx, tx, m) })
 }
 
 func insertMail(ctx context.Context, db interface {

@@ -29,7 +29,7 @@ func invitation(to string) mail.Message {
 func enqueue(t *testing.T, store *postgres.Store, recipients ...string) {
 	t.Helper()
 	for _, to := range recipients {
-		if err := store.EnqueueMail(t.Context(), invitation(to)); err != nil {
+		if err := store.EnqueueMail(t.Context(), nil, invitation(to)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,7 +108,7 @@ func TestEnqueueMailRefusesIncompleteMessages(t *testing.T) {
 		{To: "a@ml.fr", Subject: "   ", Body: "…"},
 		{To: "pas une adresse", Subject: "Objet", Body: "…"},
 	} {
-		if err := store.EnqueueMail(t.Context(), m); domain.ErrorCode(err) != domain.EINVALID {
+		if err := store.EnqueueMail(t.Context(), nil, m); domain.ErrorCode(err) != domain.EINVALID {
 			t.Errorf("%+v: err = %v, want EINVALID", m, err)
 		}
 		tx, err := pool.Begin(t.Context())

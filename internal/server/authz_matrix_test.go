@@ -266,7 +266,7 @@ func matrixIDs(t *testing.T, app *apptest.App) ids {
 		}
 		memberships[email] = id
 	}
-	if err := app.Store.EnqueueMail(t.Context(), mail.Message{To: "x@example.org", Subject: "Essai", Body: "Corps"}); err != nil {
+	if err := app.Store.EnqueueMail(t.Context(), nil, mail.Message{To: "x@example.org", Subject: "Essai", Body: "Corps"}); err != nil {
 		t.Fatal(err)
 	}
 	var message int64
