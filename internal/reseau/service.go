@@ -94,14 +94,14 @@ func (s *Service) AllRegions(ctx context.Context, actor *domain.Actor) ([]domain
 	return s.store.ListRegions(ctx, domain.Visibility{All: true})
 }
 
-// Region returns a région actor may see, with the MLs of it they may see.
-func (s *Service) Region(ctx context.Context, actor *domain.Actor, id int64) (domain.Region, []StructureRow, error) {
-	reg, err := s.store.Region(ctx, actor.Visible(domain.ActViewRegion), id)
-	if err != nil {
-		return reg, nil, err
-	}
-	rows, err := s.store.ListStructures(ctx, actor.Visible(domain.ActViewStructure), id)
-	return reg, rows, err
+// Region returns a région actor may see; ENOTFOUND otherwise.
+func (s *Service) Region(ctx context.Context, actor *domain.Actor, id int64) (domain.Region, error) {
+	return s.store.Region(ctx, actor.Visible(domain.ActViewRegion), id)
+}
+
+// Structures returns the MLs of a région (0: all) that actor may see, by name.
+func (s *Service) Structures(ctx context.Context, actor *domain.Actor, regionID int64) ([]StructureRow, error) {
+	return s.store.ListStructures(ctx, actor.Visible(domain.ActViewStructure), regionID)
 }
 
 // Structure returns an ML whose act actor may do (ActViewStructure for its page,

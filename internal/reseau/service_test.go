@@ -225,10 +225,16 @@ func TestNetworkFormsAreValidatedBeforeAnyWrite(t *testing.T) {
 func TestNetworkReadsFollowTheVisibility(t *testing.T) {
 	ctx := t.Context()
 	s := reseau.NewService(newFake())
-	if _, rows, err := s.Region(ctx, referent, 1); err != nil || len(rows) != 1 || rows[0].ID != 10 {
-		t.Errorf("référent's own région: %v, %v", rows, err)
+	if _, err := s.Region(ctx, referent, 1); err != nil {
+		t.Errorf("référent's own région: %v", err)
 	}
-	if _, _, err := s.Region(ctx, referent, 2); domain.ErrorCode(err) != domain.ENOTFOUND {
+	if rows, err := s.Structures(ctx, referent, 1); err != nil || len(rows) != 1 || rows[0].ID != 10 {
+		t.Errorf("référent's own région's MLs: %v, %v", rows, err)
+	}
+	if rows, err := s.Structures(ctx, referent, 2); err != nil || len(rows) != 0 {
+		t.Errorf("référent's view of another région's MLs: %v, %v", rows, err)
+	}
+	if _, err := s.Region(ctx, referent, 2); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("référent reading another région: %v", err)
 	}
 	auditeur := &domain.Actor{UserID: 5, Memberships: []domain.Membership{{Role: domain.RoleAuditeur}}}

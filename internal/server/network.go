@@ -48,11 +48,8 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
-	reg, rows, err := s.reseau.Region(r.Context(), a, id)
+	reg := regionOf(r.Context())
+	rows, err := s.reseau.Structures(r.Context(), a, reg.ID)
 	if err != nil {
 		return err
 	}
@@ -60,7 +57,7 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 	for _, st := range rows {
 		block.Structures = append(block.Structures, structureItem(st))
 	}
-	v := web.NetworkView{Page: s.page(r, reg.Nom), Single: true, CanManage: a.Can(domain.ActManageNetwork, domain.Scope{RegionID: id}),
+	v := web.NetworkView{Page: s.page(r, reg.Nom), Single: true, CanManage: a.Can(domain.ActManageNetwork, domain.Scope{RegionID: reg.ID}),
 		Regions: []web.RegionBlock{block}}
 	return s.render(w, r, http.StatusOK, web.NetworkPage(v))
 }
@@ -70,13 +67,12 @@ func inviteFields(email, nom string) (web.Field, web.Field) {
 		web.Field{Name: "nom", Label: "Prénom et nom", Type: "text", Value: nom, Autocomplete: "off"}
 }
 
-// structureView builds an ML's page; ENOTFOUND unless the actor may see it.
-func (s *Server) structureView(r *http.Request, id int64) (web.StructureView, error) {
+// structureView builds the page of the ML of the URL.
+func (s *Server) structureView(r *http.Request) (web.StructureView, error) {
 	a := actorOf(r.Context())
-	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewStructure, id)
-	if err != nil {
-		return web.StructureView{}, err
-	}
+	st := structureOf(r.Context())
+	id := st.ID
+	var err error
 	scope := domain.Scope{RegionID: st.RegionID, StructureID: st.ID}
 	v := web.StructureView{Page: s.page(r, st.Nom), Structure: st,
 		CanManage: a.Can(domain.ActManageNetwork, scope), CanInvite: a.Can(domain.ActManageTeam, scope)}
@@ -122,11 +118,7 @@ func accountStatus(active, disabled bool) (string, string) {
 }
 
 func (s *Server) structurePage(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
-	v, err := s.structureView(r, id)
+	v, err := s.structureView(r)
 	if err != nil {
 		return err
 	}
@@ -134,12 +126,9 @@ func (s *Server) structurePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) inviteContributor(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
+	id := structureOf(r.Context()).ID
 	email, nom := r.PostFormValue("email"), r.PostFormValue("nom")
-	err = s.accounts.Invite(r.Context(), actorOf(r.Context()), accounts.Invitation{Email: email, Nom: nom, Role: domain.RoleContributeur, StructureID: id})
+	err := s.accounts.Invite(r.Context(), actorOf(r.Context()), accounts.Invitation{Email: email, Nom: nom, Role: domain.RoleContributeur, StructureID: id})
 	if err == nil {
 		s.flash(r, "Invitation envoyée à "+accounts.NormalizeEmail(email)+".")
 		return seeOther(w, r, "/reseau/structures/"+itoa(id)+"#equipe")
@@ -147,7 +136,7 @@ func (s *Server) inviteContributor(w http.ResponseWriter, r *http.Request) error
 	if domain.ErrorCode(err) != domain.EINVALID {
 		return err
 	}
-	v, verr := s.structureView(r, id)
+	v, verr := s.structureView(r)
 	if verr != nil {
 		return verr
 	}

@@ -72,24 +72,18 @@ func (s *Server) createRegion(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) editRegion(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
-	reg, _, err := s.reseau.Region(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
+	reg := regionOf(r.Context())
 	if err := s.mayManageNetwork(r); err != nil {
 		return err
 	}
+	id := reg.ID
 	back := "/reseau/regions/" + itoa(id)
 	if r.Method == http.MethodGet {
 		return s.render(w, r, http.StatusOK, web.FormPage(regionForm(s.page(r, "Modifier la région"), back+"/modifier", back, reg)))
 	}
 	changed := regionFromForm(r)
 	changed.ID = id
-	err = s.reseau.UpdateRegion(r.Context(), a, changed)
+	err := s.reseau.UpdateRegion(r.Context(), a, changed)
 	return s.saveForm(w, r, regionForm(s.page(r, "Modifier la région"), back+"/modifier", back, changed), err, back, "Région enregistrée.")
 }
 
@@ -153,18 +147,13 @@ func (s *Server) createStructure(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) editStructure(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
-	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewStructure, id)
-	if err != nil {
-		return err
-	}
+	st := structureOf(r.Context())
 	if err := s.mayManageNetwork(r); err != nil {
 		return err
 	}
+	id := st.ID
 	back := "/reseau/structures/" + itoa(id)
+	var err error
 	if r.Method == http.MethodPost {
 		changed := structureFromForm(r)
 		changed.ID = id
@@ -205,19 +194,13 @@ func siteFromForm(r *http.Request) domain.Site {
 
 func (s *Server) newSite(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
-	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewStructure, id)
-	if err != nil {
-		return err
-	}
+	st := structureOf(r.Context())
 	if err := s.mayManageNetwork(r); err != nil {
 		return err
 	}
-	back := "/reseau/structures/" + itoa(id)
+	back := "/reseau/structures/" + itoa(st.ID)
 	site := domain.Site{StructureID: st.ID}
+	var err error
 	if r.Method == http.MethodPost {
 		site = siteFromForm(r)
 		site.StructureID = st.ID
@@ -232,17 +215,12 @@ func (s *Server) newSite(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) editSite(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
-	site, err := s.reseau.Site(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
+	site := siteOf(r.Context())
+	id := site.ID
 	if err := s.mayManageNetwork(r); err != nil {
 		return err
 	}
+	var err error
 	back := "/reseau/structures/" + itoa(site.StructureID)
 	if r.Method == http.MethodPost {
 		changed := siteFromForm(r)

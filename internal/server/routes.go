@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/unml/cadre/internal/domain"
 )
 
 // Handler returns the application's whole HTTP handler: every route in one place,
@@ -49,19 +51,20 @@ func (s *Server) Handler() http.Handler {
 			r.Get("/reseau", s.handle(s.networkPage))
 			r.Get("/reseau/regions/nouvelle", s.handle(s.newRegionPage))
 			r.Post("/reseau/regions/nouvelle", s.handle(s.createRegion))
-			r.Get("/reseau/regions/{id}", s.handle(s.regionPage))
-			r.Get("/reseau/regions/{id}/modifier", s.handle(s.editRegion))
-			r.Post("/reseau/regions/{id}/modifier", s.handle(s.editRegion))
+			r.With(s.loadRegion).Get("/reseau/regions/{id}", s.handle(s.regionPage))
+			r.With(s.loadRegion).Get("/reseau/regions/{id}/modifier", s.handle(s.editRegion))
+			r.With(s.loadRegion).Post("/reseau/regions/{id}/modifier", s.handle(s.editRegion))
 			r.Get("/reseau/structures/nouvelle", s.handle(s.newStructurePage))
 			r.Post("/reseau/structures/nouvelle", s.handle(s.createStructure))
-			r.Get("/reseau/structures/{id}", s.handle(s.structurePage))
-			r.Get("/reseau/structures/{id}/modifier", s.handle(s.editStructure))
-			r.Post("/reseau/structures/{id}/modifier", s.handle(s.editStructure))
-			r.Get("/reseau/structures/{id}/sites/nouveau", s.handle(s.newSite))
-			r.Post("/reseau/structures/{id}/sites/nouveau", s.handle(s.newSite))
-			r.Get("/reseau/sites/{id}/modifier", s.handle(s.editSite))
-			r.Post("/reseau/sites/{id}/modifier", s.handle(s.editSite))
-			r.Post("/reseau/structures/{id}/equipe", s.handle(s.inviteContributor))
+			structure := r.With(s.loadStructure(domain.ActViewStructure))
+			structure.Get("/reseau/structures/{id}", s.handle(s.structurePage))
+			structure.Get("/reseau/structures/{id}/modifier", s.handle(s.editStructure))
+			structure.Post("/reseau/structures/{id}/modifier", s.handle(s.editStructure))
+			structure.Get("/reseau/structures/{id}/sites/nouveau", s.handle(s.newSite))
+			structure.Post("/reseau/structures/{id}/sites/nouveau", s.handle(s.newSite))
+			structure.Post("/reseau/structures/{id}/equipe", s.handle(s.inviteContributor))
+			r.With(s.loadSite).Get("/reseau/sites/{id}/modifier", s.handle(s.editSite))
+			r.With(s.loadSite).Post("/reseau/sites/{id}/modifier", s.handle(s.editSite))
 			r.Get("/reseau/structures/{id}/preuves", s.handle(s.libraryPage))
 			r.Get("/reseau/structures/{id}/preuves/nouvelle", s.handle(s.newPreuvePage))
 			r.Post("/reseau/structures/{id}/preuves/nouvelle", s.handleUpload(s.createPreuve))

@@ -1,0 +1,70 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/unml/cadre/internal/domain"
+)
+
+// Per-resource loaders: middleware on the routes of one resource that reads the
+// {id} of the URL, loads the object through its service (ENOTFOUND, so 404,
+// unless the person may see it for the route's purpose) and puts it in the
+// request's context. Handlers take it from there: no handler repeats the
+// load-and-scope prologue.
+
+type resourceKey int
+
+const (
+	regionKey resourceKey = iota
+	structureKey
+	siteKey
+)
+
+// loader builds the middleware that loads a resource with load and stores it
+// under key.
+func loader[T any](s *Server, key resourceKey, load func(ctx context.Context, actor *domain.Actor, id int64) (T, error)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id, err := idParam(r, "id")
+			if err == nil {
+				var obj T
+				if obj, err = load(r.Context(), actorOf(r.Context()), id); err == nil {
+					next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key, obj)))
+					return
+				}
+			}
+			s.renderError(w, r, err)
+		})
+	}
+}
+
+// resource returns the object a loader put in ctx.
+func resource[T any](ctx context.Context, key resourceKey) T {
+	obj, _ := ctx.Value(key).(T)
+	return obj
+}
+
+// loadRegion loads the région of the URL, for those who may see it.
+func (s *Server) loadRegion(next http.Handler) http.Handler {
+	return loader(s, regionKey, s.reseau.Region)(next)
+}
+
+// loadStructure loads the ML of the URL, for those who may do act on it (see
+// its page, or its library).
+func (s *Server) loadStructure(act domain.Action) func(http.Handler) http.Handler {
+	return loader(s, structureKey, func(ctx context.Context, a *domain.Actor, id int64) (domain.Structure, error) {
+		return s.reseau.Structure(ctx, a, act, id)
+	})
+}
+
+// loadSite loads the site of the URL, for those who may see its ML.
+func (s *Server) loadSite(next http.Handler) http.Handler {
+	return loader(s, siteKey, s.reseau.Site)(next)
+}
+
+func regionOf(ctx context.Context) domain.Region { return resource[domain.Region](ctx, regionKey) }
+func structureOf(ctx context.Context) domain.Structure {
+	return resource[domain.Structure](ctx, structureKey)
+}
+func siteOf(ctx context.Context) domain.Site { return resource[domain.Site](ctx, siteKey) }
