@@ -186,7 +186,8 @@ func (s *Server) createCampagne(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	// Refused before the id is read: the matrix wants 403 for any path.
+	// Asked before the id is read, so that anyone else gets 403 even for an
+	// id that is not one.
 	if err := s.campagnes.MayManage(a); err != nil {
 		return err
 	}
@@ -220,6 +221,7 @@ func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) openCampagne(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
+	// As for the page: 403 before the id is read.
 	if err := s.campagnes.MayManage(a); err != nil {
 		return err
 	}
