@@ -35,7 +35,7 @@ func (s *Store) CreateCampagne(ctx context.Context, actor *domain.Actor, c campa
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	var id int64
-	err := s.inTx(ctx, actor, fmt.Sprintf("create campagne %q", c.Nom), func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("create campagne %q on referentiel %d", c.Nom, c.ReferentielID), func(tx pgx.Tx) error {
 		fe := domain.FieldErrors{}
 		var known bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM referentiels WHERE id = $1)", c.ReferentielID).Scan(&known); err != nil {
