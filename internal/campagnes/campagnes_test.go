@@ -21,25 +21,25 @@ func date(s string) time.Time {
 }
 
 func TestValidate(t *testing.T) {
-	ok := domain.Campagne{Nom: "Campagne 2026", ReferentielID: 1, Ouverture: date("2026-09-01"), Cloture: date("2026-12-15")}
+	ok := campagnes.Campagne{Nom: "Campagne 2026", ReferentielID: 1, Ouverture: date("2026-09-01"), Cloture: date("2026-12-15")}
 	cases := []struct {
 		name   string
-		change func(c *domain.Campagne)
+		change func(c *campagnes.Campagne)
 		fields []string
 	}{
-		{"valid", func(c *domain.Campagne) {}, nil},
-		{"one day", func(c *domain.Campagne) { c.Cloture = c.Ouverture }, nil},
-		{"closing day given in another zone", func(c *domain.Campagne) {
+		{"valid", func(c *campagnes.Campagne) {}, nil},
+		{"one day", func(c *campagnes.Campagne) { c.Cloture = c.Ouverture }, nil},
+		{"closing day given in another zone", func(c *campagnes.Campagne) {
 			c.Cloture = time.Date(2026, 9, 1, 23, 30, 0, 0, time.FixedZone("UTC-10", -10*3600))
 		}, nil},
-		{"200 characters", func(c *domain.Campagne) { c.Nom = strings.Repeat("é", 200) }, nil},
-		{"no name", func(c *domain.Campagne) { c.Nom = "  " }, []string{"nom"}},
-		{"201 characters", func(c *domain.Campagne) { c.Nom = strings.Repeat("é", 201) }, []string{"nom"}},
-		{"no référentiel", func(c *domain.Campagne) { c.ReferentielID = 0 }, []string{"referentiel"}},
-		{"no opening", func(c *domain.Campagne) { c.Ouverture = time.Time{} }, []string{"ouverture"}},
-		{"no closing", func(c *domain.Campagne) { c.Cloture = time.Time{} }, []string{"cloture"}},
-		{"closing before opening", func(c *domain.Campagne) { c.Cloture = date("2026-08-31") }, []string{"cloture"}},
-		{"nothing", func(c *domain.Campagne) { *c = domain.Campagne{} }, []string{"nom", "referentiel", "ouverture", "cloture"}},
+		{"200 characters", func(c *campagnes.Campagne) { c.Nom = strings.Repeat("é", 200) }, nil},
+		{"no name", func(c *campagnes.Campagne) { c.Nom = "  " }, []string{"nom"}},
+		{"201 characters", func(c *campagnes.Campagne) { c.Nom = strings.Repeat("é", 201) }, []string{"nom"}},
+		{"no référentiel", func(c *campagnes.Campagne) { c.ReferentielID = 0 }, []string{"referentiel"}},
+		{"no opening", func(c *campagnes.Campagne) { c.Ouverture = time.Time{} }, []string{"ouverture"}},
+		{"no closing", func(c *campagnes.Campagne) { c.Cloture = time.Time{} }, []string{"cloture"}},
+		{"closing before opening", func(c *campagnes.Campagne) { c.Cloture = date("2026-08-31") }, []string{"cloture"}},
+		{"nothing", func(c *campagnes.Campagne) { *c = campagnes.Campagne{} }, []string{"nom", "referentiel", "ouverture", "cloture"}},
 	}
 	for _, tc := range cases {
 		c := ok
@@ -95,11 +95,11 @@ func TestRappelDue(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
-	for etat, want := range map[string]string{
+	for etat, want := range map[campagnes.Etat]string{
 		campagnes.EtatPreparation: "En préparation", campagnes.EtatOuverte: "Ouverte", campagnes.EtatClose: "Close", "autre": "autre",
 	} {
-		if got := campagnes.EtatLabel(etat); got != want {
-			t.Errorf("EtatLabel(%q) = %q", etat, got)
+		if got := etat.Label(); got != want {
+			t.Errorf("Label(%q) = %q", etat, got)
 		}
 	}
 	if got := domain.FrenchDate(date("2026-12-05")); got != "05/12/2026" {

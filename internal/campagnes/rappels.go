@@ -69,8 +69,8 @@ type RappelStore interface {
 	// RecordRappel records reminder kind for r's ML and campaign and, in the same
 	// transaction, queues message(d) for each director d of the ML. When another
 	// server recorded it first, it queues nothing and returns 0. It returns the
-	// number of emails queued.
-	RecordRappel(ctx context.Context, r Rappel, kind string, message func(Directeur) mail.Message) (int, error)
+	// number of emails queued. actor is nil: the system sends reminders.
+	RecordRappel(ctx context.Context, actor *domain.Actor, r Rappel, kind string, message func(Directeur) mail.Message) (int, error)
 }
 
 // Worker sends the closing reminders of open campaigns, by email through the
@@ -142,7 +142,7 @@ func (w *Worker) RunOnce(ctx context.Context, today time.Time) (sent int, err er
 		if kind == "" || slices.Contains(r.Envoyes, kind) {
 			continue
 		}
-		n, err := w.store.RecordRappel(ctx, r, kind, func(d Directeur) mail.Message { return w.message(r, d) })
+		n, err := w.store.RecordRappel(ctx, nil, r, kind, func(d Directeur) mail.Message { return w.message(r, d) })
 		if err != nil {
 			return sent, fmt.Errorf("campaign reminder %s of campaign %d to ML %d: %w", kind, r.CampagneID, r.StructureID, err)
 		}

@@ -82,12 +82,12 @@ func newReminderFixture(t *testing.T) reminderFixture {
 // openCampagne opens a campaign on every ML closing daysLeft days after today.
 func (f reminderFixture) openCampagne(t *testing.T, nom string, daysLeft int) int64 {
 	t.Helper()
-	c := domain.Campagne{Nom: nom, ReferentielID: f.ref, Ouverture: campagnes.Day(today).AddDate(0, 0, -40), Cloture: campagnes.Day(today).AddDate(0, 0, daysLeft)}
-	id, err := f.store.CreateCampagne(t.Context(), c, nil, 0)
+	c := campagnes.Campagne{Nom: nom, ReferentielID: f.ref, Ouverture: campagnes.Day(today).AddDate(0, 0, -40), Cloture: campagnes.Day(today).AddDate(0, 0, daysLeft)}
+	id, err := f.store.CreateCampagne(t.Context(), nil, c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.store.OpenCampagne(t.Context(), id, 0); err != nil {
+	if _, err := f.store.OpenCampagne(t.Context(), nil, id); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -262,12 +262,12 @@ func TestRemindersCatchUp(t *testing.T) {
 func TestRemindersOnlyForOpenCampaigns(t *testing.T) {
 	f := newReminderFixture(t)
 	ctx := t.Context()
-	prep, err := f.store.CreateCampagne(ctx, domain.Campagne{Nom: "En préparation", ReferentielID: f.ref, Ouverture: campagnes.Day(today), Cloture: campagnes.Day(today).AddDate(0, 0, 10)}, nil, 0)
+	prep, err := f.store.CreateCampagne(ctx, nil, campagnes.Campagne{Nom: "En préparation", ReferentielID: f.ref, Ouverture: campagnes.Day(today), Cloture: campagnes.Day(today).AddDate(0, 0, 10)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	closed := f.openCampagne(t, "Close", 10)
-	if err := f.store.CloseCampagne(ctx, closed); err != nil {
+	if err := f.store.CloseCampagne(ctx, nil, closed); err != nil {
 		t.Fatal(err)
 	}
 	if sent := runOnce(t, f.worker(), today); sent != 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/unml/cadre/internal/auth"
+	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/preuves"
@@ -170,7 +171,8 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 		return err
 	}
 	items := ref.Items()
-	pole := f.Users["pole@unml.demo"]
+	// The campaigns are the national team's: written as its demo account.
+	pole := &domain.Actor{UserID: f.Users["pole@unml.demo"]}
 	submit := func(autoevalID, by int64) error {
 		return store.Transition(ctx, autoevalID, domain.TrSubmit, by, domain.RoleDirecteur, "",
 			func(_ pgx.Tx, etat domain.Etat) (domain.Etat, error) {
@@ -192,12 +194,12 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 		return nil
 	}
 
-	c2025, err := store.CreateCampagne(ctx, domain.Campagne{Nom: "Auto-évaluation 2025", ReferentielID: refID,
-		Ouverture: date("2025-02-03"), Cloture: date("2025-06-30")}, []int64{f.Structures["ML-RENNES"]}, pole)
+	c2025, err := store.CreateCampagne(ctx, pole, campagnes.Campagne{Nom: "Auto-évaluation 2025", ReferentielID: refID,
+		Ouverture: date("2025-02-03"), Cloture: date("2025-06-30")}, []int64{f.Structures["ML-RENNES"]})
 	if err != nil {
 		return err
 	}
-	if _, err := store.OpenCampagne(ctx, c2025, pole); err != nil {
+	if _, err := store.OpenCampagne(ctx, pole, c2025); err != nil {
 		return err
 	}
 	if err := autoevals(c2025, "2025"); err != nil {
@@ -210,16 +212,16 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 	if err := submit(rennes2025, f.Users["directeur@ml-rennes.demo"]); err != nil {
 		return err
 	}
-	if err := store.CloseCampagne(ctx, c2025); err != nil {
+	if err := store.CloseCampagne(ctx, pole, c2025); err != nil {
 		return err
 	}
 
-	c2026, err := store.CreateCampagne(ctx, domain.Campagne{Nom: "Auto-évaluation 2026", ReferentielID: refID,
-		Ouverture: date("2026-09-01"), Cloture: date("2026-12-18")}, nil, pole)
+	c2026, err := store.CreateCampagne(ctx, pole, campagnes.Campagne{Nom: "Auto-évaluation 2026", ReferentielID: refID,
+		Ouverture: date("2026-09-01"), Cloture: date("2026-12-18")}, nil)
 	if err != nil {
 		return err
 	}
-	if _, err := store.OpenCampagne(ctx, c2026, pole); err != nil {
+	if _, err := store.OpenCampagne(ctx, pole, c2026); err != nil {
 		return err
 	}
 	if err := autoevals(c2026, "2026"); err != nil {

@@ -15,52 +15,19 @@ import (
 )
 
 // Campaigns are national objects, managed by the national team: no tenant filter
-// here; the HTTP layer asks the policy (ActManageCampaigns) first.
+// here; campagnes.Service asks the policy (ActManageCampaigns) first.
 
-// CampagneRow is a campaign with what the list of campaigns shows of it.
-type CampagneRow struct {
-	domain.Campagne
-	// Structures counts the MLs the campaign concerns.
-	Structures int
-	// Etats counts the campaign's auto-évaluations per state (none before it opens).
-	Etats map[domain.Etat]int
-}
-
-// Soumises counts the auto-évaluations submitted, whatever happened to them since:
-// every one not en cours.
-func (c CampagneRow) Soumises() int {
-	n := 0
-	for e, count := range c.Etats {
-		if e != domain.EtatEnCours {
-			n += count
-		}
-	}
-	return n
-}
-
-// CampagneStructure is an ML a campaign concerns, with its auto-évaluation once
-// the campaign is open.
-type CampagneStructure struct {
-	StructureID int64
-	Code, Nom   string
-	RegionID    int64
-	RegionNom   string
-	// AutoevaluationID is 0 and Etat empty until the campaign opens.
-	AutoevaluationID int64
-	Etat             domain.Etat
-}
-
-const campagneColumns = `c.id, c.nom, c.referentiel_id, r.titre || ' — version ' || r.version, c.ouverture, c.cloture, c.etat`
-
-func scanCampagne(row pgx.CollectableRow, c *domain.Campagne, extra ...any) error {
-	return row.Scan(append([]any{&c.ID, &c.Nom, &c.ReferentielID, &c.Referentiel, &c.Ouverture, &c.Cloture, &c.Etat}, extra...)...)
-}
+// campagneColumns are the columns of a campaign, named for campagnes.Campagne.
+const campagneColumns = `c.id, c.nom, c.referentiel_id, r.titre || ' — version ' || r.version AS referentiel,
+	c.ouverture, c.cloture, c.etat`
 
 // CreateCampagne stores a new campaign, in preparation, concerning the MLs of
 // structureIDs, or every ML when there is none. The campaign is checked with
 // campagnes.Validate; an unknown référentiel or ML is a form error (fields
 // referentiel and structures), and nothing is written.
-func (s *Store) CreateCampagne(ctx context.Context, c domain.Campagne, structureIDs []int64, by int64) (int64, error) {
+func (s *Store) CreateCampagne(ctx context.Context, actor *domain.Actor, c campagnes.Campagne, structureIDs []int64) (int64, error) {
+	// The service has validated already; the store checks again so that no
+	// caller can write a campaign the rules refuse.
 	if err := campagnes.Validate(c); err != nil {
 		return 0, err
 	}
@@ -68,7 +35,7 @@ func (s *Store) CreateCampagne(ctx context.Context, c domain.Campagne, structure
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	var id int64
-	err := s.inTx(ctx, nil, "create campagne", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("create campagne %q on referentiel %d", c.Nom, c.ReferentielID), func(tx pgx.Tx) error {
 		fe := domain.FieldErrors{}
 		var known bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM referentiels WHERE id = $1)", c.ReferentielID).Scan(&known); err != nil {
@@ -89,9 +56,9 @@ func (s *Store) CreateCampagne(ctx context.Context, c domain.Campagne, structure
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `INSERT INTO campagnes (nom, referentiel_id, ouverture, cloture, created_by)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			c.Nom, c.ReferentielID, campagnes.Day(c.Ouverture), campagnes.Day(c.Cloture), nullID(by)).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO campagnes (nom, referentiel_id, ouverture, cloture, etat, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			c.Nom, c.ReferentielID, campagnes.Day(c.Ouverture), campagnes.Day(c.Cloture), campagnes.EtatPreparation, actorID(actor)).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -114,29 +81,15 @@ func (s *Store) CreateCampagne(ctx context.Context, c domain.Campagne, structure
 
 // ListCampagnes returns every campaign, the latest opening first, with the number
 // of MLs concerned and of auto-évaluations per state.
-func (s *Store) ListCampagnes(ctx context.Context) ([]CampagneRow, error) {
-	rows, err := s.pool.Query(ctx, `
+func (s *Store) ListCampagnes(ctx context.Context) ([]campagnes.CampagneRow, error) {
+	rows, _ := s.pool.Query(ctx, `
 		SELECT `+campagneColumns+`,
-		       (SELECT count(*) FROM campagne_structures cs WHERE cs.campagne_id = c.id)::int,
+		       (SELECT count(*) FROM campagne_structures cs WHERE cs.campagne_id = c.id)::int AS structures,
 		       coalesce((SELECT jsonb_object_agg(x.etat, x.n) FROM
-		           (SELECT a.etat, count(*) AS n FROM autoevaluations a WHERE a.campagne_id = c.id GROUP BY a.etat) x), '{}')
+		           (SELECT a.etat, count(*) AS n FROM autoevaluations a WHERE a.campagne_id = c.id GROUP BY a.etat) x), '{}') AS etats
 		FROM campagnes c JOIN referentiels r ON r.id = c.referentiel_id
 		ORDER BY c.ouverture DESC, c.id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("list campagnes: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (CampagneRow, error) {
-		var c CampagneRow
-		var etats map[string]int
-		if err := scanCampagne(row, &c.Campagne, &c.Structures, &etats); err != nil {
-			return c, err
-		}
-		c.Etats = make(map[domain.Etat]int, len(etats))
-		for e, n := range etats {
-			c.Etats[domain.Etat(e)] = n
-		}
-		return c, nil
-	})
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[campagnes.CampagneRow])
 	if err != nil {
 		return nil, fmt.Errorf("list campagnes: %w", err)
 	}
@@ -144,13 +97,10 @@ func (s *Store) ListCampagnes(ctx context.Context) ([]CampagneRow, error) {
 }
 
 // Campagne returns one campaign; ENOTFOUND if there is none.
-func (s *Store) Campagne(ctx context.Context, id int64) (domain.Campagne, error) {
+func (s *Store) Campagne(ctx context.Context, id int64) (campagnes.Campagne, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT `+campagneColumns+`
 		FROM campagnes c JOIN referentiels r ON r.id = c.referentiel_id WHERE c.id = $1`, id)
-	c, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (domain.Campagne, error) {
-		var c domain.Campagne
-		return c, scanCampagne(row, &c)
-	})
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[campagnes.Campagne])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, domain.Errorf(domain.ENOTFOUND, "Campagne introuvable.")
 	} else if err != nil {
@@ -162,16 +112,17 @@ func (s *Store) Campagne(ctx context.Context, id int64) (domain.Campagne, error)
 // CampagneStructures returns the MLs a campaign concerns, by région then name,
 // each with its current région and, once the campaign is open, its
 // auto-évaluation. ENOTFOUND if there is no such campaign.
-func (s *Store) CampagneStructures(ctx context.Context, id int64) ([]CampagneStructure, error) {
+func (s *Store) CampagneStructures(ctx context.Context, id int64) ([]campagnes.CampagneStructure, error) {
 	rows, _ := s.pool.Query(ctx, `
-		SELECT s.id, s.code, s.nom, s.region_id, r.nom, coalesce(a.id, 0), coalesce(a.etat, '')
+		SELECT s.id AS structure_id, s.code, s.nom, s.region_id, r.nom AS region_nom,
+		       coalesce(a.id, 0) AS autoevaluation_id, coalesce(a.etat, '') AS etat
 		FROM campagne_structures cs
 		JOIN structures s ON s.id = cs.structure_id
 		JOIN regions r ON r.id = s.region_id
 		LEFT JOIN autoevaluations a ON a.campagne_id = cs.campagne_id AND a.structure_id = cs.structure_id
 		WHERE cs.campagne_id = $1
 		ORDER BY r.nom, s.nom, s.id`, id)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[CampagneStructure])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[campagnes.CampagneStructure])
 	if err != nil {
 		return nil, fmt.Errorf("structures of campagne %d: %w", id, err)
 	}
@@ -183,35 +134,34 @@ func (s *Store) CampagneStructures(ctx context.Context, id int64) ([]CampagneStr
 	return list, nil
 }
 
-// lockCampagne reads a campaign's name and state, locking it until tx ends;
-// ENOTFOUND if there is none.
-func lockCampagne(ctx context.Context, tx pgx.Tx, id int64) (nom, etat string, err error) {
-	err = tx.QueryRow(ctx, "SELECT nom, etat FROM campagnes WHERE id = $1 FOR UPDATE", id).Scan(&nom, &etat)
+// transitionCampagne locks a campaign until tx ends and asks the transition
+// table whether t may leave its state; it returns the state t leads to.
+// ENOTFOUND if there is no such campaign; ECONFLICT from campagnes.Next.
+func transitionCampagne(ctx context.Context, tx pgx.Tx, id int64, t campagnes.Transition) (campagnes.Etat, error) {
+	var nom string
+	var etat campagnes.Etat
+	err := tx.QueryRow(ctx, "SELECT nom, etat FROM campagnes WHERE id = $1 FOR UPDATE", id).Scan(&nom, &etat)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", domain.Errorf(domain.ENOTFOUND, "Campagne introuvable.")
+		return "", domain.Errorf(domain.ENOTFOUND, "Campagne introuvable.")
+	} else if err != nil {
+		return "", err
 	}
-	return nom, etat, err
+	return campagnes.Next(nom, etat, t)
 }
 
 // OpenCampagne opens a campaign in preparation and gives each ML it concerns its
 // auto-évaluation, en cours, all in one transaction; it returns how many
 // auto-évaluations it created. ECONFLICT, with a French message, unless the
-// campaign is in preparation; ENOTFOUND if there is none. by is the person
-// opening it, for the audit log to come: the schema records no opener yet.
-func (s *Store) OpenCampagne(ctx context.Context, id, by int64) (int, error) {
+// campaign is in preparation; ENOTFOUND if there is none. The schema records no
+// opener yet: the journal to come will record actor.
+func (s *Store) OpenCampagne(ctx context.Context, actor *domain.Actor, id int64) (int, error) {
 	var created int
-	err := s.inTx(ctx, nil, "open campagne", func(tx pgx.Tx) error {
-		nom, etat, err := lockCampagne(ctx, tx, id)
+	err := s.inTx(ctx, actor, fmt.Sprintf("open campagne %d", id), func(tx pgx.Tx) error {
+		to, err := transitionCampagne(ctx, tx, id, campagnes.TrOuvrir)
 		if err != nil {
 			return err
 		}
-		switch etat {
-		case campagnes.EtatOuverte:
-			return domain.Errorf(domain.ECONFLICT, "La campagne « %s » est déjà ouverte : ses auto-évaluations ont été créées à son ouverture.", nom)
-		case campagnes.EtatClose:
-			return domain.Errorf(domain.ECONFLICT, "La campagne « %s » est close : elle ne peut plus être ouverte.", nom)
-		}
-		if _, err := tx.Exec(ctx, "UPDATE campagnes SET etat = 'ouverte', opened_at = now() WHERE id = $1", id); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE campagnes SET etat = $2, opened_at = now() WHERE id = $1", id, to); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO autoevaluations (campagne_id, structure_id)
@@ -231,19 +181,13 @@ func (s *Store) OpenCampagne(ctx context.Context, id, by int64) (int, error) {
 
 // CloseCampagne closes an open campaign. ECONFLICT, with a French message, unless
 // it is open; ENOTFOUND if there is none.
-func (s *Store) CloseCampagne(ctx context.Context, id int64) error {
-	return s.inTx(ctx, nil, "close campagne", func(tx pgx.Tx) error {
-		nom, etat, err := lockCampagne(ctx, tx, id)
+func (s *Store) CloseCampagne(ctx context.Context, actor *domain.Actor, id int64) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("close campagne %d", id), func(tx pgx.Tx) error {
+		to, err := transitionCampagne(ctx, tx, id, campagnes.TrClore)
 		if err != nil {
 			return err
 		}
-		switch etat {
-		case campagnes.EtatPreparation:
-			return domain.Errorf(domain.ECONFLICT, "La campagne « %s » n'est pas encore ouverte : elle ne peut pas être close.", nom)
-		case campagnes.EtatClose:
-			return domain.Errorf(domain.ECONFLICT, "La campagne « %s » est déjà close.", nom)
-		}
-		_, err = tx.Exec(ctx, "UPDATE campagnes SET etat = 'close', closed_at = now() WHERE id = $1", id)
+		_, err = tx.Exec(ctx, "UPDATE campagnes SET etat = $2, closed_at = now() WHERE id = $1", id, to)
 		return err
 	})
 }
@@ -253,16 +197,17 @@ func (s *Store) CloseCampagne(ctx context.Context, id int64) error {
 // the reminders already sent, by campaign then ML.
 func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int) ([]campagnes.Rappel, error) {
 	rows, _ := s.pool.Query(ctx, `
-		SELECT c.id, c.nom, c.cloture, s.id, s.nom, a.id, c.cloture - $1::date,
+		SELECT c.id AS campagne_id, c.nom AS campagne_nom, c.cloture, s.id AS structure_id, s.nom AS structure_nom,
+		       a.id AS autoevaluation_id, c.cloture - $1::date AS jours_restants,
 		       coalesce((SELECT array_agg(x.kind ORDER BY x.kind) FROM campagne_rappels x
-		                 WHERE x.campagne_id = c.id AND x.structure_id = s.id), '{}')
+		                 WHERE x.campagne_id = c.id AND x.structure_id = s.id), '{}') AS envoyes
 		FROM campagnes c
 		JOIN autoevaluations a ON a.campagne_id = c.id
 		JOIN structures s ON s.id = a.structure_id
-		WHERE c.etat = 'ouverte' AND a.etat = 'en_cours'
+		WHERE c.etat = $3 AND a.etat = 'en_cours'
 		  AND c.cloture BETWEEN $1::date AND $1::date + $2::int
-		ORDER BY c.id, s.id`, campagnes.Day(today), within)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[campagnes.Rappel])
+		ORDER BY c.id, s.id`, campagnes.Day(today), within, campagnes.EtatOuverte)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[campagnes.Rappel])
 	if err != nil {
 		return nil, fmt.Errorf("pending rappels: %w", err)
 	}
@@ -273,10 +218,12 @@ func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int)
 // transaction, queues message(d) for each director d of the ML whose account is
 // not disabled. The record's primary key decides who sends: when another server
 // recorded it first, nothing is queued and 0 is returned. An ML without a director
-// gets its record and no email. It returns the number of emails queued.
-func (s *Store) RecordRappel(ctx context.Context, r campagnes.Rappel, kind string, message func(campagnes.Directeur) mail.Message) (int, error) {
+// gets its record and no email. It returns the number of emails queued. actor is
+// nil for the reminders worker.
+func (s *Store) RecordRappel(ctx context.Context, actor *domain.Actor, r campagnes.Rappel, kind string, message func(campagnes.Directeur) mail.Message) (int, error) {
 	queued := 0
-	err := s.inTx(ctx, nil, "record rappel", func(tx pgx.Tx) error {
+	op := fmt.Sprintf("record rappel %s of campagne %d to structure %d", kind, r.CampagneID, r.StructureID)
+	err := s.inTx(ctx, actor, op, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO campagne_rappels (campagne_id, structure_id, kind) VALUES ($1, $2, $3)
 			ON CONFLICT DO NOTHING`, r.CampagneID, r.StructureID, kind)
 		if err != nil {
@@ -289,7 +236,7 @@ func (s *Store) RecordRappel(ctx context.Context, r campagnes.Rappel, kind strin
 			SELECT u.email, u.nom FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.role = 'directeur' AND m.structure_id = $1 AND u.disabled_at IS NULL
 			ORDER BY u.email`, r.StructureID)
-		directeurs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[campagnes.Directeur])
+		directeurs, err := pgx.CollectRows(rows, pgx.RowToStructByName[campagnes.Directeur])
 		if err != nil {
 			return err
 		}

@@ -65,8 +65,8 @@ func day(s string) time.Time {
 	return t
 }
 
-func campagne2026(ref int64) domain.Campagne {
-	return domain.Campagne{Nom: "Campagne 2026", ReferentielID: ref, Ouverture: day("2026-09-01"), Cloture: day("2026-12-15")}
+func campagne2026(ref int64) campagnes.Campagne {
+	return campagnes.Campagne{Nom: "Campagne 2026", ReferentielID: ref, Ouverture: day("2026-09-01"), Cloture: day("2026-12-15")}
 }
 
 // countRows runs a count(*) query.
@@ -79,7 +79,7 @@ func countRows(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
 	return n
 }
 
-func structureNames(list []postgres.CampagneStructure) string {
+func structureNames(list []campagnes.CampagneStructure) string {
 	var names []string
 	for _, s := range list {
 		names = append(names, s.RegionNom+"/"+s.Nom)
@@ -91,7 +91,7 @@ func TestCreateCampagneConcernsEveryMLByDefault(t *testing.T) {
 	n := newCampagneNetwork(t, true)
 	ctx := t.Context()
 	for _, ids := range [][]int64{nil, {}} {
-		id, err := n.store.CreateCampagne(ctx, campagne2026(n.ref), ids, 0)
+		id, err := n.store.CreateCampagne(ctx, nil, campagne2026(n.ref), ids)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func TestCreateCampagneConcernsEveryMLByDefault(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := domain.Campagne{ID: id, Nom: "Campagne 2026", ReferentielID: n.ref, Referentiel: "Référentiel d'essai — version 1",
+		want := campagnes.Campagne{ID: id, Nom: "Campagne 2026", ReferentielID: n.ref, Referentiel: "Référentiel d'essai — version 1",
 			Ouverture: day("2026-09-01"), Cloture: day("2026-12-15"), Etat: campagnes.EtatPreparation}
 		if c != want {
 			t.Errorf("campagne = %+v\nwant       %+v", c, want)
@@ -131,7 +131,7 @@ func TestCreateCampagneForSomeMLs(t *testing.T) {
 	n := newCampagneNetwork(t, true)
 	// A repeated ML counts once.
 	ids := []int64{n.structures["ML-RENNES"], n.structures["ML-CAEN"], n.structures["ML-RENNES"]}
-	id, err := n.store.CreateCampagne(t.Context(), campagne2026(n.ref), ids, 0)
+	id, err := n.store.CreateCampagne(t.Context(), nil, campagne2026(n.ref), ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,22 +149,25 @@ func TestCreateCampagneRefusesBadInputAndWritesNothing(t *testing.T) {
 	ok := campagne2026(n.ref)
 	cases := []struct {
 		name   string
-		c      func(c domain.Campagne) domain.Campagne
+		c      func(c campagnes.Campagne) campagnes.Campagne
 		ids    []int64
 		fields []string
 	}{
-		{"no name", func(c domain.Campagne) domain.Campagne { c.Nom = " "; return c }, nil, []string{"nom"}},
-		{"long name", func(c domain.Campagne) domain.Campagne { c.Nom = strings.Repeat("é", 201); return c }, nil, []string{"nom"}},
-		{"no référentiel", func(c domain.Campagne) domain.Campagne { c.ReferentielID = 0; return c }, nil, []string{"referentiel"}},
-		{"unknown référentiel", func(c domain.Campagne) domain.Campagne { c.ReferentielID = n.ref + 1000; return c }, nil, []string{"referentiel"}},
-		{"no dates", func(c domain.Campagne) domain.Campagne { c.Ouverture, c.Cloture = time.Time{}, time.Time{}; return c }, nil, []string{"ouverture", "cloture"}},
-		{"closing before opening", func(c domain.Campagne) domain.Campagne { c.Cloture = day("2026-08-31"); return c }, nil, []string{"cloture"}},
-		{"unknown ML", func(c domain.Campagne) domain.Campagne { return c }, []int64{n.structures["ML-CAEN"], 999999}, []string{"structures"}},
-		{"invalid référentiel, checked before the MLs", func(c domain.Campagne) domain.Campagne { c.ReferentielID = -3; return c }, []int64{0}, []string{"referentiel"}},
-		{"unknown référentiel and ML", func(c domain.Campagne) domain.Campagne { c.ReferentielID = n.ref + 7; return c }, []int64{0}, []string{"referentiel", "structures"}},
+		{"no name", func(c campagnes.Campagne) campagnes.Campagne { c.Nom = " "; return c }, nil, []string{"nom"}},
+		{"long name", func(c campagnes.Campagne) campagnes.Campagne { c.Nom = strings.Repeat("é", 201); return c }, nil, []string{"nom"}},
+		{"no référentiel", func(c campagnes.Campagne) campagnes.Campagne { c.ReferentielID = 0; return c }, nil, []string{"referentiel"}},
+		{"unknown référentiel", func(c campagnes.Campagne) campagnes.Campagne { c.ReferentielID = n.ref + 1000; return c }, nil, []string{"referentiel"}},
+		{"no dates", func(c campagnes.Campagne) campagnes.Campagne {
+			c.Ouverture, c.Cloture = time.Time{}, time.Time{}
+			return c
+		}, nil, []string{"ouverture", "cloture"}},
+		{"closing before opening", func(c campagnes.Campagne) campagnes.Campagne { c.Cloture = day("2026-08-31"); return c }, nil, []string{"cloture"}},
+		{"unknown ML", func(c campagnes.Campagne) campagnes.Campagne { return c }, []int64{n.structures["ML-CAEN"], 999999}, []string{"structures"}},
+		{"invalid référentiel, checked before the MLs", func(c campagnes.Campagne) campagnes.Campagne { c.ReferentielID = -3; return c }, []int64{0}, []string{"referentiel"}},
+		{"unknown référentiel and ML", func(c campagnes.Campagne) campagnes.Campagne { c.ReferentielID = n.ref + 7; return c }, []int64{0}, []string{"referentiel", "structures"}},
 	}
 	for _, tc := range cases {
-		_, err := n.store.CreateCampagne(t.Context(), tc.c(ok), tc.ids, 0)
+		_, err := n.store.CreateCampagne(t.Context(), nil, tc.c(ok), tc.ids)
 		if domain.ErrorCode(err) != domain.EINVALID {
 			t.Errorf("%s: err = %v, want EINVALID", tc.name, err)
 			continue
@@ -186,7 +189,7 @@ func TestCreateCampagneRefusesBadInputAndWritesNothing(t *testing.T) {
 
 func TestCreateCampagneNeedsMLs(t *testing.T) {
 	n := newCampagneNetwork(t, false)
-	_, err := n.store.CreateCampagne(t.Context(), campagne2026(n.ref), nil, 0)
+	_, err := n.store.CreateCampagne(t.Context(), nil, campagne2026(n.ref), nil)
 	if msg := domain.ErrorFields(err)["structures"]; !strings.Contains(msg, "Aucune Mission Locale") {
 		t.Errorf("campaign without any ML: %v", err)
 	}
@@ -198,14 +201,14 @@ func TestCreateCampagneNeedsMLs(t *testing.T) {
 func TestOpenAndCloseCampagne(t *testing.T) {
 	n := newCampagneNetwork(t, true)
 	ctx := t.Context()
-	id, err := n.store.CreateCampagne(ctx, campagne2026(n.ref), []int64{n.structures["ML-RENNES"], n.structures["ML-BREST"]}, 0)
+	id, err := n.store.CreateCampagne(ctx, nil, campagne2026(n.ref), []int64{n.structures["ML-RENNES"], n.structures["ML-BREST"]})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.store.CloseCampagne(ctx, id); domain.ErrorCode(err) != domain.ECONFLICT {
+	if err := n.store.CloseCampagne(ctx, nil, id); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("closing a campaign in preparation: %v, want ECONFLICT", err)
 	}
-	created, err := n.store.OpenCampagne(ctx, id, 0)
+	created, err := n.store.OpenCampagne(ctx, nil, id)
 	if err != nil || created != 2 {
 		t.Fatalf("open = %d, %v; want 2 auto-évaluations", created, err)
 	}
@@ -243,7 +246,7 @@ func TestOpenAndCloseCampagne(t *testing.T) {
 	}
 
 	// A second opening is refused and creates nothing.
-	_, err = n.store.OpenCampagne(ctx, id, 0)
+	_, err = n.store.OpenCampagne(ctx, nil, id)
 	if domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "déjà ouverte") {
 		t.Errorf("second opening: %v", err)
 	}
@@ -251,16 +254,16 @@ func TestOpenAndCloseCampagne(t *testing.T) {
 		t.Errorf("%d auto-évaluations after a second opening, want 2", c)
 	}
 
-	if err := n.store.CloseCampagne(ctx, id); err != nil {
+	if err := n.store.CloseCampagne(ctx, nil, id); err != nil {
 		t.Fatal(err)
 	}
 	if c, _ := n.store.Campagne(ctx, id); c.Etat != campagnes.EtatClose {
 		t.Errorf("after closing: %+v", c)
 	}
-	if err := n.store.CloseCampagne(ctx, id); domain.ErrorCode(err) != domain.ECONFLICT {
+	if err := n.store.CloseCampagne(ctx, nil, id); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("closing twice: %v", err)
 	}
-	if _, err := n.store.OpenCampagne(ctx, id, 0); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "close") {
+	if _, err := n.store.OpenCampagne(ctx, nil, id); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "close") {
 		t.Errorf("opening a closed campaign: %v", err)
 	}
 }
@@ -274,17 +277,17 @@ func TestUnknownCampagneIsNotFound(t *testing.T) {
 	if _, err := n.store.CampagneStructures(ctx, 42); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("CampagneStructures: %v", err)
 	}
-	if _, err := n.store.OpenCampagne(ctx, 42, 0); domain.ErrorCode(err) != domain.ENOTFOUND {
+	if _, err := n.store.OpenCampagne(ctx, nil, 42); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("OpenCampagne: %v", err)
 	}
-	if err := n.store.CloseCampagne(ctx, 42); domain.ErrorCode(err) != domain.ENOTFOUND {
+	if err := n.store.CloseCampagne(ctx, nil, 42); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("CloseCampagne: %v", err)
 	}
 }
 
 func TestConcurrentCampagneOpeningsCreateOnce(t *testing.T) {
 	n := newCampagneNetwork(t, true)
-	id, err := n.store.CreateCampagne(t.Context(), campagne2026(n.ref), nil, 0)
+	id, err := n.store.CreateCampagne(t.Context(), nil, campagne2026(n.ref), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +295,7 @@ func TestConcurrentCampagneOpeningsCreateOnce(t *testing.T) {
 	created := make([]int, 4)
 	errs := make([]error, len(created))
 	for i := range created {
-		wg.Go(func() { created[i], errs[i] = n.store.OpenCampagne(t.Context(), id, 0) })
+		wg.Go(func() { created[i], errs[i] = n.store.OpenCampagne(t.Context(), nil, id) })
 	}
 	wg.Wait()
 	opened := 0

@@ -7,23 +7,16 @@ import (
 
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/domain"
-	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/web"
 )
 
 // The national team's campaign pages: the list, a new campaign, a campaign's page
-// and its opening. Campaigns are national: anyone else gets 403, whether the
-// campaign exists or not.
-
-func mayManageCampaigns(r *http.Request) error {
-	if !actorOf(r.Context()).Can(domain.ActManageCampaigns, domain.Scope{}) {
-		return errForbidden
-	}
-	return nil
-}
+// and its opening. Each handler calls the campaigns service, which asks the
+// policy: campaigns are national, anyone else gets 403, whether the campaign
+// exists or not.
 
 // etatClass is the colour of a campaign's state tag.
-func etatClass(etat string) string {
+func etatClass(etat campagnes.Etat) string {
 	switch etat {
 	case campagnes.EtatPreparation:
 		return "status-warn"
@@ -33,20 +26,17 @@ func etatClass(etat string) string {
 	return "status-neutral"
 }
 
-func campagneItem(c postgres.CampagneRow) web.CampagneItem {
+func campagneItem(c campagnes.CampagneRow) web.CampagneItem {
 	return web.CampagneItem{
 		ID: c.ID, Nom: c.Nom, Referentiel: c.Referentiel,
 		Ouverture: domain.FrenchDate(c.Ouverture), Cloture: domain.FrenchDate(c.Cloture),
-		Etat: campagnes.EtatLabel(c.Etat), EtatClass: etatClass(c.Etat),
+		Etat: c.Etat.Label(), EtatClass: etatClass(c.Etat),
 		Structures: c.Structures, Soumises: c.Soumises(), Ouverte: c.Etat != campagnes.EtatPreparation,
 	}
 }
 
 func (s *Server) campagnesPage(w http.ResponseWriter, r *http.Request) error {
-	if err := mayManageCampaigns(r); err != nil {
-		return err
-	}
-	rows, err := s.store.ListCampagnes(r.Context())
+	rows, err := s.campagnes.List(r.Context(), actorOf(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -82,8 +72,8 @@ func campagneFormOf(r *http.Request) campagneForm {
 
 // campagne turns the form into a campaign; a date that cannot be read is left
 // zero, which Validate refuses.
-func (f campagneForm) campagne() domain.Campagne {
-	c := domain.Campagne{Nom: f.nom}
+func (f campagneForm) campagne() campagnes.Campagne {
+	c := campagnes.Campagne{Nom: f.nom}
 	c.ReferentielID, _ = strconv.ParseInt(f.referentiel, 10, 64)
 	c.Ouverture, _ = domain.ParseDate(f.ouverture)
 	c.Cloture, _ = domain.ParseDate(f.cloture)
@@ -109,11 +99,8 @@ func (s *Server) campagneFormView(r *http.Request, f campagneForm, err error) (w
 	for _, ref := range refs {
 		options = append(options, web.Option{Value: itoa(ref.ID), Label: "Version " + ref.Version + " · " + ref.Titre})
 	}
-	regions, lerr := s.store.ListRegions(r.Context(), domain.Visibility{All: true})
-	if lerr != nil {
-		return web.CampagneFormView{}, lerr
-	}
-	structures, lerr := s.store.ListStructures(r.Context(), domain.Visibility{All: true}, 0)
+	// The national team sees the whole network.
+	regions, structures, lerr := s.reseau.Network(r.Context(), actorOf(r.Context()))
 	if lerr != nil {
 		return web.CampagneFormView{}, lerr
 	}
@@ -160,7 +147,7 @@ func (s *Server) campagneFormView(r *http.Request, f campagneForm, err error) (w
 }
 
 func (s *Server) newCampagnePage(w http.ResponseWriter, r *http.Request) error {
-	if err := mayManageCampaigns(r); err != nil {
+	if err := s.campagnes.MayManage(actorOf(r.Context())); err != nil {
 		return err
 	}
 	var f campagneForm
@@ -180,16 +167,9 @@ func (s *Server) newCampagnePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createCampagne(w http.ResponseWriter, r *http.Request) error {
-	if err := mayManageCampaigns(r); err != nil {
-		return err
-	}
 	f := campagneFormOf(r)
 	c := f.campagne()
-	err := campagnes.Validate(c)
-	var id int64
-	if err == nil {
-		id, err = s.store.CreateCampagne(r.Context(), c, f.structures, actorOf(r.Context()).UserID)
-	}
+	id, err := s.campagnes.Create(r.Context(), actorOf(r.Context()), c, f.structures)
 	if err == nil {
 		s.flash(r, "Campagne « "+c.Nom+" » créée. Elle reste en préparation jusqu'à son ouverture.")
 		return seeOther(w, r, "/campagnes/"+itoa(id))
@@ -205,23 +185,22 @@ func (s *Server) createCampagne(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
-	if err := mayManageCampaigns(r); err != nil {
+	a := actorOf(r.Context())
+	// Asked before the id is read, so that anyone else gets 403 even for an
+	// id that is not one.
+	if err := s.campagnes.MayManage(a); err != nil {
 		return err
 	}
 	id, err := idParam(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Campagne(r.Context(), id)
+	c, structures, err := s.campagnes.Campagne(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
-	structures, err := s.store.CampagneStructures(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	row := postgres.CampagneRow{Campagne: c, Structures: len(structures), Etats: map[domain.Etat]int{}}
-	v := web.CampagneView{Page: s.page(r, c.Nom), CanOpen: c.Etat == campagnes.EtatPreparation}
+	row := campagnes.CampagneRow{Campagne: c, Structures: len(structures), Etats: map[domain.Etat]int{}}
+	v := web.CampagneView{Page: s.page(r, c.Nom), CanOpen: c.Etat.Allows(campagnes.TrOuvrir)}
 	for _, st := range structures {
 		item := web.CampagneStructureItem{ID: st.StructureID, Nom: st.Nom, RegionNom: st.RegionNom}
 		if st.AutoevaluationID != 0 {
@@ -241,14 +220,16 @@ func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) openCampagne(w http.ResponseWriter, r *http.Request) error {
-	if err := mayManageCampaigns(r); err != nil {
+	a := actorOf(r.Context())
+	// As for the page: 403 before the id is read.
+	if err := s.campagnes.MayManage(a); err != nil {
 		return err
 	}
 	id, err := idParam(r, "id")
 	if err != nil {
 		return err
 	}
-	n, err := s.store.OpenCampagne(r.Context(), id, actorOf(r.Context()).UserID)
+	n, err := s.campagnes.Open(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
