@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/unml/cadre/internal/campagnes"
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/mail"
 )
@@ -23,7 +24,7 @@ type CampagneRow struct {
 	// Structures counts the MLs the campaign concerns.
 	Structures int
 	// Etats counts the campaign's auto-évaluations per state (none before it opens).
-	Etats map[domain.Etat]int
+	Etats map[demarche.Etat]int
 }
 
 // Soumises counts the auto-évaluations submitted, whatever happened to them since:
@@ -31,7 +32,7 @@ type CampagneRow struct {
 func (c CampagneRow) Soumises() int {
 	n := 0
 	for e, count := range c.Etats {
-		if e != domain.EtatEnCours {
+		if e != demarche.EnCours {
 			n += count
 		}
 	}
@@ -47,7 +48,7 @@ type CampagneStructure struct {
 	RegionNom   string
 	// AutoevaluationID is 0 and Etat empty until the campaign opens.
 	AutoevaluationID int64
-	Etat             domain.Etat
+	Etat             demarche.Etat
 }
 
 const campagneColumns = `c.id, c.nom, c.referentiel_id, r.titre || ' — version ' || r.version, c.ouverture, c.cloture, c.etat`
@@ -131,9 +132,9 @@ func (s *Store) ListCampagnes(ctx context.Context) ([]CampagneRow, error) {
 		if err := scanCampagne(row, &c.Campagne, &c.Structures, &etats); err != nil {
 			return c, err
 		}
-		c.Etats = make(map[domain.Etat]int, len(etats))
+		c.Etats = make(map[demarche.Etat]int, len(etats))
 		for e, n := range etats {
-			c.Etats[domain.Etat(e)] = n
+			c.Etats[demarche.Etat(e)] = n
 		}
 		return c, nil
 	})
