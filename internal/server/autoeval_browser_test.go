@@ -11,8 +11,8 @@ import (
 
 	"github.com/unml/cadre/internal/apptest"
 	"github.com/unml/cadre/internal/browsertest"
-	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/demarche"
+	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/domain"
 )
 
