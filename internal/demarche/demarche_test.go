@@ -1,9 +1,13 @@
 package demarche
 
 import (
+	"io/fs"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/migrations"
 )
 
 // TestStateMachine tries every transition from every state with every role: only
@@ -91,5 +95,29 @@ func TestTransitionsThatNeedReasons(t *testing.T) {
 	}
 	if !EnCours.Editable() || Soumise.Editable() || Decidee.Editable() {
 		t.Error("only « en cours » is editable")
+	}
+}
+
+// TestStoredNamesAreTheDatabases: every state and transition is stored as a
+// French word the database accepts (its CHECK constraints), and has a label.
+func TestStoredNamesAreTheDatabases(t *testing.T) {
+	schema, err := fs.ReadFile(migrations.FS, "0004_campagnes.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.ReadFile(migrations.FS, "0007_demarche.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	word := regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
+	for _, e := range Etats {
+		if !word.MatchString(string(e)) || !strings.Contains(string(schema), "'"+string(e)+"'") || e.Label() == string(e) {
+			t.Errorf("state %q: not a stored word of the schema, or no label", e)
+		}
+	}
+	for tr := range steps {
+		if !word.MatchString(string(tr)) || !strings.Contains(string(names), "'"+string(tr)+"'") || tr.Label() == string(tr) {
+			t.Errorf("transition %q: not a stored word of migration 0007, or no label", tr)
+		}
 	}
 }
