@@ -4,7 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/autoeval"
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/referentiel"
 )
 
@@ -15,7 +16,7 @@ type ItemView struct {
 	Imperatif   bool
 	Aide        string
 	Preuves     []string
-	Answer      domain.Cotation
+	Answer      autoeval.Cotation
 	Version     int
 	By, At      string
 	// Errors by field kind: valeur, justification, commentaire.
@@ -29,7 +30,7 @@ type ItemView struct {
 // ConflictView is an answer saved by someone else since the page was loaded.
 type ConflictView struct {
 	By, At string
-	Theirs domain.Cotation
+	Theirs autoeval.Cotation
 }
 
 // ItemGroup is a heading (a réalisation, a resource volet…) and its items.
@@ -65,7 +66,7 @@ type SectionView struct {
 }
 
 // ValueLabel says an answer in words: its rating and label, "non concerné" or "non coté".
-func ValueLabel(scale []referentiel.Niveau, nc string, c domain.Cotation) string {
+func ValueLabel(scale []referentiel.Niveau, nc string, c autoeval.Cotation) string {
 	switch {
 	case c.NonConcerne:
 		return nc
@@ -84,7 +85,7 @@ func radioID(code string, v string) string { return "valeur-" + code + "-" + v }
 
 // ProgressRow is a section's line on the dashboard.
 type ProgressRow struct {
-	domain.Progress
+	autoeval.Progress
 	URL string
 }
 
@@ -101,10 +102,10 @@ type AutoevalView struct {
 	URL         string
 	Title       string
 	Structure   string
-	Etat        domain.Etat
+	Etat        demarche.Etat
 	Cloture     string
 	Rows        []ProgressRow
-	Total       domain.Progress
+	Total       autoeval.Progress
 	Unrated     int
 	CanSubmit   bool
 	CanCopy     bool
@@ -151,16 +152,16 @@ type HistoryLine struct {
 	By, At, Old, New string
 }
 
-func percent(p domain.Progress) string { return strconv.Itoa(p.Percent()) + " %" }
+func percent(p autoeval.Progress) string { return strconv.Itoa(p.Percent()) + " %" }
 
-func mean(p domain.Progress) string {
+func mean(p autoeval.Progress) string {
 	if p.Mean == 0 {
 		return "—"
 	}
 	return strings.Replace(strconv.FormatFloat(p.Mean, 'f', 1, 64), ".", ",", 1)
 }
 
-func distribution(p domain.Progress, scale []int) string {
+func distribution(p autoeval.Progress, scale []int) string {
 	s := ""
 	for i, v := range scale {
 		if i > 0 {

@@ -1,217 +1,225 @@
-// Package autoeval holds the rules of the self-assessment: who may read, rate,
-// submit and organise an ML's auto-évaluation, and what a valid answer is.
+// Package autoeval holds the self-assessment of a Mission Locale: its answers
+// (cotations), their rules, the checklist before submission, the progress per
+// section, conflicts between concurrent saves, and the Service that decides who
+// may read, rate, submit and organise an auto-évaluation.
 package autoeval
 
 import (
-	"context"
-	"slices"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
-	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/referentiel"
 )
 
-// Service applies the self-assessment rules on the store.
-type Service struct {
-	store *postgres.Store
+// Autoevaluation is one ML's self-assessment in one campaign.
+type Autoevaluation struct {
+	ID                 int64
+	CampagneID         int64
+	CampagneNom        string
+	Cloture            time.Time
+	StructureID        int64
+	StructureNom       string
+	RegionID           int64
+	Etat               demarche.Etat
+	ReferentielID      int64
+	ReferentielVersion string
 }
 
-// NewService returns the self-assessment rules on store.
-func NewService(store *postgres.Store) *Service {
-	return &Service{store: store}
+// Scope locates the auto-évaluation for the policy.
+func (a Autoevaluation) Scope() domain.Scope {
+	return domain.Scope{RegionID: a.RegionID, StructureID: a.StructureID}
 }
 
-// View is one auto-évaluation as a person may see it.
-type View struct {
-	Autoeval domain.Autoevaluation
-	Ref      *referentiel.Referentiel
-	Items    []referentiel.AssessableItem
-	Sections []referentiel.Section
-	Saved    map[string]domain.SavedCotation
-	// Coverage counts the ML's pieces of evidence per item code.
-	Coverage map[string]int
-	// CanRate: the person may rate, in the sections Allowed reports.
-	CanRate bool
-	// CanSubmit: the person is the ML's director.
-	CanSubmit bool
-	// limited is the set of sections a contributor is limited to; nil: all.
-	limited map[string]bool
+// Cotation is the ML's answer on one item.
+type Cotation struct {
+	Valeur        int // 0: not rated
+	NonConcerne   bool
+	Justification string
+	Commentaire   string
 }
 
-// Allowed reports whether the person may rate the items of a section now.
-func (v *View) Allowed(section string) bool {
-	return v.CanRate && v.Autoeval.Etat.Editable() && (v.limited == nil || v.limited[section])
+// Rated reports whether the item has an answer: a rating or "non concerné".
+func (c Cotation) Rated() bool { return c.Valeur != 0 || c.NonConcerne }
+
+// Normalize trims the texts.
+func (c *Cotation) Normalize() {
+	c.Justification, c.Commentaire = strings.TrimSpace(c.Justification), strings.TrimSpace(c.Commentaire)
 }
 
-// Item returns the item with that code.
-func (v *View) Item(code string) (referentiel.AssessableItem, bool) {
-	i := slices.IndexFunc(v.Items, func(it referentiel.AssessableItem) bool { return it.Code == code })
-	if i < 0 {
-		return referentiel.AssessableItem{}, false
-	}
-	return v.Items[i], true
-}
-
-// Answers returns the answers without their bookkeeping.
-func (v *View) Answers() map[string]domain.Cotation { return postgres.Answers(v.Saved) }
-
-// Load returns an auto-évaluation for actor; ENOTFOUND unless they may see it.
-func (s *Service) Load(ctx context.Context, actor *domain.Actor, id int64) (*View, error) {
-	a, err := s.store.Autoevaluation(ctx, actor.Visible(domain.ActViewAssessment), id)
-	if err != nil {
-		return nil, err
-	}
-	ref, err := s.store.ReferentielByID(ctx, a.ReferentielID)
-	if err != nil {
-		return nil, err
-	}
-	saved, err := s.store.Cotations(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	coverage, err := s.store.CoverageCounts(ctx, a.StructureID, a.ReferentielID)
-	if err != nil {
-		return nil, err
-	}
-	v := &View{Autoeval: a, Ref: ref, Items: ref.Items(), Sections: ref.Sections(), Saved: saved, Coverage: coverage,
-		CanRate: actor.Can(domain.ActRate, a.Scope()), CanSubmit: actor.Can(domain.ActSubmit, a.Scope())}
-	if v.CanRate && !v.CanSubmit && !actor.Can(domain.ActManageCampaigns, a.Scope()) {
-		// A contributor: the director may have limited them to some sections.
-		limits, err := s.store.ContributorSections(ctx, a.StructureID)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range actor.Memberships {
-			if m.Role == domain.RoleContributeur && m.StructureID == a.StructureID && len(limits[m.ID]) > 0 {
-				v.limited = map[string]bool{}
-				for _, sec := range limits[m.ID] {
-					v.limited[sec] = true
-				}
-			}
-		}
-	}
-	return v, nil
-}
-
-// Save validates and saves answers made on the page the person loaded. Invalid
-// answers save nothing (EINVALID with a message per item field); answers changed
-// meanwhile by someone else save nothing either (*domain.ConflictError).
-func (s *Service) Save(ctx context.Context, actor *domain.Actor, v *View, changes []domain.CotationChange) (int, error) {
-	if !v.CanRate {
-		return 0, domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas de coter cette auto-évaluation.")
-	}
-	if !v.Autoeval.Etat.Editable() {
-		return 0, domain.Errorf(domain.ECONFLICT, "L'auto-évaluation est à l'état « %s » : ses cotations ne peuvent plus être modifiées.", v.Autoeval.Etat.Label())
-	}
-	valeurs := make([]int, 0, len(v.Ref.Echelle.Niveaux))
-	for _, n := range v.Ref.Echelle.Niveaux {
-		valeurs = append(valeurs, n.Valeur)
-	}
+// Validate checks an answer against the item and its scale: a value of the scale,
+// or "non concerné" with a justification, never on an impératif item. An empty
+// answer (clearing an item) is valid. Field names are suffixed by the item code so
+// that one page of items can show each error at its item.
+func (c Cotation) Validate(code string, imperatif bool, valeurs []int) error {
 	fe := domain.FieldErrors{}
-	for i := range changes {
-		ch := &changes[i]
-		it, ok := v.Item(ch.Code)
-		if !ok {
-			return 0, domain.Errorf(domain.EINVALID, "L'élément %s n'existe pas dans ce référentiel.", ch.Code)
+	if c.Valeur != 0 {
+		known := false
+		for _, v := range valeurs {
+			known = known || v == c.Valeur
 		}
-		if !v.Allowed(referentiel.SectionOf(it)) {
-			return 0, domain.Errorf(domain.EFORBIDDEN, "La direction ne vous a pas confié la partie de l'élément %s.", ch.Code)
-		}
-		ch.Cotation.Normalize()
-		if err := ch.Cotation.Validate(ch.Code, it.Imperatif, valeurs); err != nil {
-			for k, msg := range domain.ErrorFields(err) {
-				fe[k] = msg
-			}
+		if !known {
+			fe["valeur-"+code] = "Choisissez une cotation de l'échelle."
 		}
 	}
-	if err := fe.Err(); err != nil {
-		return 0, err
+	if c.NonConcerne {
+		switch {
+		case c.Valeur != 0:
+			fe["valeur-"+code] = "Choisissez une cotation ou « non concerné », pas les deux."
+		case imperatif:
+			fe["valeur-"+code] = "Cet élément est impératif : il ne peut pas être « non concerné »."
+		case c.Justification == "":
+			fe["justification-"+code] = "Justifiez « non concerné » : cette justification est obligatoire."
+		}
 	}
-	return s.store.SaveCotations(ctx, v.Autoeval.ID, changes, actor.UserID)
+	if utf8.RuneCountInString(c.Justification) > domain.MaxCommentRunes {
+		fe["justification-"+code] = "La justification est trop longue (5 000 caractères au plus)."
+	}
+	if utf8.RuneCountInString(c.Commentaire) > domain.MaxCommentRunes {
+		fe["commentaire-"+code] = "Le commentaire est trop long (5 000 caractères au plus)."
+	}
+	return fe.Err()
 }
 
-// Submit hands the auto-évaluation over (the director only), provided its
-// checklist is empty; editing is then locked.
-func (s *Service) Submit(ctx context.Context, actor *domain.Actor, v *View, commentaire string) error {
-	if !v.CanSubmit {
-		return domain.Errorf(domain.EFORBIDDEN, "Seule la direction de la Mission Locale peut soumettre l'auto-évaluation.")
-	}
-	commentaire = strings.TrimSpace(commentaire)
-	return s.store.Transition(ctx, v.Autoeval.ID, domain.TrSubmit, actor.UserID, domain.RoleDirecteur, commentaire,
-		func(tx pgx.Tx, etat domain.Etat) (domain.Etat, error) {
-			next, err := domain.Next(etat, domain.TrSubmit, domain.RoleDirecteur, commentaire)
-			if err != nil {
-				return etat, err
-			}
-			answers, err := postgres.CotationsTx(ctx, tx, v.Autoeval.ID)
-			if err != nil {
-				return etat, err
-			}
-			if left := domain.SubmissionChecklist(v.Items, answers); len(left) > 0 {
-				return etat, domain.Errorf(domain.EINVALID, "L'auto-évaluation ne peut pas être soumise : %d élément(s) restent à compléter (voir la liste).", len(left))
-			}
-			return next, nil
-		})
+// SavedCotation is a stored answer with its version and last author.
+type SavedCotation struct {
+	Cotation
+	Version int // 0: never answered
+	By      string
+	At      time.Time
 }
 
-// CopyPrevious copies, into items not yet answered, the ML's answers of its
-// previous campaign where the item codes match (the director only). Answers that
-// the current référentiel no longer accepts are left out. It returns how many
-// answers were copied.
-func (s *Service) CopyPrevious(ctx context.Context, actor *domain.Actor, v *View) (int, error) {
-	if !v.CanSubmit {
-		return 0, domain.Errorf(domain.EFORBIDDEN, "Seule la direction de la Mission Locale peut reprendre les réponses précédentes.")
+// Answers strips the bookkeeping from saved answers.
+func Answers(saved map[string]SavedCotation) map[string]Cotation {
+	out := make(map[string]Cotation, len(saved))
+	for k, v := range saved {
+		out[k] = v.Cotation
 	}
-	prev, err := s.store.PreviousAutoevaluation(ctx, v.Autoeval.ID)
-	if err != nil {
-		return 0, err
-	}
-	old, err := s.store.Cotations(ctx, prev.ID)
-	if err != nil {
-		return 0, err
-	}
-	valeurs := make([]int, 0, len(v.Ref.Echelle.Niveaux))
-	for _, n := range v.Ref.Echelle.Niveaux {
-		valeurs = append(valeurs, n.Valeur)
-	}
-	var changes []domain.CotationChange
-	for _, it := range v.Items {
-		cur, was := v.Saved[it.Code], old[it.Code]
-		if cur.Rated() || !was.Rated() {
-			continue
-		}
-		if was.Cotation.Validate(it.Code, it.Imperatif, valeurs) != nil {
-			continue
-		}
-		changes = append(changes, domain.CotationChange{Code: it.Code, Cotation: was.Cotation, BaseVersion: cur.Version})
-	}
-	if len(changes) == 0 {
-		return 0, nil
-	}
-	return s.Save(ctx, actor, v, changes)
+	return out
 }
 
-// History returns the changes of one item's answer.
-func (s *Service) History(ctx context.Context, v *View, code string) ([]domain.HistoryEntry, error) {
-	if _, ok := v.Item(code); !ok {
-		return nil, domain.Errorf(domain.ENOTFOUND, "Élément introuvable.")
-	}
-	return s.store.CotationHistory(ctx, v.Autoeval.ID, code)
+// CotationChange is an answer to save, made from the version the person saw.
+type CotationChange struct {
+	Code        string
+	Cotation    Cotation
+	BaseVersion int
 }
 
-// SetSections limits a contributor of the ML to some sections (the director only);
-// none means every section.
-func (s *Service) SetSections(ctx context.Context, v *View, membershipID int64, sections []string) error {
-	if !v.CanSubmit {
-		return domain.Errorf(domain.EFORBIDDEN, "Seule la direction de la Mission Locale peut répartir le travail.")
-	}
-	for _, sec := range sections {
-		if !slices.ContainsFunc(v.Sections, func(x referentiel.Section) bool { return x.Code == sec }) {
-			return domain.Errorf(domain.EINVALID, "La partie %s n'existe pas dans ce référentiel.", sec)
+// Saved is what a save left: every answer it was given, as stored now, by item
+// code, and the codes it actually changed, in the order of the changes.
+type Saved struct {
+	Answers map[string]SavedCotation
+	Changed []string
+}
+
+// ConflictError lists the items someone else changed since the page was loaded;
+// nothing was saved. It unwraps to an ECONFLICT *domain.Error.
+type ConflictError struct {
+	Current map[string]SavedCotation
+}
+
+func (e *ConflictError) Error() string {
+	return domain.ECONFLICT + ": " + strconv.Itoa(len(e.Current)) + " item(s) changed meanwhile"
+}
+
+// errConflict is what the edges say of any *ConflictError.
+var errConflict = domain.Errorf(domain.ECONFLICT, "Quelqu'un d'autre a modifié ces éléments depuis le chargement de la page : rien n'a été enregistré. Comparez les deux versions, puis enregistrez à nouveau.")
+
+// Unwrap gives the conflict its code and French message for domain.ErrorCode
+// and domain.ErrorMessage.
+func (e *ConflictError) Unwrap() error { return errConflict }
+
+// HistoryEntry is one change of an answer.
+type HistoryEntry struct {
+	Version  int
+	By       string
+	At       time.Time
+	Old, New Cotation
+}
+
+// ChecklistEntry is an item that keeps an auto-évaluation from being submitted.
+type ChecklistEntry struct {
+	Code    string
+	Section string
+	Texte   string
+	Problem string
+}
+
+// SubmissionChecklist lists, in document order, every item not yet answered and
+// every "non concerné" without justification. Submission needs it empty.
+func SubmissionChecklist(items []referentiel.AssessableItem, answers map[string]Cotation) []ChecklistEntry {
+	var out []ChecklistEntry
+	for _, it := range items {
+		a := answers[it.Code]
+		problem := ""
+		switch {
+		case !a.Rated():
+			problem = "Non coté"
+		case a.NonConcerne && strings.TrimSpace(a.Justification) == "":
+			problem = "« Non concerné » sans justification"
+		}
+		if problem != "" {
+			out = append(out, ChecklistEntry{Code: it.Code, Section: referentiel.SectionOf(it), Texte: it.Texte, Problem: problem})
 		}
 	}
-	return s.store.SetContributorSections(ctx, v.Autoeval.StructureID, membershipID, sections)
+	return out
+}
+
+// Progress is how far a section (or the whole) is rated, with the mean of its
+// ratings and their distribution (DESIGN.md §4: no single public mark).
+type Progress struct {
+	Code, Titre  string
+	Rated, Total int
+	NonConcerne  int
+	Mean         float64 // over rated items, "non concerné" excluded; 0 when none
+	Distribution map[int]int
+}
+
+// Percent is the share of answered items, rounded down.
+func (p Progress) Percent() int {
+	if p.Total == 0 {
+		return 0
+	}
+	return p.Rated * 100 / p.Total
+}
+
+// SectionsProgress returns the progress of each section, then of the whole.
+func SectionsProgress(sections []referentiel.Section, answers map[string]Cotation) ([]Progress, Progress) {
+	all := Progress{Code: "", Titre: "Ensemble", Distribution: map[int]int{}}
+	var out []Progress
+	sum, n := 0, 0
+	for _, s := range sections {
+		p := Progress{Code: s.Code, Titre: s.Titre, Total: len(s.Items), Distribution: map[int]int{}}
+		psum, pn := 0, 0
+		for _, code := range s.Items {
+			a := answers[code]
+			if !a.Rated() {
+				continue
+			}
+			p.Rated++
+			if a.NonConcerne {
+				p.NonConcerne++
+				continue
+			}
+			p.Distribution[a.Valeur]++
+			all.Distribution[a.Valeur]++
+			psum += a.Valeur
+			pn++
+		}
+		if pn > 0 {
+			p.Mean = float64(psum) / float64(pn)
+		}
+		sum, n = sum+psum, n+pn
+		all.Rated += p.Rated
+		all.Total += p.Total
+		all.NonConcerne += p.NonConcerne
+		out = append(out, p)
+	}
+	if n > 0 {
+		all.Mean = float64(sum) / float64(n)
+	}
+	return out, all
 }

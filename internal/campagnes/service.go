@@ -3,6 +3,7 @@ package campagnes
 import (
 	"context"
 
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
 )
 
@@ -25,7 +26,7 @@ type CampagneRow struct {
 	// Structures counts the MLs the campaign concerns.
 	Structures int
 	// Etats counts the campaign's auto-évaluations per state (none before it opens).
-	Etats map[domain.Etat]int
+	Etats map[demarche.Etat]int
 }
 
 // Soumises counts the auto-évaluations submitted, whatever happened to them since:
@@ -33,7 +34,7 @@ type CampagneRow struct {
 func (c CampagneRow) Soumises() int {
 	n := 0
 	for e, count := range c.Etats {
-		if e != domain.EtatEnCours {
+		if e != demarche.EnCours {
 			n += count
 		}
 	}
@@ -49,7 +50,7 @@ type CampagneStructure struct {
 	RegionNom   string
 	// AutoevaluationID is 0 and Etat empty until the campaign opens.
 	AutoevaluationID int64
-	Etat             domain.Etat
+	Etat             demarche.Etat
 }
 
 // Store is the storage of campaigns; internal/postgres implements it. Campaigns

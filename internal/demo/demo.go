@@ -9,10 +9,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/campagnes"
+	"github.com/unml/cadre/internal/autoeval"
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/preuves"
@@ -144,15 +144,15 @@ func date(s string) time.Time {
 
 // answers returns demo answers for the first n items: ratings spread over the
 // scale, a few "non concerné" with their justification, some comments.
-func answers(items []referentiel.AssessableItem, n int, shift int) map[string]domain.Cotation {
-	out := map[string]domain.Cotation{}
+func answers(items []referentiel.AssessableItem, n int, shift int) map[string]autoeval.Cotation {
+	out := map[string]autoeval.Cotation{}
 	for i, it := range items[:min(n, len(items))] {
-		c := domain.Cotation{Valeur: 1 + (i*7+shift)%4}
+		c := autoeval.Cotation{Valeur: 1 + (i*7+shift)%4}
 		if i%9 == 4 {
 			c.Commentaire = "Pratique formalisée dans le projet de structure ; à consolider sur les antennes."
 		}
 		if i%23 == 11 && !it.Imperatif {
-			c = domain.Cotation{NonConcerne: true, Justification: "Action portée par le réseau régional pour notre territoire."}
+			c = autoeval.Cotation{NonConcerne: true, Justification: "Action portée par le réseau régional pour notre territoire."}
 		}
 		out[it.Code] = c
 	}
@@ -173,10 +173,13 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 	items := ref.Items()
 	// The campaigns are the national team's: written as its demo account.
 	pole := &domain.Actor{UserID: f.Users["pole@unml.demo"]}
-	submit := func(autoevalID, by int64) error {
-		return store.Transition(ctx, autoevalID, domain.TrSubmit, by, domain.RoleDirecteur, "",
-			func(_ pgx.Tx, etat domain.Etat) (domain.Etat, error) {
-				return domain.Next(etat, domain.TrSubmit, domain.RoleDirecteur, "")
+	// The demo's answers and submissions are the system's writes, made in the
+	// name of the ML's people.
+	as := func(email string) *domain.Actor { return &domain.Actor{UserID: f.Users[email]} }
+	submit := func(structureID, autoevalID int64, director string) error {
+		return store.Transition(ctx, as(director), structureID, autoevalID, demarche.Soumettre, domain.RoleDirecteur, "",
+			func(etat demarche.Etat, _ map[string]autoeval.Cotation) (demarche.Etat, error) {
+				return demarche.Next(etat, demarche.Soumettre, domain.RoleDirecteur, "")
 			})
 	}
 	autoevals := func(campagneID int64, year string) error {
@@ -206,10 +209,10 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 		return err
 	}
 	rennes2025 := f.Autoevaluations["ML-RENNES/2025"]
-	if err := store.SeedCotations(ctx, rennes2025, answers(items, len(items), 1), f.Users["directeur@ml-rennes.demo"]); err != nil {
+	if err := store.SeedCotations(ctx, as("directeur@ml-rennes.demo"), f.Structures["ML-RENNES"], rennes2025, answers(items, len(items), 1)); err != nil {
 		return err
 	}
-	if err := submit(rennes2025, f.Users["directeur@ml-rennes.demo"]); err != nil {
+	if err := submit(f.Structures["ML-RENNES"], rennes2025, "directeur@ml-rennes.demo"); err != nil {
 		return err
 	}
 	if err := store.CloseCampagne(ctx, pole, c2025); err != nil {
@@ -228,14 +231,14 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 		return err
 	}
 	f.Campagnes["2025"], f.Campagnes["2026"] = c2025, c2026
-	if err := store.SeedCotations(ctx, f.Autoevaluations["ML-RENNES/2026"], answers(items, len(items)/2, 2), f.Users["contributeur@ml-rennes.demo"]); err != nil {
+	if err := store.SeedCotations(ctx, as("contributeur@ml-rennes.demo"), f.Structures["ML-RENNES"], f.Autoevaluations["ML-RENNES/2026"], answers(items, len(items)/2, 2)); err != nil {
 		return err
 	}
 	brest := f.Autoevaluations["ML-BREST/2026"]
-	if err := store.SeedCotations(ctx, brest, answers(items, len(items), 3), f.Users["directeur@ml-brest.demo"]); err != nil {
+	if err := store.SeedCotations(ctx, as("directeur@ml-brest.demo"), f.Structures["ML-BREST"], brest, answers(items, len(items), 3)); err != nil {
 		return err
 	}
-	return submit(brest, f.Users["directeur@ml-brest.demo"])
+	return submit(f.Structures["ML-BREST"], brest, "directeur@ml-brest.demo")
 }
 
 // demoPDF returns a small valid PDF whose text names the document.
@@ -269,7 +272,7 @@ func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 	if err != nil {
 		return err
 	}
-	rated, err := store.Cotations(ctx, f.Autoevaluations["ML-RENNES/2026"])
+	rated, err := store.Cotations(ctx, rennes, f.Autoevaluations["ML-RENNES/2026"])
 	if err != nil {
 		return err
 	}

@@ -36,14 +36,11 @@ func Errorf(code, format string, args ...any) *Error {
 // ErrorCode returns the code of the *Error in err's chain, or EINTERNAL.
 func ErrorCode(err error) string {
 	var e *Error
-	var c *ConflictError
 	switch {
 	case err == nil:
 		return ""
 	case errors.As(err, &e):
 		return e.Code
-	case errors.As(err, &c):
-		return ECONFLICT
 	}
 	return EINTERNAL
 }
@@ -61,12 +58,8 @@ func ErrorFields(err error) FieldErrors {
 // generic one that hides internals.
 func ErrorMessage(err error) string {
 	var e *Error
-	var c *ConflictError
-	switch {
-	case errors.As(err, &e):
+	if errors.As(err, &e) {
 		return e.Message
-	case errors.As(err, &c):
-		return "Quelqu'un d'autre a modifié ces éléments depuis le chargement de la page : rien n'a été enregistré. Comparez les deux versions, puis enregistrez à nouveau."
 	}
 	return "Erreur interne."
 }

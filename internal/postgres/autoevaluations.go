@@ -7,28 +7,36 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/unml/cadre/internal/autoeval"
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
 )
 
-// autoevalColumns are read by scanAutoeval; the query must join campagnes c,
-// structures s and referentiels r on the auto-évaluation a.
-const autoevalColumns = `a.id, a.campagne_id, c.nom, c.cloture, a.structure_id, s.nom, s.region_id, a.etat, c.referentiel_id, r.version`
+// autoevalColumns are named for autoeval.Autoevaluation; the query must join
+// campagnes c, structures s and referentiels r on the auto-évaluation a.
+const autoevalColumns = `a.id, a.campagne_id, c.nom AS campagne_nom, c.cloture, a.structure_id, s.nom AS structure_nom,
+	s.region_id, a.etat, c.referentiel_id, r.version AS referentiel_version`
 
 const autoevalFrom = ` FROM autoevaluations a JOIN campagnes c ON c.id = a.campagne_id
 	JOIN structures s ON s.id = a.structure_id JOIN referentiels r ON r.id = c.referentiel_id `
 
-func scanAutoeval(row pgx.Row) (domain.Autoevaluation, error) {
-	var a domain.Autoevaluation
-	err := row.Scan(&a.ID, &a.CampagneID, &a.CampagneNom, &a.Cloture, &a.StructureID, &a.StructureNom, &a.RegionID, &a.Etat, &a.ReferentielID, &a.ReferentielVersion)
-	return a, err
+// cotationColumns are named for autoeval.SavedCotation; the query must join
+// cotations c and users u (LEFT) on its last author.
+const cotationColumns = `coalesce(c.valeur, 0) AS valeur, c.non_concerne, c.justification, c.commentaire, c.version,
+	coalesce(nullif(u.nom, ''), u.email, '') AS "by", c.updated_at AS "at"`
+
+// codedCotation is a saved answer with its item's code.
+type codedCotation struct {
+	Code string
+	autoeval.SavedCotation
 }
 
 // Autoevaluation returns one auto-évaluation, ENOTFOUND unless the visibility
 // covers its ML.
-func (s *Store) Autoevaluation(ctx context.Context, v domain.Visibility, id int64) (domain.Autoevaluation, error) {
-	a, err := scanAutoeval(s.pool.QueryRow(ctx, "SELECT "+autoevalColumns+autoevalFrom+"WHERE a.id = $4 AND "+visibleStructure, append(visArgs(v), id)...))
+func (s *Store) Autoevaluation(ctx context.Context, v domain.Visibility, id int64) (autoeval.Autoevaluation, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+autoevalColumns+autoevalFrom+"WHERE a.id = $4 AND "+visibleStructure, append(visArgs(v), id)...)
+	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[autoeval.Autoevaluation])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, domain.Errorf(domain.ENOTFOUND, "Auto-évaluation introuvable.")
 	} else if err != nil {
@@ -39,120 +47,150 @@ func (s *Store) Autoevaluation(ctx context.Context, v domain.Visibility, id int6
 
 // Autoevaluations lists the auto-évaluations the visibility covers, the latest
 // campaigns first.
-func (s *Store) Autoevaluations(ctx context.Context, v domain.Visibility) ([]domain.Autoevaluation, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+autoevalColumns+autoevalFrom+"WHERE "+visibleStructure+" ORDER BY c.cloture DESC, s.nom", visArgs(v)...)
+func (s *Store) Autoevaluations(ctx context.Context, v domain.Visibility) ([]autoeval.Autoevaluation, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+autoevalColumns+autoevalFrom+"WHERE "+visibleStructure+" ORDER BY c.cloture DESC, s.nom", visArgs(v)...)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[autoeval.Autoevaluation])
 	if err != nil {
 		return nil, fmt.Errorf("autoevaluations: %w", err)
 	}
-	var list []domain.Autoevaluation
-	for rows.Next() {
-		a, err := scanAutoeval(rows)
-		if err != nil {
-			return nil, fmt.Errorf("autoevaluations: %w", err)
-		}
-		list = append(list, a)
-	}
-	return list, rows.Err()
+	return list, nil
 }
 
-// Cotations returns the answers of an auto-évaluation by item code.
-func (s *Store) Cotations(ctx context.Context, autoevalID int64) (map[string]domain.SavedCotation, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT i.code, coalesce(c.valeur, 0), c.non_concerne, c.justification, c.commentaire, c.version,
-		       coalesce(nullif(u.nom, ''), u.email, ''), c.updated_at
-		FROM cotations c JOIN referentiel_items i ON i.id = c.item_id LEFT JOIN users u ON u.id = c.updated_by
-		WHERE c.autoevaluation_id = $1`, autoevalID)
+// Cotations returns the answers of an auto-évaluation of the ML by item code.
+func (s *Store) Cotations(ctx context.Context, structureID, autoevalID int64) (map[string]autoeval.SavedCotation, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT i.code, `+cotationColumns+`
+		FROM cotations c JOIN autoevaluations a ON a.id = c.autoevaluation_id
+		JOIN referentiel_items i ON i.id = c.item_id LEFT JOIN users u ON u.id = c.updated_by
+		WHERE a.structure_id = $1 AND c.autoevaluation_id = $2`, structureID, autoevalID)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[codedCotation])
 	if err != nil {
-		return nil, fmt.Errorf("cotations: %w", err)
+		return nil, fmt.Errorf("cotations of autoevaluation %d: %w", autoevalID, err)
 	}
-	out := map[string]domain.SavedCotation{}
-	var code string
-	var c domain.SavedCotation
-	_, err = pgx.ForEachRow(rows, []any{&code, &c.Valeur, &c.NonConcerne, &c.Justification, &c.Commentaire, &c.Version, &c.By, &c.At}, func() error {
-		out[code] = c
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cotations: %w", err)
+	out := make(map[string]autoeval.SavedCotation, len(list))
+	for _, c := range list {
+		out[c.Code] = c.SavedCotation
 	}
 	return out, nil
 }
 
-// Answers strips the bookkeeping from saved answers.
-func Answers(saved map[string]domain.SavedCotation) map[string]domain.Cotation {
-	out := make(map[string]domain.Cotation, len(saved))
-	for k, v := range saved {
-		out[k] = v.Cotation
-	}
-	return out
+// saveTarget is an item a save names, with its answer as the lock found it.
+type saveTarget struct {
+	ItemID  int64
+	Current autoeval.SavedCotation
 }
 
-// lockEditable locks an auto-évaluation against transitions for the length of tx
-// and checks that its ML may still change its answers.
-func lockEditable(ctx context.Context, tx pgx.Tx, autoevalID int64) error {
-	var etat domain.Etat
-	if err := tx.QueryRow(ctx, "SELECT etat FROM autoevaluations WHERE id = $1 FOR SHARE", autoevalID).Scan(&etat); err != nil {
-		return err
+// lockForSave locks an auto-évaluation of the ML against transitions for the
+// length of tx, checks that it may still change its answers, and finds the
+// items of codes with their current answers, all in one statement.
+func lockForSave(ctx context.Context, tx pgx.Tx, structureID, autoevalID int64, codes []string) (map[string]saveTarget, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT a.etat, i.code, i.id, coalesce(c.valeur, 0), coalesce(c.non_concerne, false), coalesce(c.justification, ''),
+		       coalesce(c.commentaire, ''), coalesce(c.version, 0), coalesce(nullif(u.nom, ''), u.email, ''), c.updated_at
+		FROM autoevaluations a JOIN campagnes cp ON cp.id = a.campagne_id
+		LEFT JOIN referentiel_items i ON i.referentiel_id = cp.referentiel_id AND i.code = ANY($3)
+		LEFT JOIN cotations c ON c.autoevaluation_id = a.id AND c.item_id = i.id
+		LEFT JOIN users u ON u.id = c.updated_by
+		WHERE a.id = $1 AND a.structure_id = $2
+		FOR SHARE OF a`, autoevalID, structureID, codes)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		etat    demarche.Etat
+		found   bool
+		code    *string
+		itemID  *int64
+		cur     autoeval.SavedCotation
+		at      *time.Time
+		targets = make(map[string]saveTarget, len(codes))
+	)
+	_, err = pgx.ForEachRow(rows, []any{&etat, &code, &itemID, &cur.Valeur, &cur.NonConcerne, &cur.Justification, &cur.Commentaire, &cur.Version, &cur.By, &at}, func() error {
+		found = true
+		if code != nil {
+			cur.At = time.Time{}
+			if at != nil {
+				cur.At = *at
+			}
+			targets[*code] = saveTarget{ItemID: *itemID, Current: cur}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Auto-évaluation introuvable.")
 	}
 	if !etat.Editable() {
-		return domain.Errorf(domain.ECONFLICT, "L'auto-évaluation est à l'état « %s » : ses cotations ne peuvent plus être modifiées.", etat.Label())
+		return nil, domain.Errorf(domain.ECONFLICT, "L'auto-évaluation est à l'état « %s » : ses cotations ne peuvent plus être modifiées.", etat.Label())
 	}
-	return nil
+	return targets, nil
 }
 
-// SaveCotations saves answers in one transaction. Each change names the version
-// it was made from; if any item changed since, nothing is saved and a
-// *domain.ConflictError gives the current answers of those items. Unchanged
-// answers are skipped. It returns how many answers changed.
-func (s *Store) SaveCotations(ctx context.Context, autoevalID int64, changes []domain.CotationChange, by int64) (int, error) {
-	saved := 0
-	err := s.inTx(ctx, nil, "save cotations", func(tx pgx.Tx) error {
-		if err := lockEditable(ctx, tx, autoevalID); err != nil {
+// SaveCotations saves answers in one transaction and returns them as stored.
+// Each change names the version it was made from; if any item changed since,
+// nothing is saved and a *autoeval.ConflictError gives the current answers of
+// those items. Answers left as they were are not written again.
+func (s *Store) SaveCotations(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, changes []autoeval.CotationChange) (autoeval.Saved, error) {
+	out := autoeval.Saved{Answers: make(map[string]autoeval.SavedCotation, len(changes))}
+	codes := make([]string, len(changes))
+	for i, ch := range changes {
+		codes[i] = ch.Code
+	}
+	err := s.inTx(ctx, actor, fmt.Sprintf("save cotations of autoevaluation %d", autoevalID), func(tx pgx.Tx) error {
+		targets, err := lockForSave(ctx, tx, structureID, autoevalID, codes)
+		if err != nil {
 			return err
 		}
-		conflicts := map[string]domain.SavedCotation{}
+		conflicts := map[string]autoeval.SavedCotation{}
 		for _, ch := range changes {
-			changed, current, err := saveCotation(ctx, tx, autoevalID, ch, by)
+			t, ok := targets[ch.Code]
+			if !ok {
+				return domain.Errorf(domain.EINVALID, "L'élément %s n'existe pas dans ce référentiel.", ch.Code)
+			}
+			if t.Current.Version == ch.BaseVersion && t.Current.Cotation == ch.Cotation {
+				// Posted as found (a whole page is posted at once): whatever comes
+				// in meanwhile, there is nothing of this person's to save.
+				out.Answers[ch.Code] = t.Current
+				continue
+			}
+			saved, changed, current, err := saveCotation(ctx, tx, autoevalID, t.ItemID, ch, actorID(actor))
 			if err != nil {
 				return err
 			}
 			if current != nil {
 				conflicts[ch.Code] = *current
-			} else if changed {
-				saved++
+				continue
+			}
+			out.Answers[ch.Code] = saved
+			if changed {
+				out.Changed = append(out.Changed, ch.Code)
 			}
 		}
 		if len(conflicts) > 0 {
-			return &domain.ConflictError{Current: conflicts}
+			return &autoeval.ConflictError{Current: conflicts}
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return autoeval.Saved{}, err
 	}
-	return saved, nil
+	return out, nil
 }
 
-// saveCotation writes one answer and its history; on a version mismatch it writes
-// nothing and returns the current answer. The write itself checks the version it
-// decided on: an item answered for the first time by two people at once is
-// inserted by one of them, and the other sees that answer and decides again (a
-// conflict, unless both saved the same thing).
-func saveCotation(ctx context.Context, tx pgx.Tx, autoevalID int64, ch domain.CotationChange, by int64) (changed bool, conflict *domain.SavedCotation, err error) {
-	var itemID int64
-	err = tx.QueryRow(ctx, `SELECT i.id FROM referentiel_items i
-		JOIN campagnes c ON c.referentiel_id = i.referentiel_id JOIN autoevaluations a ON a.campagne_id = c.id
-		WHERE a.id = $1 AND i.code = $2`, autoevalID, ch.Code).Scan(&itemID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil, domain.Errorf(domain.EINVALID, "L'élément %s n'existe pas dans ce référentiel.", ch.Code)
-	} else if err != nil {
-		return false, nil, err
-	}
+// saveCotation writes one answer and its history and returns it as stored; on
+// a version mismatch it writes nothing and returns the current answer as the
+// conflict. The write itself checks the version it decided on: an item
+// answered for the first time by two people at once is inserted by one of
+// them, and the other sees that answer and decides again (a conflict, unless
+// both saved the same thing).
+func saveCotation(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64, ch autoeval.CotationChange, by *int64) (saved autoeval.SavedCotation, changed bool, conflict *autoeval.SavedCotation, err error) {
 	for attempt := 0; ; attempt++ {
 		if attempt == 3 {
-			return false, nil, fmt.Errorf("save %s: the answer kept changing under the lock", ch.Code)
+			return saved, false, nil, fmt.Errorf("save %s: the answer kept changing under the lock", ch.Code)
 		}
-		var cur domain.SavedCotation
+		var cur autoeval.SavedCotation
 		err = tx.QueryRow(ctx, `SELECT coalesce(c.valeur, 0), c.non_concerne, c.justification, c.commentaire, c.version,
 			coalesce(nullif(u.nom, ''), u.email, ''), c.updated_at
 			FROM cotations c LEFT JOIN users u ON u.id = c.updated_by
@@ -160,58 +198,65 @@ func saveCotation(ctx context.Context, tx pgx.Tx, autoevalID int64, ch domain.Co
 			Scan(&cur.Valeur, &cur.NonConcerne, &cur.Justification, &cur.Commentaire, &cur.Version, &cur.By, &cur.At)
 		exists := err == nil
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return false, nil, err
+			return saved, false, nil, err
 		}
 		if cur.Cotation == ch.Cotation {
-			return false, nil, nil
+			return cur, false, nil, nil
 		}
 		if cur.Version != ch.BaseVersion {
 			// Someone saved in between. If this person left the answer as they found
 			// it (a whole page is posted at once), there is nothing of theirs to save.
 			found, err := cotationAtVersion(ctx, tx, autoevalID, itemID, ch.BaseVersion)
 			if err != nil {
-				return false, nil, err
+				return saved, false, nil, err
 			}
 			if found == ch.Cotation {
-				return false, nil, nil
+				return cur, false, nil, nil
 			}
-			return false, &cur, nil
+			return saved, false, &cur, nil
 		}
 		next := cur.Version + 1
-		var tag pgconn.CommandTag
+		saved = autoeval.SavedCotation{Cotation: ch.Cotation, Version: next}
+		var row pgx.Row
 		if exists {
-			tag, err = tx.Exec(ctx, `UPDATE cotations SET valeur = nullif($3, 0), non_concerne = $4, justification = $5, commentaire = $6,
+			row = tx.QueryRow(ctx, `UPDATE cotations SET valeur = nullif($3, 0), non_concerne = $4, justification = $5, commentaire = $6,
 				version = $7, updated_by = $8, updated_at = now()
-				WHERE autoevaluation_id = $1 AND item_id = $2 AND version = $9`,
-				autoevalID, itemID, ch.Cotation.Valeur, ch.Cotation.NonConcerne, ch.Cotation.Justification, ch.Cotation.Commentaire, next, nullID(by), cur.Version)
+				WHERE autoevaluation_id = $1 AND item_id = $2 AND version = $9
+				RETURNING updated_at, (SELECT coalesce(nullif(nom, ''), email) FROM users WHERE id = $8)`,
+				autoevalID, itemID, ch.Cotation.Valeur, ch.Cotation.NonConcerne, ch.Cotation.Justification, ch.Cotation.Commentaire, next, by, cur.Version)
 		} else {
 			// No row to lock: the unique key decides who answers first. The loser
 			// waits for the winner's commit, inserts nothing and reads its answer.
-			tag, err = tx.Exec(ctx, `
+			row = tx.QueryRow(ctx, `
 				INSERT INTO cotations (autoevaluation_id, item_id, valeur, non_concerne, justification, commentaire, version, updated_by, updated_at)
 				VALUES ($1, $2, nullif($3, 0), $4, $5, $6, $7, $8, now())
-				ON CONFLICT (autoevaluation_id, item_id) DO NOTHING`,
-				autoevalID, itemID, ch.Cotation.Valeur, ch.Cotation.NonConcerne, ch.Cotation.Justification, ch.Cotation.Commentaire, next, nullID(by))
+				ON CONFLICT (autoevaluation_id, item_id) DO NOTHING
+				RETURNING updated_at, (SELECT coalesce(nullif(nom, ''), email) FROM users WHERE id = $8)`,
+				autoevalID, itemID, ch.Cotation.Valeur, ch.Cotation.NonConcerne, ch.Cotation.Justification, ch.Cotation.Commentaire, next, by)
 		}
-		if err != nil {
-			return false, nil, err
+		var author *string
+		err = row.Scan(&saved.At, &author)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // nothing written: decide again on what is there now
+		} else if err != nil {
+			return saved, false, nil, err
 		}
-		if tag.RowsAffected() == 0 {
-			continue
+		if author != nil {
+			saved.By = *author
 		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO cotation_historique (autoevaluation_id, item_id, version, changed_by, old_valeur, new_valeur,
 				old_non_concerne, new_non_concerne, old_justification, new_justification, old_commentaire, new_commentaire)
 			VALUES ($1, $2, $3, $4, nullif($5, 0), nullif($6, 0), $7, $8, $9, $10, $11, $12)`,
-			autoevalID, itemID, next, nullID(by), cur.Valeur, ch.Cotation.Valeur, cur.NonConcerne, ch.Cotation.NonConcerne,
+			autoevalID, itemID, next, by, cur.Valeur, ch.Cotation.Valeur, cur.NonConcerne, ch.Cotation.NonConcerne,
 			cur.Justification, ch.Cotation.Justification, cur.Commentaire, ch.Cotation.Commentaire)
-		return err == nil, nil, err
+		return saved, err == nil, nil, err
 	}
 }
 
 // cotationAtVersion returns an answer as it was at version v (0: unanswered).
-func cotationAtVersion(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64, v int) (domain.Cotation, error) {
-	var c domain.Cotation
+func cotationAtVersion(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64, v int) (autoeval.Cotation, error) {
+	var c autoeval.Cotation
 	if v == 0 {
 		return c, nil
 	}
@@ -219,46 +264,56 @@ func cotationAtVersion(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64,
 		FROM cotation_historique WHERE autoevaluation_id = $1 AND item_id = $2 AND version = $3`, autoevalID, itemID, v).
 		Scan(&c.Valeur, &c.NonConcerne, &c.Justification, &c.Commentaire)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return domain.Cotation{}, nil
+		return autoeval.Cotation{}, nil
 	}
 	return c, err
 }
 
-// CotationHistory returns the changes of one item's answer, the latest first.
-func (s *Store) CotationHistory(ctx context.Context, autoevalID int64, code string) ([]domain.HistoryEntry, error) {
+// CotationHistory returns the changes of one item's answer in an
+// auto-évaluation of the ML, the latest first.
+func (s *Store) CotationHistory(ctx context.Context, structureID, autoevalID int64, code string) ([]autoeval.HistoryEntry, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT h.version, coalesce(nullif(u.nom, ''), u.email, ''), h.changed_at,
 		       coalesce(h.old_valeur, 0), h.old_non_concerne, h.old_justification, h.old_commentaire,
 		       coalesce(h.new_valeur, 0), h.new_non_concerne, h.new_justification, h.new_commentaire
-		FROM cotation_historique h JOIN referentiel_items i ON i.id = h.item_id LEFT JOIN users u ON u.id = h.changed_by
-		WHERE h.autoevaluation_id = $1 AND i.code = $2 ORDER BY h.version DESC`, autoevalID, code)
+		FROM cotation_historique h JOIN autoevaluations a ON a.id = h.autoevaluation_id
+		JOIN referentiel_items i ON i.id = h.item_id LEFT JOIN users u ON u.id = h.changed_by
+		WHERE a.structure_id = $1 AND h.autoevaluation_id = $2 AND i.code = $3 ORDER BY h.version DESC`, structureID, autoevalID, code)
 	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
+		return nil, fmt.Errorf("history of %s in autoevaluation %d: %w", code, autoevalID, err)
 	}
-	var out []domain.HistoryEntry
-	var e domain.HistoryEntry
+	var out []autoeval.HistoryEntry
+	var e autoeval.HistoryEntry
 	_, err = pgx.ForEachRow(rows, []any{&e.Version, &e.By, &e.At, &e.Old.Valeur, &e.Old.NonConcerne, &e.Old.Justification, &e.Old.Commentaire,
 		&e.New.Valeur, &e.New.NonConcerne, &e.New.Justification, &e.New.Commentaire}, func() error {
 		out = append(out, e)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
+		return nil, fmt.Errorf("history of %s in autoevaluation %d: %w", code, autoevalID, err)
 	}
 	return out, nil
 }
 
-// Transition moves an auto-évaluation through the démarche in one transaction:
-// check(etat) decides (domain.Next, plus any precondition) on the locked row;
-// the transition is then recorded with its author, role and comment.
-func (s *Store) Transition(ctx context.Context, autoevalID int64, t domain.Transition, by int64, role domain.Role, commentaire string,
-	check func(tx pgx.Tx, etat domain.Etat) (domain.Etat, error)) error {
-	return s.inTx(ctx, nil, "transition", func(tx pgx.Tx) error {
-		var etat domain.Etat
-		if err := tx.QueryRow(ctx, "SELECT etat FROM autoevaluations WHERE id = $1 FOR UPDATE", autoevalID).Scan(&etat); err != nil {
+// Transition moves an auto-évaluation of the ML through the démarche in one
+// transaction: decide gets its state and answers on the locked row and returns
+// the next state (demarche.Next, plus any precondition); the transition is
+// then recorded with its author, role and comment.
+func (s *Store) Transition(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, t demarche.Transition, role domain.Role, commentaire string,
+	decide func(etat demarche.Etat, answers map[string]autoeval.Cotation) (demarche.Etat, error)) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("transition %s of autoevaluation %d", t, autoevalID), func(tx pgx.Tx) error {
+		var etat demarche.Etat
+		err := tx.QueryRow(ctx, "SELECT etat FROM autoevaluations WHERE id = $1 AND structure_id = $2 FOR UPDATE", autoevalID, structureID).Scan(&etat)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Errorf(domain.ENOTFOUND, "Auto-évaluation introuvable.")
+		} else if err != nil {
 			return err
 		}
-		next, err := check(tx, etat)
+		answers, err := cotationsTx(ctx, tx, autoevalID)
+		if err != nil {
+			return err
+		}
+		next, err := decide(etat, answers)
 		if err != nil {
 			return err
 		}
@@ -266,21 +321,21 @@ func (s *Store) Transition(ctx context.Context, autoevalID int64, t domain.Trans
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO autoevaluation_transitions (autoevaluation_id, action, from_etat, to_etat, by_user, by_role, commentaire)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, autoevalID, t, etat, next, nullID(by), role, commentaire)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, autoevalID, t, etat, next, actorID(actor), role, commentaire)
 		return err
 	})
 }
 
-// CotationsTx reads the answers within a transaction (for preconditions).
-func CotationsTx(ctx context.Context, tx pgx.Tx, autoevalID int64) (map[string]domain.Cotation, error) {
+// cotationsTx reads the answers within a transaction, for a decision under lock.
+func cotationsTx(ctx context.Context, tx pgx.Tx, autoevalID int64) (map[string]autoeval.Cotation, error) {
 	rows, err := tx.Query(ctx, `SELECT i.code, coalesce(c.valeur, 0), c.non_concerne, c.justification, c.commentaire
 		FROM cotations c JOIN referentiel_items i ON i.id = c.item_id WHERE c.autoevaluation_id = $1`, autoevalID)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]domain.Cotation{}
+	out := map[string]autoeval.Cotation{}
 	var code string
-	var c domain.Cotation
+	var c autoeval.Cotation
 	_, err = pgx.ForEachRow(rows, []any{&code, &c.Valeur, &c.NonConcerne, &c.Justification, &c.Commentaire}, func() error {
 		out[code] = c
 		return nil
@@ -288,39 +343,32 @@ func CotationsTx(ctx context.Context, tx pgx.Tx, autoevalID int64) (map[string]d
 	return out, err
 }
 
-// TransitionEntry is a recorded transition.
-type TransitionEntry struct {
-	Action      domain.Transition
-	From, To    domain.Etat
-	By          string
-	Role        domain.Role
-	Commentaire string
-	At          time.Time
-}
-
-// Transitions returns the transitions of an auto-évaluation, oldest first.
-func (s *Store) Transitions(ctx context.Context, autoevalID int64) ([]TransitionEntry, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT t.action, t.from_etat, t.to_etat, coalesce(nullif(u.nom, ''), u.email, ''), t.by_role, t.commentaire, t.at
-		FROM autoevaluation_transitions t LEFT JOIN users u ON u.id = t.by_user WHERE t.autoevaluation_id = $1 ORDER BY t.at, t.id`, autoevalID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[TransitionEntry])
+// Transitions returns the transitions of an auto-évaluation of the ML, oldest first.
+func (s *Store) Transitions(ctx context.Context, structureID, autoevalID int64) ([]demarche.Record, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT t.action, t.from_etat AS "from", t.to_etat AS "to", coalesce(nullif(u.nom, ''), u.email, '') AS "by",
+		t.by_role AS "role", t.commentaire, t.at
+		FROM autoevaluation_transitions t JOIN autoevaluations a ON a.id = t.autoevaluation_id LEFT JOIN users u ON u.id = t.by_user
+		WHERE a.structure_id = $1 AND t.autoevaluation_id = $2 ORDER BY t.at, t.id`, structureID, autoevalID)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[demarche.Record])
 	if err != nil {
-		return nil, fmt.Errorf("transitions: %w", err)
+		return nil, fmt.Errorf("transitions of autoevaluation %d: %w", autoevalID, err)
 	}
 	return list, nil
 }
 
 // PreviousAutoevaluation returns the ML's auto-évaluation of the campaign before
 // this one's (by closing date); ENOTFOUND when there is none.
-func (s *Store) PreviousAutoevaluation(ctx context.Context, autoevalID int64) (domain.Autoevaluation, error) {
-	a, err := scanAutoeval(s.pool.QueryRow(ctx, "SELECT "+autoevalColumns+autoevalFrom+`
-		JOIN autoevaluations cur ON cur.structure_id = a.structure_id AND cur.id = $1
+func (s *Store) PreviousAutoevaluation(ctx context.Context, structureID, autoevalID int64) (autoeval.Autoevaluation, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+autoevalColumns+autoevalFrom+`
+		JOIN autoevaluations cur ON cur.structure_id = a.structure_id AND cur.id = $2
 		JOIN campagnes cc ON cc.id = cur.campagne_id
-		WHERE a.id <> cur.id AND c.cloture < cc.cloture
-		ORDER BY c.cloture DESC LIMIT 1`, autoevalID))
+		WHERE a.structure_id = $1 AND a.id <> cur.id AND c.cloture < cc.cloture
+		ORDER BY c.cloture DESC LIMIT 1`, structureID, autoevalID)
+	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[autoeval.Autoevaluation])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, domain.Errorf(domain.ENOTFOUND, "Aucune auto-évaluation précédente pour cette Mission Locale.")
 	} else if err != nil {
-		return a, fmt.Errorf("previous autoevaluation: %w", err)
+		return a, fmt.Errorf("autoevaluation before %d: %w", autoevalID, err)
 	}
 	return a, nil
 }
@@ -331,7 +379,7 @@ func (s *Store) ContributorSections(ctx context.Context, structureID int64) (map
 	rows, err := s.pool.Query(ctx, `SELECT ms.membership_id, ms.section FROM membership_sections ms
 		JOIN memberships m ON m.id = ms.membership_id WHERE m.structure_id = $1 ORDER BY ms.section`, structureID)
 	if err != nil {
-		return nil, fmt.Errorf("sections: %w", err)
+		return nil, fmt.Errorf("sections of structure %d: %w", structureID, err)
 	}
 	out := map[int64][]string{}
 	var id int64
@@ -341,15 +389,15 @@ func (s *Store) ContributorSections(ctx context.Context, structureID int64) (map
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sections: %w", err)
+		return nil, fmt.Errorf("sections of structure %d: %w", structureID, err)
 	}
 	return out, nil
 }
 
 // SetContributorSections replaces the sections a contributor membership of an ML
 // is limited to; none means every section.
-func (s *Store) SetContributorSections(ctx context.Context, structureID, membershipID int64, sections []string) error {
-	return s.inTx(ctx, nil, "set sections", func(tx pgx.Tx) error {
+func (s *Store) SetContributorSections(ctx context.Context, actor *domain.Actor, structureID, membershipID int64, sections []string) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("set sections of membership %d in structure %d", membershipID, structureID), func(tx pgx.Tx) error {
 		var ok bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM memberships WHERE id = $1 AND structure_id = $2 AND role = 'contributeur')",
 			membershipID, structureID).Scan(&ok); err != nil {
@@ -370,9 +418,10 @@ func (s *Store) SetContributorSections(ctx context.Context, structureID, members
 	})
 }
 
-// SeedCotations writes answers in bulk, each with its history row, for demo data:
-// the items must not be answered yet.
-func (s *Store) SeedCotations(ctx context.Context, autoevalID int64, answers map[string]domain.Cotation, by int64) error {
+// SeedCotations writes answers in bulk to an auto-évaluation of the ML, each
+// with its history row, attributed to actor, for demo data: the items must not
+// be answered yet.
+func (s *Store) SeedCotations(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, answers map[string]autoeval.Cotation) error {
 	codes := make([]string, 0, len(answers))
 	valeurs, ncs, justs, comments := []int32{}, []bool{}, []string{}, []string{}
 	for code, c := range answers {
@@ -382,22 +431,22 @@ func (s *Store) SeedCotations(ctx context.Context, autoevalID int64, answers map
 		justs = append(justs, c.Justification)
 		comments = append(comments, c.Commentaire)
 	}
-	return s.inTx(ctx, nil, "seed cotations", func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("seed cotations of autoevaluation %d", autoevalID), func(tx pgx.Tx) error {
 		const answersSQL = `WITH a AS (
 				SELECT i.id AS item_id, x.valeur, x.nc, x.just, x.comm
 				FROM unnest($2::text[], $3::int[], $4::bool[], $5::text[], $6::text[]) AS x(code, valeur, nc, just, comm)
 				JOIN referentiel_items i ON i.code = x.code
 				JOIN campagnes c ON c.referentiel_id = i.referentiel_id
-				JOIN autoevaluations ae ON ae.campagne_id = c.id AND ae.id = $1)`
+				JOIN autoevaluations ae ON ae.campagne_id = c.id AND ae.id = $1 AND ae.structure_id = $8)`
 		if _, err := tx.Exec(ctx, answersSQL+`
 			INSERT INTO cotations (autoevaluation_id, item_id, valeur, non_concerne, justification, commentaire, version, updated_by)
-			SELECT $1, item_id, nullif(valeur, 0), nc, just, comm, 1, $7 FROM a`, autoevalID, codes, valeurs, ncs, justs, comments, nullID(by)); err != nil {
+			SELECT $1, item_id, nullif(valeur, 0), nc, just, comm, 1, $7 FROM a`, autoevalID, codes, valeurs, ncs, justs, comments, actorID(actor), structureID); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, answersSQL+`
 			INSERT INTO cotation_historique (autoevaluation_id, item_id, version, changed_by, new_valeur, old_non_concerne, new_non_concerne,
 				old_justification, new_justification, old_commentaire, new_commentaire)
-			SELECT $1, item_id, 1, $7, nullif(valeur, 0), false, nc, '', just, '', comm FROM a`, autoevalID, codes, valeurs, ncs, justs, comments, nullID(by))
+			SELECT $1, item_id, 1, $7, nullif(valeur, 0), false, nc, '', just, '', comm FROM a`, autoevalID, codes, valeurs, ncs, justs, comments, actorID(actor), structureID)
 		return err
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/campagnes"
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
@@ -224,7 +225,7 @@ func TestOpenAndCloseCampagne(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range list {
-		if s.AutoevaluationID == 0 || s.Etat != domain.EtatEnCours {
+		if s.AutoevaluationID == 0 || s.Etat != demarche.EnCours {
 			t.Errorf("%s after opening: %+v", s.Nom, s)
 		}
 	}
@@ -241,7 +242,7 @@ func TestOpenAndCloseCampagne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0].Etats[domain.EtatEnCours] != 1 || rows[0].Etats[domain.EtatSoumise] != 1 || rows[0].Soumises() != 1 {
+	if len(rows) != 1 || rows[0].Etats[demarche.EnCours] != 1 || rows[0].Etats[demarche.Soumise] != 1 || rows[0].Soumises() != 1 {
 		t.Errorf("list after a submission: %+v", rows)
 	}
 

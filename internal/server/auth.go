@@ -364,7 +364,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	v := web.DashboardView{Page: s.page(r, "Accueil"), Nom: nom, Memberships: membershipLinks(a)}
 	// The national team follows campaigns from their own pages; others see theirs here.
 	if vis := a.Visible(domain.ActViewAssessment); !vis.All && (len(vis.RegionIDs) > 0 || len(vis.StructureIDs) > 0) {
-		list, err := s.store.Autoevaluations(r.Context(), vis)
+		list, err := s.autoeval.List(r.Context(), a)
 		if err != nil {
 			return err
 		}

@@ -20,13 +20,24 @@ import (
 
 func autoevalURL(id int64) string { return "/autoevaluations/" + itoa(id) }
 
-// loadAutoeval loads the auto-évaluation of the URL for the signed-in person.
+// loadAutoeval loads the auto-évaluation of the URL for the signed-in person,
+// with its answers, for its pages.
 func (s *Server) loadAutoeval(r *http.Request) (*autoeval.View, error) {
 	id, err := idParam(r, "id")
 	if err != nil {
 		return nil, err
 	}
 	return s.autoeval.Load(r.Context(), actorOf(r.Context()), id)
+}
+
+// loadSheet loads the auto-évaluation of the URL for the signed-in person,
+// without its answers: what a save or a submission needs.
+func (s *Server) loadSheet(r *http.Request) (*autoeval.Sheet, error) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.autoeval.Sheet(r.Context(), actorOf(r.Context()), id)
 }
 
 func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
@@ -36,10 +47,10 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := v.Autoeval
 	url := autoevalURL(a.ID)
-	rows, total := domain.SectionsProgress(v.Sections, v.Answers())
+	rows, total := autoeval.SectionsProgress(v.Sections, v.Answers())
 	page := web.AutoevalView{Page: s.page(r, a.CampagneNom+" · "+a.StructureNom), URL: url, Title: a.CampagneNom, Structure: a.StructureNom,
 		Etat: a.Etat, Cloture: domain.FrenchDate(a.Cloture), Total: total, CanSubmit: v.CanSubmit && a.Etat.Editable(),
-		Unrated: len(domain.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID)}
+		Unrated: len(autoeval.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID)}
 	for _, n := range v.Ref.Echelle.Niveaux {
 		page.ScaleValues = append(page.ScaleValues, n.Valeur)
 	}
@@ -50,9 +61,7 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 		page.AllSections = append(page.AllSections, web.SectionLink{Code: sec.Code, Titre: sec.Titre})
 	}
 	if page.CanSubmit {
-		if _, err := s.store.PreviousAutoevaluation(r.Context(), a.ID); err == nil {
-			page.CanCopy = true
-		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
+		if page.CanCopy, err = s.autoeval.HasPrevious(r.Context(), v.Sheet); err != nil {
 			return err
 		}
 	}
@@ -60,7 +69,7 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sections, err := s.store.ContributorSections(r.Context(), a.StructureID)
+	sections, err := s.autoeval.Assignments(r.Context(), v.Sheet)
 	if err != nil {
 		return err
 	}
@@ -74,7 +83,7 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		page.Members = append(page.Members, web.MemberSections{MembershipID: m.MembershipID, Nom: nom, Sections: sections[m.MembershipID]})
 	}
-	transitions, err := s.store.Transitions(r.Context(), a.ID)
+	transitions, err := s.autoeval.Transitions(r.Context(), v.Sheet)
 	if err != nil {
 		return err
 	}
@@ -84,9 +93,9 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, web.AutoevalPage(page))
 }
 
-// sectionOf finds the section of the URL in the view.
-func sectionOf(v *autoeval.View, code string) (int, error) {
-	for i, sec := range v.Sections {
+// sectionOf finds the section of the URL in the auto-évaluation.
+func sectionOf(sh *autoeval.Sheet, code string) (int, error) {
+	for i, sec := range sh.Sections {
 		if sec.Code == code {
 			return i, nil
 		}
@@ -95,8 +104,8 @@ func sectionOf(v *autoeval.View, code string) (int, error) {
 }
 
 // sectionView builds a section page; answers and problems override what is saved.
-func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted map[string]domain.Cotation, versions map[string]int,
-	fieldErrors domain.FieldErrors, conflicts map[string]domain.SavedCotation) web.SectionView {
+func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted map[string]autoeval.Cotation, versions map[string]int,
+	fieldErrors domain.FieldErrors, conflicts map[string]autoeval.SavedCotation) web.SectionView {
 	a, sec := v.Autoeval, v.Sections[i]
 	url := autoevalURL(a.ID)
 	page := web.SectionView{Page: s.page(r, sec.Titre+" · "+a.CampagneNom), AutoevalURL: url,
@@ -166,7 +175,7 @@ func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted ma
 	if len(summary) > 0 {
 		page.Errors = web.FormErrors{Fields: summary}
 	} else if len(conflicts) > 0 {
-		page.Errors = web.FormErrors{Message: domain.ErrorMessage(&domain.ConflictError{})}
+		page.Errors = web.FormErrors{Message: domain.ErrorMessage(&autoeval.ConflictError{})}
 	}
 	return page
 }
@@ -186,58 +195,31 @@ func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	i, err := sectionOf(v, chi.URLParam(r, "section"))
+	i, err := sectionOf(v.Sheet, chi.URLParam(r, "section"))
 	if err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, web.SectionPage(s.sectionView(r, v, i, nil, nil, nil, nil)))
 }
 
-// parseAnswer reads one item's fields of a posted form.
-func parseAnswer(r *http.Request, code string) (domain.CotationChange, bool, error) {
-	ch := domain.CotationChange{Code: code}
-	if _, present := r.PostForm["version-"+code]; !present {
-		return ch, false, nil
-	}
-	// Versions and ratings are int columns: a number past 32 bits is no version.
-	version, err := strconv.ParseInt(r.PostFormValue("version-"+code), 10, 32)
-	if err != nil || version < 0 {
-		return ch, true, domain.Errorf(domain.EINVALID, "La page envoyée est incomplète : rechargez-la, puis recommencez.")
-	}
-	ch.BaseVersion = int(version)
-	switch raw := r.PostFormValue("valeur-" + code); raw {
-	case "":
-	case "nc":
-		ch.Cotation.NonConcerne = true
-	default:
-		n, err := strconv.ParseInt(raw, 10, 32)
-		if err != nil || n <= 0 {
-			return ch, true, domain.FieldErrors{"valeur-" + code: "Choisissez une cotation de l'échelle."}.Err()
-		}
-		ch.Cotation.Valeur = int(n)
-	}
-	ch.Cotation.Justification = r.PostFormValue("justification-" + code)
-	ch.Cotation.Commentaire = r.PostFormValue("commentaire-" + code)
-	ch.Cotation.Normalize()
-	return ch, true, nil
-}
-
-// saveSection saves the whole page (the form without JavaScript).
+// saveSection saves the whole page (the form without JavaScript). Every item
+// of the page goes to the service, which writes only those that changed; the
+// page's answers are read only to show it again after a refusal.
 func (s *Server) saveSection(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.loadAutoeval(r)
+	sh, err := s.loadSheet(r)
 	if err != nil {
 		return err
 	}
-	i, err := sectionOf(v, chi.URLParam(r, "section"))
+	i, err := sectionOf(sh, chi.URLParam(r, "section"))
 	if err != nil {
 		return err
 	}
-	sec := v.Sections[i]
-	var changes []domain.CotationChange
-	posted, versions := map[string]domain.Cotation{}, map[string]int{}
+	sec := sh.Sections[i]
+	var changes []autoeval.CotationChange
+	posted, versions := map[string]autoeval.Cotation{}, map[string]int{}
 	fe := domain.FieldErrors{}
 	for _, code := range sec.Items {
-		ch, present, err := parseAnswer(r, code)
+		ch, present, err := autoeval.ParseAnswer(r.PostForm, code)
 		if err != nil {
 			if f := domain.ErrorFields(err); f != nil {
 				for k, m := range f {
@@ -251,43 +233,47 @@ func (s *Server) saveSection(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		posted[code], versions[code] = ch.Cotation, ch.BaseVersion
-		if ch.Cotation != v.Saved[code].Cotation || ch.BaseVersion != v.Saved[code].Version {
-			changes = append(changes, ch)
-		}
+		changes = append(changes, ch)
 	}
 	if len(fe) == 0 {
-		var n int
-		n, err = s.autoeval.Save(r.Context(), actorOf(r.Context()), v, changes)
+		var saved autoeval.Saved
+		saved, err = s.autoeval.Save(r.Context(), actorOf(r.Context()), sh, changes)
 		if err == nil {
-			target := autoevalURL(v.Autoeval.ID) + "/sections/" + sec.Code
-			switch {
-			case n == 0:
+			target := autoevalURL(sh.Autoeval.ID) + "/sections/" + sec.Code
+			switch n := len(saved.Changed); n {
+			case 0:
 				s.flash(r, "Aucune modification à enregistrer.")
-			case n == 1:
+			case 1:
 				s.flash(r, "1 élément enregistré.")
 			default:
 				s.flash(r, strconv.Itoa(n)+" éléments enregistrés.")
 			}
-			if len(changes) > 0 {
-				target += "#" + changes[0].Code
+			if len(saved.Changed) > 0 {
+				target += "#" + saved.Changed[0]
 			}
 			return seeOther(w, r, target)
 		}
 	} else {
 		err = fe.Err()
 	}
-	var conflict *domain.ConflictError
-	switch {
-	case errors.As(err, &conflict):
+	var conflict *autoeval.ConflictError
+	isConflict := errors.As(err, &conflict)
+	invalid := domain.ErrorCode(err) == domain.EINVALID && domain.ErrorFields(err) != nil
+	if !isConflict && !invalid {
+		return err
+	}
+	v, lerr := s.autoeval.Load(r.Context(), actorOf(r.Context()), sh.Autoeval.ID)
+	if lerr != nil {
+		return lerr
+	}
+	if isConflict {
 		page := s.sectionView(r, v, i, posted, versions, nil, conflict.Current)
 		page.Page.Title = "Conflit · " + page.Page.Title
 		return s.render(w, r, http.StatusConflict, web.SectionPage(page))
-	case domain.ErrorCode(err) == domain.EINVALID && domain.ErrorFields(err) != nil:
-		page := s.sectionView(r, v, i, posted, versions, domain.ErrorFields(err), nil)
-		page.Page.Title = "Erreur · " + page.Page.Title
-		return s.render(w, r, http.StatusBadRequest, web.SectionPage(page))
 	}
-	return err
+	page := s.sectionView(r, v, i, posted, versions, domain.ErrorFields(err), nil)
+	page.Page.Title = "Erreur · " + page.Page.Title
+	return s.render(w, r, http.StatusBadRequest, web.SectionPage(page))
 }
 
 // itemResult is the JSON answer to the script's save of one item.
@@ -304,52 +290,40 @@ type itemResult struct {
 // saveItem saves one item, for the page's script: JSON in, JSON out. Without
 // the script's Accept header it behaves as a form post and redirects.
 func (s *Server) saveItem(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.loadAutoeval(r)
+	sh, err := s.loadSheet(r)
 	if err != nil {
 		return err
 	}
 	code := chi.URLParam(r, "code")
-	it, ok := v.Item(code)
-	if !ok {
-		return domain.Errorf(domain.ENOTFOUND, "Élément introuvable.")
-	}
-	if !v.CanRate {
-		return domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas de coter cette auto-évaluation.")
-	}
-	ch, present, err := parseAnswer(r, code)
-	if err == nil && !present {
-		err = domain.Errorf(domain.EINVALID, "La page envoyée est incomplète : rechargez-la, puis recommencez.")
-	}
-	n := 0
-	if err == nil {
-		n, err = s.autoeval.Save(r.Context(), actorOf(r.Context()), v, []domain.CotationChange{ch})
+	saved, err := s.autoeval.SaveItem(r.Context(), actorOf(r.Context()), sh, code, r.PostForm)
+	if domain.ErrorCode(err) == domain.ENOTFOUND || errors.Is(err, autoeval.ErrMayNotRate) {
+		// An unknown item, or a role that may not rate: the error page, as for
+		// any other route; the script only meets the refusals of an answer.
+		return err
 	}
 	if !strings.Contains(r.Header.Get("Accept"), "application/json") {
 		if err != nil {
 			return err
 		}
-		return seeOther(w, r, autoevalURL(v.Autoeval.ID)+"/sections/"+referentiel.SectionOf(it)+"#"+code)
+		it, _ := sh.Item(code)
+		return seeOther(w, r, autoevalURL(sh.Autoeval.ID)+"/sections/"+referentiel.SectionOf(it)+"#"+code)
 	}
 	res, status := itemResult{Status: "saved"}, http.StatusOK
-	var conflict *domain.ConflictError
+	var conflict *autoeval.ConflictError
 	switch {
 	case err == nil:
-		saved, lerr := s.store.Cotations(r.Context(), v.Autoeval.ID)
-		if lerr != nil {
-			return lerr
-		}
-		c := saved[code]
+		c := saved.Answers[code]
 		res.Version, res.By = c.Version, c.By
 		if c.Version > 0 {
 			res.At = domain.FrenchDateTime(c.At)
 		}
-		if n == 0 {
+		if len(saved.Changed) == 0 {
 			res.Status = "unchanged"
 		}
 	case errors.As(err, &conflict):
 		other := conflict.Current[code]
 		res = itemResult{Status: "conflict", Version: other.Version, By: other.By, At: domain.FrenchDateTime(other.At),
-			Theirs:  web.ValueLabel(v.Ref.Echelle.Niveaux, v.Ref.Echelle.NonConcerne, other.Cotation),
+			Theirs:  web.ValueLabel(sh.Ref.Echelle.Niveaux, sh.Ref.Echelle.NonConcerne, other.Cotation),
 			Message: "Modifié entre-temps par " + other.By + " : votre saisie n'est pas enregistrée. Rechargez la page pour comparer les deux versions."}
 		status = http.StatusConflict
 	case domain.ErrorCode(err) == domain.EINVALID || domain.ErrorCode(err) == domain.EFORBIDDEN || domain.ErrorCode(err) == domain.ECONFLICT:
@@ -374,7 +348,7 @@ func (s *Server) checklistView(r *http.Request, v *autoeval.View) web.ChecklistV
 	url := autoevalURL(a.ID)
 	page := web.ChecklistView{Page: s.page(r, "Vérifier et soumettre · "+a.CampagneNom), URL: url, Title: a.CampagneNom + " · " + a.StructureNom,
 		CanSubmit: v.CanSubmit, Editable: a.Etat.Editable()}
-	for _, e := range domain.SubmissionChecklist(v.Items, v.Answers()) {
+	for _, e := range autoeval.SubmissionChecklist(v.Items, v.Answers()) {
 		page.Entries = append(page.Entries, web.ChecklistLine{Code: e.Code, Texte: e.Texte, Problem: e.Problem, URL: url + "/sections/" + e.Section + "#" + e.Code})
 	}
 	for _, it := range v.Items {
@@ -394,14 +368,14 @@ func (s *Server) checklistPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.loadAutoeval(r)
+	sh, err := s.loadSheet(r)
 	if err != nil {
 		return err
 	}
-	err = s.autoeval.Submit(r.Context(), actorOf(r.Context()), v, r.PostFormValue("commentaire"))
+	err = s.autoeval.Submit(r.Context(), actorOf(r.Context()), sh, r.PostFormValue("commentaire"))
 	if err == nil {
 		s.flash(r, "L'auto-évaluation est soumise. Merci !")
-		return seeOther(w, r, autoevalURL(v.Autoeval.ID))
+		return seeOther(w, r, autoevalURL(sh.Autoeval.ID))
 	}
 	if code := domain.ErrorCode(err); code != domain.EINVALID && code != domain.ECONFLICT {
 		return err
@@ -435,26 +409,21 @@ func (s *Server) copyPrevious(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) assignSections(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.loadAutoeval(r)
+	sh, err := s.loadSheet(r)
 	if err != nil {
 		return err
 	}
-	if !v.CanSubmit {
-		return domain.Errorf(domain.EFORBIDDEN, "Seule la direction de la Mission Locale peut répartir le travail.")
-	}
-	membre, err := strconv.ParseInt(r.PostFormValue("membre"), 10, 64)
-	if err != nil {
-		return domain.Errorf(domain.EINVALID, "Choisissez la personne.")
-	}
-	if err := s.autoeval.SetSections(r.Context(), v, membre, r.PostForm["section"]); err != nil {
+	// No number is no person: the service says so, after the permission check.
+	membre, _ := strconv.ParseInt(r.PostFormValue("membre"), 10, 64)
+	if err := s.autoeval.SetSections(r.Context(), actorOf(r.Context()), sh, membre, r.PostForm["section"]); err != nil {
 		return err
 	}
 	s.flash(r, "Répartition enregistrée.")
-	return seeOther(w, r, autoevalURL(v.Autoeval.ID)+"#equipe")
+	return seeOther(w, r, autoevalURL(sh.Autoeval.ID)+"#equipe")
 }
 
 func (s *Server) itemHistoryPage(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.loadAutoeval(r)
+	v, err := s.loadSheet(r)
 	if err != nil {
 		return err
 	}
@@ -466,7 +435,7 @@ func (s *Server) itemHistoryPage(w http.ResponseWriter, r *http.Request) error {
 	it, _ := v.Item(code)
 	page := web.HistoryView{Page: s.page(r, "Historique "+code), Code: code, Texte: it.Texte,
 		BackURL: autoevalURL(v.Autoeval.ID) + "/sections/" + referentiel.SectionOf(it) + "#" + code}
-	describe := func(c domain.Cotation) string {
+	describe := func(c autoeval.Cotation) string {
 		out := web.ValueLabel(v.Ref.Echelle.Niveaux, v.Ref.Echelle.NonConcerne, c)
 		if c.Justification != "" {
 			out += " — justification : « " + c.Justification + " »"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/unml/cadre/internal/apptest"
 	"github.com/unml/cadre/internal/browsertest"
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/domain"
 )
@@ -53,7 +54,7 @@ func TestBrowserDirectorRatesAndSubmits(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.CheckAccessibility()
-	answers, _ := app.Store.Cotations(t.Context(), id)
+	answers, _ := app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
 	for i, code := range codes {
 		if answers[code].Valeur != 1+i%4 {
 			t.Errorf("%s saved as %+v, want %d", code, answers[code].Cotation, 1+i%4)
@@ -87,7 +88,7 @@ func TestBrowserDirectorRatesAndSubmits(t *testing.T) {
 	if got := b.Text(".flash"); !strings.HasSuffix(got, "éléments enregistrés.") {
 		t.Fatalf("after saving the page: %q", got)
 	}
-	answers, _ = app.Store.Cotations(t.Context(), id)
+	answers, _ = app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
 	if !answers[codes[0]].NonConcerne || answers[codes[1]].Valeur != 3 {
 		t.Errorf("F4 saved as %+v, %+v", answers[codes[0]].Cotation, answers[codes[1]].Cotation)
 	}
@@ -109,7 +110,7 @@ func TestBrowserDirectorRatesAndSubmits(t *testing.T) {
 		t.Fatalf("after submitting: %q", got)
 	}
 	a, _ := app.Store.Autoevaluation(t.Context(), domain.Visibility{All: true}, id)
-	if a.Etat != domain.EtatSoumise {
+	if a.Etat != demarche.Soumise {
 		t.Errorf("state = %s", a.Etat)
 	}
 	// Editing is locked: pages are read-only now.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/unml/cadre/internal/apptest"
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
 )
 
@@ -69,7 +70,7 @@ func TestTwoSessionsOnOneItem(t *testing.T) {
 			t.Errorf("conflict page lacks %q", want)
 		}
 	}
-	saved, err := app.Store.Cotations(t.Context(), id)
+	saved, err := app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,11 +81,11 @@ func TestTwoSessionsOnOneItem(t *testing.T) {
 	if resp, _ := post(director, "1", "Pas encore organisé.", versionOf(t, body, code)); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save after seeing the conflict = %d, want 303", resp.StatusCode)
 	}
-	saved, _ = app.Store.Cotations(t.Context(), id)
+	saved, _ = app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
 	if saved[code].Valeur != 1 || saved[code].Version != 2 {
 		t.Errorf("final answer %+v version %d", saved[code].Cotation, saved[code].Version)
 	}
-	history, _ := app.Store.CotationHistory(t.Context(), id, code)
+	history, _ := app.Store.CotationHistory(t.Context(), app.Fixture.Structures["ML-RENNES"], id, code)
 	if len(history) != 2 || history[0].Old.Valeur != 3 || history[0].New.Valeur != 1 || history[1].Old.Valeur != 0 {
 		t.Errorf("history = %+v", history)
 	}
@@ -105,7 +106,7 @@ func TestRatingRulesRefuseBadAnswers(t *testing.T) {
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	app.Login(t, "directeur@ml-rennes.demo")
 	section := fmt.Sprintf("/autoevaluations/%d/sections/F5", id)
-	before, _ := app.Store.Cotations(t.Context(), id)
+	before, _ := app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
 	for _, tc := range []struct{ name, valeur, justification, want string }{
 		{"non concerné without justification", "nc", "", "Justifiez « non concerné »"},
 		{"value outside the scale", "7", "", "Choisissez une cotation de l'échelle."},
@@ -117,7 +118,7 @@ func TestRatingRulesRefuseBadAnswers(t *testing.T) {
 			t.Errorf("%s: %d, want 400 with %q", tc.name, resp.StatusCode, tc.want)
 		}
 	}
-	after, _ := app.Store.Cotations(t.Context(), id)
+	after, _ := app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
 	if len(after) != len(before) {
 		t.Errorf("refused pages saved %d answers", len(after)-len(before))
 	}
@@ -140,13 +141,13 @@ func TestCopyPreviousAnswers(t *testing.T) {
 	app := apptest.New(t)
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	app.Login(t, "directeur@ml-rennes.demo")
-	before, _ := app.Store.Cotations(t.Context(), id)
-	previous, _ := app.Store.Cotations(t.Context(), app.Fixture.Autoevaluations["ML-RENNES/2025"])
+	before, _ := app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
+	previous, _ := app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], app.Fixture.Autoevaluations["ML-RENNES/2025"])
 	resp, body := app.PostForm(t, fmt.Sprintf("/autoevaluations/%d/reprise", id), nil)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("copy = %d: %s", resp.StatusCode, body)
 	}
-	after, _ := app.Store.Cotations(t.Context(), id)
+	after, _ := app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
 	if len(after) != len(previous) {
 		t.Errorf("after the copy %d items answered, want %d", len(after), len(previous))
 	}
@@ -161,7 +162,7 @@ func TestCopyPreviousAnswers(t *testing.T) {
 		}
 	}
 	// The copy is a change like any other: it is in the history.
-	history, _ := app.Store.CotationHistory(t.Context(), id, "E4.2")
+	history, _ := app.Store.CotationHistory(t.Context(), app.Fixture.Structures["ML-RENNES"], id, "E4.2")
 	if len(history) != 1 || history[0].By != "Yann Rennes" {
 		t.Errorf("history of a copied item = %+v", history)
 	}
@@ -179,7 +180,7 @@ func TestSubmitLocksEditing(t *testing.T) {
 		t.Fatalf("submit = %d", resp.StatusCode)
 	}
 	a, _ := app.Store.Autoevaluation(t.Context(), domain.Visibility{All: true}, id)
-	if a.Etat != domain.EtatSoumise {
+	if a.Etat != demarche.Soumise {
 		t.Fatalf("state after submit = %s", a.Etat)
 	}
 	resp, body := app.PostForm(t, fmt.Sprintf("/autoevaluations/%d/sections/F1", id), url.Values{"valeur-F1.R1.C1": {"1"}, "version-F1.R1.C1": {"1"}})
@@ -189,7 +190,7 @@ func TestSubmitLocksEditing(t *testing.T) {
 	if resp, _ := app.PostForm(t, fmt.Sprintf("/autoevaluations/%d/soumission", id), nil); resp.StatusCode != http.StatusConflict {
 		t.Errorf("second submission = %d, want 409", resp.StatusCode)
 	}
-	transitions, _ := app.Store.Transitions(t.Context(), id)
+	transitions, _ := app.Store.Transitions(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
 	if len(transitions) != 1 || transitions[0].By != "Yann Rennes" || transitions[0].Commentaire != "Bon pour avis régional." {
 		t.Errorf("transitions = %+v", transitions)
 	}
@@ -265,7 +266,7 @@ func TestWholePageSaveKeepsOthersUntouchedItems(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("director's page save = %d:\n%s", resp.StatusCode, body)
 	}
-	saved, _ := app.Store.Cotations(t.Context(), id)
+	saved, _ := app.Store.Cotations(t.Context(), app.Fixture.Structures["ML-RENNES"], id)
 	if saved["F3.R1.C1"].Valeur != 4 || saved["F3.R1.C2"].Valeur != 2 {
 		t.Errorf("F3.R1.C1 = %d (want 4, the other's), F3.R1.C2 = %d (want 2)", saved["F3.R1.C1"].Valeur, saved["F3.R1.C2"].Valeur)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/unml/cadre/internal/campagnes"
+	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/web"
 )
@@ -199,7 +200,7 @@ func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	row := campagnes.CampagneRow{Campagne: c, Structures: len(structures), Etats: map[domain.Etat]int{}}
+	row := campagnes.CampagneRow{Campagne: c, Structures: len(structures), Etats: map[demarche.Etat]int{}}
 	v := web.CampagneView{Page: s.page(r, c.Nom), CanOpen: c.Etat.Allows(campagnes.TrOuvrir)}
 	for _, st := range structures {
 		item := web.CampagneStructureItem{ID: st.StructureID, Nom: st.Nom, RegionNom: st.RegionNom}
@@ -211,7 +212,7 @@ func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
 		v.Structures = append(v.Structures, item)
 	}
 	v.Campagne = campagneItem(row)
-	for _, e := range domain.Etats {
+	for _, e := range demarche.Etats {
 		if n := row.Etats[e]; n > 0 {
 			v.Etats = append(v.Etats, web.EtatCount{Etat: e.Label(), N: n})
 		}

@@ -1,0 +1,123 @@
+package demarche
+
+import (
+	"io/fs"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/migrations"
+)
+
+// TestStateMachine tries every transition from every state with every role: only
+// the transitions of DESIGN.md §4 pass, each only for its roles.
+func TestStateMachine(t *testing.T) {
+	allowed := map[Transition]struct {
+		from  []Etat
+		to    Etat
+		roles []domain.Role
+	}{
+		Soumettre:               {[]Etat{EnCours}, Soumise, []domain.Role{domain.RoleDirecteur}},
+		RendreAvis:              {[]Etat{Soumise}, AvisRendu, []domain.Role{domain.RoleReferentARML}},
+		AffecterAudit:           {[]Etat{AvisRendu}, EnAudit, []domain.Role{domain.RolePole}},
+		Renvoyer:                {[]Etat{Soumise, AvisRendu, EnAudit}, EnCours, []domain.Role{domain.RoleReferentARML, domain.RolePole}},
+		RendreRapport:           {[]Etat{EnAudit}, RapportProvisoire, []domain.Role{domain.RoleAuditeur}},
+		TransmettreObservations: {[]Etat{RapportProvisoire}, RapportDefinitif, []domain.Role{domain.RoleDirecteur}},
+		Decider:                 {[]Etat{RapportDefinitif}, Decidee, []domain.Role{domain.RolePole}},
+	}
+	in := func(list []Etat, e Etat) bool {
+		for _, x := range list {
+			if x == e {
+				return true
+			}
+		}
+		return false
+	}
+	hasRole := func(list []domain.Role, r domain.Role) bool {
+		for _, x := range list {
+			if x == r {
+				return true
+			}
+		}
+		return false
+	}
+	passed := 0
+	for tr, rule := range allowed {
+		for _, from := range Etats {
+			for _, role := range domain.Roles {
+				next, err := Next(from, tr, role, "motifs")
+				switch {
+				case !in(rule.from, from):
+					if domain.ErrorCode(err) != domain.ECONFLICT || next != from {
+						t.Errorf("%s from %s by %s: (%s, %v), want refused with domain.ECONFLICT", tr, from, role, next, err)
+					}
+				case !hasRole(rule.roles, role):
+					if domain.ErrorCode(err) != domain.EFORBIDDEN || next != from {
+						t.Errorf("%s from %s by %s: (%s, %v), want refused with domain.EFORBIDDEN", tr, from, role, next, err)
+					}
+				default:
+					if err != nil || next != rule.to {
+						t.Errorf("%s from %s by %s: (%s, %v), want %s", tr, from, role, next, err, rule.to)
+					}
+					passed++
+				}
+				if err != nil && domain.ErrorMessage(err) == "Erreur interne." {
+					t.Errorf("%s from %s by %s: refusal without a French message", tr, from, role)
+				}
+			}
+		}
+	}
+	// submit 1 + avis 1 + assign 1 + return 3×2 + report 1 + observations 1 + decide 1
+	if passed != 12 {
+		t.Errorf("%d transitions allowed, want 12", passed)
+	}
+	if _, err := Next(EnCours, Transition("teleport"), domain.RolePole, ""); domain.ErrorCode(err) != domain.EINVALID {
+		t.Errorf("unknown transition: %v", err)
+	}
+}
+
+func TestTransitionsThatNeedReasons(t *testing.T) {
+	for _, tc := range []struct {
+		tr   Transition
+		from Etat
+		role domain.Role
+	}{{Renvoyer, Soumise, domain.RoleReferentARML}, {Decider, RapportDefinitif, domain.RolePole}} {
+		if _, err := Next(tc.from, tc.tr, tc.role, "  "); domain.ErrorFields(err)["commentaire"] == "" {
+			t.Errorf("%s without reasons: %v, want a field error on commentaire", tc.tr, err)
+		}
+		if _, err := Next(tc.from, tc.tr, tc.role, "Preuves manquantes sur F2."); err != nil {
+			t.Errorf("%s with reasons: %v", tc.tr, err)
+		}
+	}
+	if _, err := Next(EnCours, Soumettre, domain.RoleDirecteur, ""); err != nil {
+		t.Errorf("submit needs no comment: %v", err)
+	}
+	if !EnCours.Editable() || Soumise.Editable() || Decidee.Editable() {
+		t.Error("only « en cours » is editable")
+	}
+}
+
+// TestStoredNamesAreTheDatabases: every state and transition is stored as a
+// French word the database accepts (its CHECK constraints), and has a label.
+func TestStoredNamesAreTheDatabases(t *testing.T) {
+	schema, err := fs.ReadFile(migrations.FS, "0004_campagnes.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.ReadFile(migrations.FS, "0007_demarche.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	word := regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
+	for _, e := range Etats {
+		if !word.MatchString(string(e)) || !strings.Contains(string(schema), "'"+string(e)+"'") || e.Label() == string(e) {
+			t.Errorf("state %q: not a stored word of the schema, or no label", e)
+		}
+	}
+	for tr := range steps {
+		if !word.MatchString(string(tr)) || !strings.Contains(string(names), "'"+string(tr)+"'") || tr.Label() == string(tr) {
+			t.Errorf("transition %q: not a stored word of migration 0007, or no label", tr)
+		}
+	}
+}

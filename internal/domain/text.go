@@ -1,0 +1,4 @@
+package domain
+
+// MaxCommentRunes bounds comments and justifications.
+const MaxCommentRunes = 5000
