@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/unml/cadre/internal/auth"
-	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/autoeval"
+	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"

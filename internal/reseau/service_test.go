@@ -199,7 +199,10 @@ func TestNetworkFormsAreValidatedBeforeAnyWrite(t *testing.T) {
 		write func(*reseau.Service) error
 		field string
 	}{
-		"région without code": {func(s *reseau.Service) error { _, err := s.CreateRegion(ctx, pole, domain.Region{Nom: "Normandie"}); return err }, "code"},
+		"région without code": {func(s *reseau.Service) error {
+			_, err := s.CreateRegion(ctx, pole, domain.Region{Nom: "Normandie"})
+			return err
+		}, "code"},
 		"ML in an unknown région": {func(s *reseau.Service) error {
 			_, err := s.CreateStructure(ctx, pole, domain.Structure{Code: "ML-X", Nom: "X", RegionID: 99, Forme: domain.FormeAssociation})
 			return err
