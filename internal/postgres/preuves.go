@@ -22,6 +22,9 @@ import (
 	"github.com/unml/cadre/internal/preuves"
 )
 
+// The store is the evidence library's storage.
+var _ preuves.Store = (*Store)(nil)
+
 // chunkSize is the size of the rows a file is stored in: a 20 MB file is 80 rows,
 // and neither an upload nor a download holds more than one chunk in memory.
 const chunkSize = 256 << 10
@@ -246,10 +249,11 @@ func lienURL(p domain.Preuve) *string {
 
 // CreatePreuve adds a piece to the library of p.StructureID: for a file, with
 // file as version 1, judged and stored in the same transaction (putContent), so a
-// refusal stores nothing. The metadata must pass p.Validate; a file needs its
-// content (field "file") and other natures have none; the sites must be the ML's
-// (field "sites"). All of this is checked before the file is read. The piece
-// starts déposée.
+// refusal stores nothing. The piece must pass preuves.CheckNew (its metadata,
+// and a file for a file piece only: field "file"), which the service checks too
+// but the store keeps as its own invariant; the sites must be the ML's (field
+// "sites"). All of this is checked before the file is read. The piece starts
+// déposée, written by actor.
 func (s *Store) CreatePreuve(ctx context.Context, actor *domain.Actor, p domain.Preuve, file *preuves.Upload) (int64, error) {
 	return s.createPreuve(ctx, actor, p, file != nil, func(tx pgx.Tx) (int64, string, error) {
 		if file == nil {
