@@ -265,7 +265,9 @@ var preuveTitles = []struct{ titre, typ string }{
 // items, and ML Lyon one file.
 func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 	rennes, director := f.Structures["ML-RENNES"], f.Users["directeur@ml-rennes.demo"]
-	if err := store.AcknowledgeRGPD(ctx, director); err != nil {
+	// The pieces are the director's: written as them, after their RGPD acknowledgement.
+	asDirector := &domain.Actor{UserID: director}
+	if err := store.AcknowledgeRGPD(ctx, asDirector, director); err != nil {
 		return err
 	}
 	_, refID, err := store.Referentiel(ctx, referentiel.DefaultCode, "")
@@ -297,7 +299,7 @@ func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 			case domain.NatureLien:
 				p.URL = fmt.Sprintf("https://www.ml-rennes.example/documents/%d", i+1)
 			}
-			id, err := store.CreatePreuve(ctx, p, file, director)
+			id, err := store.CreatePreuve(ctx, asDirector, p, file)
 			if err != nil {
 				return err
 			}
@@ -310,7 +312,7 @@ func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 				if err != nil {
 					return err
 				}
-				if err := store.Attach(ctx, rennes, id, itemID); err != nil {
+				if err := store.Attach(ctx, asDirector, rennes, id, itemID); err != nil {
 					return err
 				}
 			}
@@ -318,8 +320,9 @@ func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 		}
 	}
 	lyon := f.Structures["ML-LYON"]
-	id, err := store.CreatePreuve(ctx, domain.Preuve{StructureID: lyon, Nature: domain.NatureFichier, Titre: "Projet de structure 2025-2028", Type: "autre"},
-		&preuves.Upload{Name: "projet.pdf", Content: bytes.NewReader(demoPDF("Projet de structure de Lyon"))}, f.Users["directeur@ml-lyon.demo"])
+	id, err := store.CreatePreuve(ctx, &domain.Actor{UserID: f.Users["directeur@ml-lyon.demo"]},
+		domain.Preuve{StructureID: lyon, Nature: domain.NatureFichier, Titre: "Projet de structure 2025-2028", Type: "autre"},
+		&preuves.Upload{Name: "projet.pdf", Content: bytes.NewReader(demoPDF("Projet de structure de Lyon"))})
 	if err != nil {
 		return err
 	}

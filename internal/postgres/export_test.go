@@ -24,14 +24,24 @@ func (s *Store) PutContent(ctx context.Context, structureID int64, r io.Reader, 
 	return id, err
 }
 
-// CreatePreuveContent is CreatePreuve with content stored before (0: none).
+// CreatePreuveContent is CreatePreuve by the person by (0: the system) with
+// content stored before (0: none).
 func (s *Store) CreatePreuveContent(ctx context.Context, p domain.Preuve, contentID int64, filename string, by int64) (int64, error) {
-	return s.createPreuve(ctx, p, contentID != 0, existingContent(ctx, p.StructureID, contentID, filename), by)
+	return s.createPreuve(ctx, Person(by), p, contentID != 0, existingContent(ctx, p.StructureID, contentID, filename))
 }
 
-// AddVersionContent is AddVersion with content stored before.
+// AddVersionContent is AddVersion by the person by with content stored before.
 func (s *Store) AddVersionContent(ctx context.Context, structureID, preuveID, contentID int64, filename string, by int64) (int, error) {
-	return s.addVersion(ctx, structureID, preuveID, existingContent(ctx, structureID, contentID, filename), by)
+	return s.addVersion(ctx, Person(by), structureID, preuveID, existingContent(ctx, structureID, contentID, filename))
+}
+
+// Person is the actor of the person userID for the writes of a test; nil (the
+// system) for 0.
+func Person(userID int64) *domain.Actor {
+	if userID == 0 {
+		return nil
+	}
+	return &domain.Actor{UserID: userID}
 }
 
 func existingContent(ctx context.Context, structureID, contentID int64, filename string) contentFunc {

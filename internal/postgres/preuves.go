@@ -22,6 +22,9 @@ import (
 	"github.com/unml/cadre/internal/preuves"
 )
 
+// The store is the evidence library's storage.
+var _ preuves.Store = (*Store)(nil)
+
 // chunkSize is the size of the rows a file is stored in: a 20 MB file is 80 rows,
 // and neither an upload nor a download holds more than one chunk in memory.
 const chunkSize = 256 << 10
@@ -246,42 +249,34 @@ func lienURL(p domain.Preuve) *string {
 
 // CreatePreuve adds a piece to the library of p.StructureID: for a file, with
 // file as version 1, judged and stored in the same transaction (putContent), so a
-// refusal stores nothing. The metadata must pass p.Validate; a file needs its
-// content (field "file") and other natures have none; the sites must be the ML's
-// (field "sites"). All of this is checked before the file is read. The piece
-// starts déposée.
-func (s *Store) CreatePreuve(ctx context.Context, p domain.Preuve, file *preuves.Upload, by int64) (int64, error) {
-	return s.createPreuve(ctx, p, file != nil, func(tx pgx.Tx) (int64, string, error) {
+// refusal stores nothing. The piece must pass preuves.CheckNew (its metadata,
+// and a file for a file piece only: field "file"), which the service checks too
+// but the store keeps as its own invariant; the sites must be the ML's (field
+// "sites"). All of this is checked before the file is read. The piece starts
+// déposée, written by actor.
+func (s *Store) CreatePreuve(ctx context.Context, actor *domain.Actor, p domain.Preuve, file *preuves.Upload) (int64, error) {
+	return s.createPreuve(ctx, actor, p, file != nil, func(tx pgx.Tx) (int64, string, error) {
 		if file == nil {
 			return 0, "", nil
 		}
 		id, mime, err := putContent(ctx, tx, p.StructureID, *file)
 		return id, preuves.StoredName(file.Name, mime), err
-	}, by)
+	})
 }
 
 // contentFunc stores or finds the file of a new piece or version within tx and
 // returns its content id and stored name.
 type contentFunc func(tx pgx.Tx) (contentID int64, name string, err error)
 
-func (s *Store) createPreuve(ctx context.Context, p domain.Preuve, hasFile bool, content contentFunc, by int64) (int64, error) {
+func (s *Store) createPreuve(ctx context.Context, actor *domain.Actor, p domain.Preuve, hasFile bool, content contentFunc) (int64, error) {
 	p.Normalize()
-	fe := domain.ErrorFields(p.Validate())
-	if fe == nil {
-		fe = domain.FieldErrors{}
-	}
-	switch {
-	case p.Nature == domain.NatureFichier && !hasFile:
-		fe["file"] = "Choisissez le fichier à déposer."
-	case p.Nature != domain.NatureFichier && hasFile:
-		fe["file"] = "Seul un élément de preuve de nature « fichier » a un fichier."
-	}
-	if err := fe.Err(); err != nil {
+	if err := preuves.CheckNew(p, hasFile); err != nil {
 		return 0, err
 	}
 	sites := uniqueIDs(p.SiteIDs)
+	by := actorID(actor)
 	var id int64
-	err := s.inTx(ctx, nil, "create preuve", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("create preuve in structure %d", p.StructureID), func(tx pgx.Tx) error {
 		if err := checkSites(ctx, tx, p.StructureID, sites); err != nil {
 			return err
 		}
@@ -291,13 +286,13 @@ func (s *Store) createPreuve(ctx context.Context, p domain.Preuve, hasFile bool,
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO preuves (structure_id, nature, titre, type, date_document, fin_validite, url, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			p.StructureID, p.Nature, p.Titre, p.Type, p.DateDocument, p.FinValidite, lienURL(p), nullID(by)).Scan(&id)
+			p.StructureID, p.Nature, p.Titre, p.Type, p.DateDocument, p.FinValidite, lienURL(p), by).Scan(&id)
 		if err != nil {
 			return err
 		}
 		if contentID != 0 {
 			_, err := tx.Exec(ctx, "INSERT INTO preuve_versions (preuve_id, version, contenu_id, nom, created_by) VALUES ($1, 1, $2, $3, $4)",
-				id, contentID, name, nullID(by))
+				id, contentID, name, by)
 			if err != nil {
 				return err
 			}
@@ -305,7 +300,7 @@ func (s *Store) createPreuve(ctx context.Context, p domain.Preuve, hasFile bool,
 		if err := setSites(ctx, tx, id, sites); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, by_user) VALUES ($1, $2, $3)", id, domain.StatutDeposee, nullID(by))
+		_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, by_user) VALUES ($1, $2, $3)", id, domain.StatutDeposee, by)
 		return err
 	})
 	if err != nil {
@@ -330,16 +325,17 @@ func lockPreuve(ctx context.Context, tx pgx.Tx, structureID, preuveID int64) (na
 // not the ML's, EINVALID when not a file) before the file is read, and the file
 // is stored in the same transaction. A piece that was reviewed goes back to
 // déposée: the decision was on the previous file.
-func (s *Store) AddVersion(ctx context.Context, structureID, preuveID int64, file preuves.Upload, by int64) (int, error) {
-	return s.addVersion(ctx, structureID, preuveID, func(tx pgx.Tx) (int64, string, error) {
+func (s *Store) AddVersion(ctx context.Context, actor *domain.Actor, structureID, preuveID int64, file preuves.Upload) (int, error) {
+	return s.addVersion(ctx, actor, structureID, preuveID, func(tx pgx.Tx) (int64, string, error) {
 		id, mime, err := putContent(ctx, tx, structureID, file)
 		return id, preuves.StoredName(file.Name, mime), err
-	}, by)
+	})
 }
 
-func (s *Store) addVersion(ctx context.Context, structureID, preuveID int64, content contentFunc, by int64) (int, error) {
+func (s *Store) addVersion(ctx context.Context, actor *domain.Actor, structureID, preuveID int64, content contentFunc) (int, error) {
+	by := actorID(actor)
 	var version int
-	err := s.inTx(ctx, nil, "add version", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("add version to preuve %d of structure %d", preuveID, structureID), func(tx pgx.Tx) error {
 		nature, statut, _, err := lockPreuve(ctx, tx, structureID, preuveID)
 		if err != nil {
 			return err
@@ -353,7 +349,7 @@ func (s *Store) addVersion(ctx context.Context, structureID, preuveID int64, con
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO preuve_versions (preuve_id, version, contenu_id, nom, created_by)
 			SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4 FROM preuve_versions WHERE preuve_id = $1 RETURNING version`,
-			preuveID, contentID, name, nullID(by)).Scan(&version)
+			preuveID, contentID, name, by).Scan(&version)
 		if err != nil {
 			return err
 		}
@@ -362,7 +358,7 @@ func (s *Store) addVersion(ctx context.Context, structureID, preuveID int64, con
 		}
 		if statut != domain.StatutDeposee {
 			_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, motif, by_user) VALUES ($1, $2, $3, $4)",
-				preuveID, domain.StatutDeposee, fmt.Sprintf("Version %d déposée.", version), nullID(by))
+				preuveID, domain.StatutDeposee, fmt.Sprintf("Version %d déposée.", version), by)
 		}
 		return err
 	})
@@ -386,10 +382,10 @@ func (s *Store) CollectOrphanContent(ctx context.Context, age time.Duration) (in
 
 // UpdatePreuve changes the metadata and sites of a piece of p.StructureID. Its
 // nature does not change (a link stays a link); p.Nature is ignored.
-func (s *Store) UpdatePreuve(ctx context.Context, p domain.Preuve) error {
+func (s *Store) UpdatePreuve(ctx context.Context, actor *domain.Actor, p domain.Preuve) error {
 	p.Normalize()
 	sites := uniqueIDs(p.SiteIDs)
-	return s.inTx(ctx, nil, "update preuve", func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("update preuve %d of structure %d", p.ID, p.StructureID), func(tx pgx.Tx) error {
 		nature, _, _, err := lockPreuve(ctx, tx, p.StructureID, p.ID)
 		if err != nil {
 			return err
@@ -441,16 +437,8 @@ func (s *Store) Preuve(ctx context.Context, v domain.Visibility, id int64) (doma
 	return p, nil
 }
 
-// PreuveFilter narrows ListPreuves; zero values do not filter.
-type PreuveFilter struct {
-	Type    string    // a document type (domain.PreuveTypes)
-	ItemID  int64     // pieces supporting this référentiel item
-	Expired bool      // only pieces whose validity ended before Today
-	Today   time.Time // the day Expired compares with; zero: today
-}
-
 // ListPreuves returns the library of an ML, by title.
-func (s *Store) ListPreuves(ctx context.Context, structureID int64, f PreuveFilter) ([]domain.Preuve, error) {
+func (s *Store) ListPreuves(ctx context.Context, structureID int64, f preuves.Filter) ([]domain.Preuve, error) {
 	if f.Today.IsZero() {
 		f.Today = time.Now()
 	}
@@ -460,18 +448,18 @@ func (s *Store) ListPreuves(ctx context.Context, structureID int64, f PreuveFilt
 		  AND (NOT $4 OR p.fin_validite < $5::date)
 		ORDER BY lower(p.titre), p.id`, structureID, f.Type, f.ItemID, f.Expired, civilDay(f.Today))
 	if err != nil {
-		return nil, fmt.Errorf("list preuves: %w", err)
+		return nil, fmt.Errorf("list preuves of structure %d: %w", structureID, err)
 	}
 	list := []domain.Preuve{}
 	for rows.Next() {
 		p, err := scanPreuve(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list preuves: %w", err)
+			return nil, fmt.Errorf("list preuves of structure %d: %w", structureID, err)
 		}
 		list = append(list, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list preuves: %w", err)
+		return nil, fmt.Errorf("list preuves of structure %d: %w", structureID, err)
 	}
 	return list, nil
 }
@@ -481,13 +469,13 @@ func civilDay(t time.Time) string { return t.Format(time.DateOnly) }
 
 // PreuvesOfItem returns the ML's pieces that support a référentiel item.
 func (s *Store) PreuvesOfItem(ctx context.Context, structureID, itemID int64) ([]domain.Preuve, error) {
-	return s.ListPreuves(ctx, structureID, PreuveFilter{ItemID: itemID})
+	return s.ListPreuves(ctx, structureID, preuves.Filter{ItemID: itemID})
 }
 
 // checkPreuve returns ENOTFOUND unless the piece is the ML's.
-func (s *Store) checkPreuve(ctx context.Context, structureID, preuveID int64) error {
+func checkPreuve(ctx context.Context, q querier, structureID, preuveID int64) error {
 	var ok bool
-	err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM preuves WHERE id = $1 AND structure_id = $2)", preuveID, structureID).Scan(&ok)
+	err := q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM preuves WHERE id = $1 AND structure_id = $2)", preuveID, structureID).Scan(&ok)
 	if err != nil {
 		return err
 	}
@@ -497,74 +485,63 @@ func (s *Store) checkPreuve(ctx context.Context, structureID, preuveID int64) er
 	return nil
 }
 
-// PreuveVersion is one file version of a piece.
-type PreuveVersion struct {
-	ID      int64
-	Version int
-	Nom     string
-	Taille  int64
-	Mime    string
-	SHA256  string // hexadecimal
-	By      string // name or email of who uploaded it
-	At      time.Time
-}
-
 // PreuveVersions returns the file versions of a piece of the ML, the current one
 // first; ENOTFOUND when the piece is not the ML's.
-func (s *Store) PreuveVersions(ctx context.Context, structureID, preuveID int64) ([]PreuveVersion, error) {
-	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
-		return nil, fmt.Errorf("preuve versions: %w", err)
+func (s *Store) PreuveVersions(ctx context.Context, structureID, preuveID int64) ([]preuves.Version, error) {
+	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
+		return nil, fmt.Errorf("versions of preuve %d: %w", preuveID, err)
 	}
 	rows, _ := s.pool.Query(ctx, `
-		SELECT v.id, v.version, v.nom, c.taille, c.mime, encode(c.sha256, 'hex'), coalesce(nullif(u.nom, ''), u.email, ''), v.created_at
+		SELECT v.id, v.version, v.nom, c.taille, c.mime, encode(c.sha256, 'hex') AS sha256,
+		       coalesce(nullif(u.nom, ''), u.email, '') AS "by", v.created_at AS at
 		FROM preuve_versions v JOIN preuve_contenus c ON c.id = v.contenu_id LEFT JOIN users u ON u.id = v.created_by
 		WHERE v.preuve_id = $1 ORDER BY v.version DESC`, preuveID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PreuveVersion])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[preuves.Version])
 	if err != nil {
-		return nil, fmt.Errorf("preuve versions: %w", err)
+		return nil, fmt.Errorf("versions of preuve %d: %w", preuveID, err)
 	}
 	return list, nil
 }
 
 // Attach makes a piece of the ML support a référentiel item; attaching twice is
 // no change. ENOTFOUND when the piece is not the ML's or the item does not exist.
-func (s *Store) Attach(ctx context.Context, structureID, preuveID, itemID int64) error {
-	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
-		return fmt.Errorf("attach: %w", err)
-	}
-	_, err := s.pool.Exec(ctx, "INSERT INTO preuve_items (preuve_id, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", preuveID, itemID)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
-		return domain.Errorf(domain.ENOTFOUND, "Élément du référentiel introuvable.")
-	} else if err != nil {
-		return fmt.Errorf("attach: %w", err)
-	}
-	return nil
+func (s *Store) Attach(ctx context.Context, actor *domain.Actor, structureID, preuveID, itemID int64) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("attach preuve %d of structure %d to item %d", preuveID, structureID, itemID), func(tx pgx.Tx) error {
+		if err := checkPreuve(ctx, tx, structureID, preuveID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO preuve_items (preuve_id, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", preuveID, itemID)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+			return domain.Errorf(domain.ENOTFOUND, "Élément du référentiel introuvable.")
+		}
+		return err
+	})
 }
 
 // Detach removes a piece of the ML from an item; detaching what is not attached
 // is no change. ENOTFOUND when the piece is not the ML's.
-func (s *Store) Detach(ctx context.Context, structureID, preuveID, itemID int64) error {
-	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
-		return fmt.Errorf("detach: %w", err)
-	}
-	if _, err := s.pool.Exec(ctx, "DELETE FROM preuve_items WHERE preuve_id = $1 AND item_id = $2", preuveID, itemID); err != nil {
-		return fmt.Errorf("detach: %w", err)
-	}
-	return nil
+func (s *Store) Detach(ctx context.Context, actor *domain.Actor, structureID, preuveID, itemID int64) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("detach preuve %d of structure %d from item %d", preuveID, structureID, itemID), func(tx pgx.Tx) error {
+		if err := checkPreuve(ctx, tx, structureID, preuveID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "DELETE FROM preuve_items WHERE preuve_id = $1 AND item_id = $2", preuveID, itemID)
+		return err
+	})
 }
 
 // PreuveItems returns the codes of the référentiel items a piece of the ML
 // supports, in the référentiel's order; ENOTFOUND when the piece is not the ML's.
 func (s *Store) PreuveItems(ctx context.Context, structureID, preuveID int64) ([]string, error) {
-	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
-		return nil, fmt.Errorf("preuve items: %w", err)
+	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
+		return nil, fmt.Errorf("items of preuve %d: %w", preuveID, err)
 	}
 	rows, _ := s.pool.Query(ctx, `SELECT i.code FROM preuve_items x JOIN referentiel_items i ON i.id = x.item_id
 		WHERE x.preuve_id = $1 ORDER BY i.referentiel_id, i.ordre`, preuveID)
 	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("preuve items: %w", err)
+		return nil, fmt.Errorf("items of preuve %d: %w", preuveID, err)
 	}
 	return codes, nil
 }
@@ -597,14 +574,9 @@ func (s *Store) CoverageCounts(ctx context.Context, structureID, referentielID i
 // wrapping preuves.ErrCorrupt when what it streamed is not what was stored. It
 // holds back the last chunk until that check passes, so a corrupt file is
 // always cut short: an HTTP handler that sends Content-Length: Taille lets the
-// client see the failure.
+// client see the failure. It is the preuves.File the library's downloads read.
 type ContentReader struct {
-	VersionID int64
-	Version   int
-	Nom       string
-	Taille    int64
-	Mime      string
-	SHA256    string // hexadecimal
+	preuves.FileInfo
 
 	// ctx is OpenVersion's: an io.Reader has no context of its own.
 	ctx       context.Context
@@ -620,8 +592,8 @@ type ContentReader struct {
 
 // OpenVersion opens a version of a file piece of the ML (0: the current one) for
 // reading; ENOTFOUND when the piece is not the ML's, is not a file, or has no such
-// version. Reads use ctx.
-func (s *Store) OpenVersion(ctx context.Context, structureID, preuveID int64, version int) (*ContentReader, error) {
+// version. Reads use ctx. The file is a *ContentReader.
+func (s *Store) OpenVersion(ctx context.Context, structureID, preuveID int64, version int) (preuves.File, error) {
 	c := &ContentReader{ctx: ctx, pool: s.pool, sum: sha256.New()}
 	err := s.pool.QueryRow(ctx, `
 		SELECT v.id, v.version, v.nom, c.taille, c.mime, c.sha256, c.id
@@ -632,11 +604,14 @@ func (s *Store) OpenVersion(ctx context.Context, structureID, preuveID int64, ve
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Fichier introuvable.")
 	} else if err != nil {
-		return nil, fmt.Errorf("open version: %w", err)
+		return nil, fmt.Errorf("open version %d of preuve %d of structure %d: %w", version, preuveID, structureID, err)
 	}
 	c.SHA256 = hex.EncodeToString(c.want)
 	return c, nil
 }
+
+// Info implements preuves.File.
+func (c *ContentReader) Info() preuves.FileInfo { return c.FileInfo }
 
 // Read implements io.Reader.
 func (c *ContentReader) Read(p []byte) (int, error) {
@@ -695,53 +670,49 @@ func (c *ContentReader) verify() error {
 	return io.EOF
 }
 
-// LogDownload records that a person downloaded a version of a piece (versionID
-// 0: no particular version). ENOTFOUND when the version is not the piece's.
-func (s *Store) LogDownload(ctx context.Context, preuveID, versionID, userID int64) error {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO preuve_telechargements (preuve_id, version_id, user_id)
-		SELECT $1::bigint, $2::bigint, $3::bigint WHERE $2::bigint IS NULL OR EXISTS (SELECT 1 FROM preuve_versions WHERE id = $2 AND preuve_id = $1)`,
-		preuveID, nullID(versionID), nullID(userID))
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23503" || err == nil && tag.RowsAffected() == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "Fichier introuvable.")
-	} else if err != nil {
-		return fmt.Errorf("log download: %w", err)
-	}
-	return nil
-}
-
-// Download is one recorded download of a piece.
-type Download struct {
-	Version int    // 0 when not known
-	By      string // name or email; "" for a deleted account
-	At      time.Time
+// LogDownload records that actor downloaded a version of a piece of the ML
+// (versionID 0: no particular version). ENOTFOUND when the piece is not the
+// ML's or the version not the piece's.
+func (s *Store) LogDownload(ctx context.Context, actor *domain.Actor, structureID, preuveID, versionID int64) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("log download of version %d of preuve %d of structure %d", versionID, preuveID, structureID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO preuve_telechargements (preuve_id, version_id, user_id)
+			SELECT $1::bigint, $2::bigint, $3::bigint
+			WHERE EXISTS (SELECT 1 FROM preuves WHERE id = $1 AND structure_id = $4)
+			  AND ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM preuve_versions WHERE id = $2 AND preuve_id = $1))`,
+			preuveID, nullID(versionID), actorID(actor), structureID)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23503" || err == nil && tag.RowsAffected() == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Fichier introuvable.")
+		}
+		return err
+	})
 }
 
 // Downloads returns who downloaded a piece of the ML, the latest first;
 // ENOTFOUND when the piece is not the ML's.
-func (s *Store) Downloads(ctx context.Context, structureID, preuveID int64) ([]Download, error) {
-	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
-		return nil, fmt.Errorf("downloads: %w", err)
+func (s *Store) Downloads(ctx context.Context, structureID, preuveID int64) ([]preuves.Download, error) {
+	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
+		return nil, fmt.Errorf("downloads of preuve %d: %w", preuveID, err)
 	}
 	rows, _ := s.pool.Query(ctx, `
-		SELECT coalesce(v.version, 0), coalesce(nullif(u.nom, ''), u.email, ''), t.at
+		SELECT coalesce(v.version, 0) AS version, coalesce(nullif(u.nom, ''), u.email, '') AS "by", t.at
 		FROM preuve_telechargements t LEFT JOIN preuve_versions v ON v.id = t.version_id LEFT JOIN users u ON u.id = t.user_id
 		WHERE t.preuve_id = $1 ORDER BY t.at DESC, t.id DESC`, preuveID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Download])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[preuves.Download])
 	if err != nil {
-		return nil, fmt.Errorf("downloads: %w", err)
+		return nil, fmt.Errorf("downloads of preuve %d: %w", preuveID, err)
 	}
 	return list, nil
 }
 
 // SetStatut records a review decision on a piece of the ML: a refusal needs its
 // reason (domain.ValidateMotif). The same decision again is no change.
-func (s *Store) SetStatut(ctx context.Context, structureID, preuveID int64, statut, motif string, by int64) error {
+func (s *Store) SetStatut(ctx context.Context, actor *domain.Actor, structureID, preuveID int64, statut, motif string) error {
 	motif = strings.TrimSpace(motif)
 	if err := domain.ValidateMotif(statut, motif); err != nil {
 		return err
 	}
-	return s.inTx(ctx, nil, "set statut", func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("set statut of preuve %d of structure %d", preuveID, structureID), func(tx pgx.Tx) error {
 		_, oldStatut, oldMotif, err := lockPreuve(ctx, tx, structureID, preuveID)
 		if err != nil {
 			return err
@@ -752,43 +723,35 @@ func (s *Store) SetStatut(ctx context.Context, structureID, preuveID int64, stat
 		if _, err := tx.Exec(ctx, "UPDATE preuves SET statut = $2, motif = $3, updated_at = now() WHERE id = $1", preuveID, statut, motif); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, motif, by_user) VALUES ($1, $2, $3, $4)", preuveID, statut, motif, nullID(by))
+		_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, motif, by_user) VALUES ($1, $2, $3, $4)", preuveID, statut, motif, actorID(actor))
 		return err
 	})
 }
 
-// StatutEntry is one review decision in a piece's history.
-type StatutEntry struct {
-	Statut string
-	Motif  string
-	By     string // name or email; "" for a deleted account
-	At     time.Time
-}
-
 // StatutHistory returns the review decisions on a piece of the ML, the latest
 // first, from its deposit; ENOTFOUND when the piece is not the ML's.
-func (s *Store) StatutHistory(ctx context.Context, structureID, preuveID int64) ([]StatutEntry, error) {
-	if err := s.checkPreuve(ctx, structureID, preuveID); err != nil {
-		return nil, fmt.Errorf("statut history: %w", err)
+func (s *Store) StatutHistory(ctx context.Context, structureID, preuveID int64) ([]preuves.StatutEntry, error) {
+	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
+		return nil, fmt.Errorf("statut history of preuve %d: %w", preuveID, err)
 	}
 	rows, _ := s.pool.Query(ctx, `
-		SELECT h.statut, h.motif, coalesce(nullif(u.nom, ''), u.email, ''), h.at
+		SELECT h.statut, h.motif, coalesce(nullif(u.nom, ''), u.email, '') AS "by", h.at
 		FROM preuve_statuts h LEFT JOIN users u ON u.id = h.by_user
 		WHERE h.preuve_id = $1 ORDER BY h.at DESC, h.id DESC`, preuveID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StatutEntry])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[preuves.StatutEntry])
 	if err != nil {
-		return nil, fmt.Errorf("statut history: %w", err)
+		return nil, fmt.Errorf("statut history of preuve %d: %w", preuveID, err)
 	}
 	return list, nil
 }
 
-// AcknowledgeRGPD records that a person acknowledged the RGPD warning
+// AcknowledgeRGPD records that the person userID acknowledged the RGPD warning
 // (domain.RGPDWarning); again keeps the first date.
-func (s *Store) AcknowledgeRGPD(ctx context.Context, userID int64) error {
-	if _, err := s.pool.Exec(ctx, "INSERT INTO rgpd_acquittements (user_id) VALUES ($1) ON CONFLICT DO NOTHING", userID); err != nil {
-		return fmt.Errorf("acknowledge rgpd: %w", err)
-	}
-	return nil
+func (s *Store) AcknowledgeRGPD(ctx context.Context, actor *domain.Actor, userID int64) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("acknowledge rgpd for user %d", userID), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO rgpd_acquittements (user_id) VALUES ($1) ON CONFLICT DO NOTHING", userID)
+		return err
+	})
 }
 
 // RGPDAcknowledged returns when a person acknowledged the RGPD warning, and
@@ -799,21 +762,20 @@ func (s *Store) RGPDAcknowledged(ctx context.Context, userID int64) (time.Time, 
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, false, nil
 	} else if err != nil {
-		return time.Time{}, false, fmt.Errorf("rgpd acknowledged: %w", err)
+		return time.Time{}, false, fmt.Errorf("rgpd acknowledged by user %d: %w", userID, err)
 	}
 	return at, true, nil
 }
 
 // SetDocumentsARML sets whether the ML lets its ARML see its documents.
-func (s *Store) SetDocumentsARML(ctx context.Context, structureID int64, allowed bool) error {
-	tag, err := s.pool.Exec(ctx, "UPDATE structures SET documents_arml = $2, updated_at = now() WHERE id = $1", structureID, allowed)
-	if err != nil {
-		return fmt.Errorf("set documents arml: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
-	}
-	return nil
+func (s *Store) SetDocumentsARML(ctx context.Context, actor *domain.Actor, structureID int64, allowed bool) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("set documents arml of structure %d", structureID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE structures SET documents_arml = $2, updated_at = now() WHERE id = $1", structureID, allowed)
+		if err == nil && tag.RowsAffected() == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
+		}
+		return err
+	})
 }
 
 // DocumentsARML reports whether the ML lets its ARML see its documents.
@@ -823,7 +785,7 @@ func (s *Store) DocumentsARML(ctx context.Context, structureID int64) (bool, err
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
 	} else if err != nil {
-		return false, fmt.Errorf("documents arml: %w", err)
+		return false, fmt.Errorf("documents arml of structure %d: %w", structureID, err)
 	}
 	return allowed, nil
 }

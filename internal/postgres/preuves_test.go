@@ -112,14 +112,14 @@ func (e *preuveEnv) fichier(t *testing.T, structureID int64, titre string, data 
 }
 
 // read downloads a version of a piece whole.
-func (e *preuveEnv) read(t *testing.T, structureID, preuveID int64, version int) (*postgres.ContentReader, []byte, error) {
+func (e *preuveEnv) read(t *testing.T, structureID, preuveID int64, version int) (preuves.FileInfo, []byte, error) {
 	t.Helper()
 	c, err := e.store.OpenVersion(e.ctx, structureID, preuveID, version)
 	if err != nil {
-		return nil, nil, err
+		return preuves.FileInfo{}, nil, err
 	}
 	data, err := io.ReadAll(c)
-	return c, data, err
+	return c.Info(), data, err
 }
 
 func wantCode(t *testing.T, what string, err error, code string) {
@@ -589,14 +589,14 @@ func TestVersionsAndDownload(t *testing.T) {
 	}
 
 	c, _, _ := e.read(t, e.brest, id, 1)
-	if err := e.store.LogDownload(e.ctx, id, c.VersionID, e.auditeur); err != nil {
+	if err := e.store.LogDownload(e.ctx, postgres.Person(e.auditeur), e.brest, id, c.VersionID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.LogDownload(e.ctx, id, 0, e.dirBrest); err != nil {
+	if err := e.store.LogDownload(e.ctx, postgres.Person(e.dirBrest), e.brest, id, 0); err != nil {
 		t.Fatal(err)
 	}
 	other := e.fichier(t, e.brest, "Autre", pdfBytes(100, 16))
-	wantCode(t, "log a version of another piece", e.store.LogDownload(e.ctx, other, c.VersionID, e.auditeur), domain.ENOTFOUND)
+	wantCode(t, "log a version of another piece", e.store.LogDownload(e.ctx, postgres.Person(e.auditeur), e.brest, other, c.VersionID), domain.ENOTFOUND)
 	downloads, err := e.store.Downloads(e.ctx, e.brest, id)
 	if err != nil || len(downloads) != 2 || downloads[0].Version != 0 || downloads[1].Version != 1 || downloads[1].By == "" {
 		t.Errorf("downloads = %+v, %v", downloads, err)
@@ -660,7 +660,7 @@ func TestOpenVersionDetectsCorruption(t *testing.T) {
 func TestPreuvesTenantIsolation(t *testing.T) {
 	e := newPreuveEnv(t)
 	id := e.fichier(t, e.rennes, "Procédure de Rennes", pdfBytes(1000, 18))
-	if err := e.store.Attach(e.ctx, e.rennes, id, e.items[0]); err != nil {
+	if err := e.store.Attach(e.ctx, nil, e.rennes, id, e.items[0]); err != nil {
 		t.Fatal(err)
 	}
 
@@ -688,12 +688,13 @@ func TestPreuvesTenantIsolation(t *testing.T) {
 	brestContent := e.put(t, e.brest, pdfBytes(1000, 19), "b.pdf")
 	_, err := e.store.OpenVersion(e.ctx, other, id, 0)
 	wantCode(t, "OpenVersion", err, domain.ENOTFOUND)
-	wantCode(t, "Attach", e.store.Attach(e.ctx, other, id, e.items[1]), domain.ENOTFOUND)
-	wantCode(t, "Detach", e.store.Detach(e.ctx, other, id, e.items[0]), domain.ENOTFOUND)
+	wantCode(t, "Attach", e.store.Attach(e.ctx, nil, other, id, e.items[1]), domain.ENOTFOUND)
+	wantCode(t, "Detach", e.store.Detach(e.ctx, nil, other, id, e.items[0]), domain.ENOTFOUND)
 	_, err = e.store.AddVersionContent(e.ctx, other, id, brestContent, "b.pdf", e.dirBrest)
 	wantCode(t, "AddVersion", err, domain.ENOTFOUND)
-	wantCode(t, "UpdatePreuve", e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: id, StructureID: other, Titre: "Piraté", Type: "autre"}), domain.ENOTFOUND)
-	wantCode(t, "SetStatut", e.store.SetStatut(e.ctx, other, id, domain.StatutAcceptee, "", e.dirBrest), domain.ENOTFOUND)
+	wantCode(t, "UpdatePreuve", e.store.UpdatePreuve(e.ctx, nil, domain.Preuve{ID: id, StructureID: other, Titre: "Piraté", Type: "autre"}), domain.ENOTFOUND)
+	wantCode(t, "LogDownload", e.store.LogDownload(e.ctx, nil, other, id, 0), domain.ENOTFOUND)
+	wantCode(t, "SetStatut", e.store.SetStatut(e.ctx, postgres.Person(e.dirBrest), other, id, domain.StatutAcceptee, ""), domain.ENOTFOUND)
 	_, err = e.store.PreuveVersions(e.ctx, other, id)
 	wantCode(t, "PreuveVersions", err, domain.ENOTFOUND)
 	_, err = e.store.PreuveItems(e.ctx, other, id)
@@ -702,7 +703,7 @@ func TestPreuvesTenantIsolation(t *testing.T) {
 	wantCode(t, "Downloads", err, domain.ENOTFOUND)
 	_, err = e.store.StatutHistory(e.ctx, other, id)
 	wantCode(t, "StatutHistory", err, domain.ENOTFOUND)
-	list, err := e.store.ListPreuves(e.ctx, other, postgres.PreuveFilter{})
+	list, err := e.store.ListPreuves(e.ctx, other, preuves.Filter{})
 	if err != nil || slices.ContainsFunc(list, func(p domain.Preuve) bool { return p.ID == id }) {
 		t.Errorf("ListPreuves of another ML = %v, %v", list, err)
 	}
@@ -726,7 +727,7 @@ func TestAttachDetachCoverage(t *testing.T) {
 	p2 := e.fichier(t, e.brest, "Deux", pdfBytes(100, 21))
 	a, b := e.items[0], e.items[1]
 	for _, step := range [][2]int64{{p1, a}, {p1, a}, {p2, a}, {p1, b}} {
-		if err := e.store.Attach(e.ctx, e.brest, step[0], step[1]); err != nil {
+		if err := e.store.Attach(e.ctx, nil, e.brest, step[0], step[1]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -745,7 +746,7 @@ func TestAttachDetachCoverage(t *testing.T) {
 		t.Errorf("pieces of item a = %+v, %v", list, err)
 	}
 	for range 2 {
-		if err := e.store.Detach(e.ctx, e.brest, p2, a); err != nil {
+		if err := e.store.Detach(e.ctx, nil, e.brest, p2, a); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -755,8 +756,8 @@ func TestAttachDetachCoverage(t *testing.T) {
 	if cov, err := e.store.CoverageCounts(e.ctx, e.brest, -1); err != nil || len(cov) != 0 {
 		t.Errorf("coverage of an unknown référentiel = %v, %v", cov, err)
 	}
-	wantCode(t, "attach to an unknown item", e.store.Attach(e.ctx, e.brest, p1, -1), domain.ENOTFOUND)
-	wantCode(t, "attach an unknown piece", e.store.Attach(e.ctx, e.brest, -1, a), domain.ENOTFOUND)
+	wantCode(t, "attach to an unknown item", e.store.Attach(e.ctx, nil, e.brest, p1, -1), domain.ENOTFOUND)
+	wantCode(t, "attach an unknown piece", e.store.Attach(e.ctx, nil, e.brest, -1, a), domain.ENOTFOUND)
 }
 
 func TestListPreuvesFilters(t *testing.T) {
@@ -772,7 +773,7 @@ func TestListPreuvesFilters(t *testing.T) {
 	expired := mk("b expirée", "procedure", &past)
 	lastDay := mk("C valide jusqu'au 1er mars", "procedure", &future)
 	open := mk("a sans fin", "compte_rendu", nil)
-	if err := e.store.Attach(e.ctx, e.brest, open, e.items[2]); err != nil {
+	if err := e.store.Attach(e.ctx, nil, e.brest, open, e.items[2]); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(list []domain.Preuve, err error) []int64 {
@@ -789,16 +790,16 @@ func TestListPreuvesFilters(t *testing.T) {
 	today := time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name string
-		f    postgres.PreuveFilter
+		f    preuves.Filter
 		want []int64
 	}{
-		{"all, by title whatever the case", postgres.PreuveFilter{}, []int64{open, expired, lastDay}},
-		{"type", postgres.PreuveFilter{Type: "procedure"}, []int64{expired, lastDay}},
-		{"unknown type", postgres.PreuveFilter{Type: "x"}, nil},
-		{"expired on 1 March: not the one ending that day", postgres.PreuveFilter{Expired: true, Today: today}, []int64{expired}},
-		{"expired on 2 March", postgres.PreuveFilter{Expired: true, Today: today.AddDate(0, 0, 1)}, []int64{expired, lastDay}},
-		{"expired, type", postgres.PreuveFilter{Expired: true, Today: today.AddDate(0, 0, 1), Type: "compte_rendu"}, nil},
-		{"item", postgres.PreuveFilter{ItemID: e.items[2]}, []int64{open}},
+		{"all, by title whatever the case", preuves.Filter{}, []int64{open, expired, lastDay}},
+		{"type", preuves.Filter{Type: "procedure"}, []int64{expired, lastDay}},
+		{"unknown type", preuves.Filter{Type: "x"}, nil},
+		{"expired on 1 March: not the one ending that day", preuves.Filter{Expired: true, Today: today}, []int64{expired}},
+		{"expired on 2 March", preuves.Filter{Expired: true, Today: today.AddDate(0, 0, 1)}, []int64{expired, lastDay}},
+		{"expired, type", preuves.Filter{Expired: true, Today: today.AddDate(0, 0, 1), Type: "compte_rendu"}, nil},
+		{"item", preuves.Filter{ItemID: e.items[2]}, []int64{open}},
 	} {
 		if got := ids(e.store.ListPreuves(e.ctx, e.brest, tc.f)); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
@@ -810,7 +811,7 @@ func TestUpdatePreuve(t *testing.T) {
 	e := newPreuveEnv(t)
 	id := e.fichier(t, e.brest, "Avant", pdfBytes(100, 22))
 	fin := day("2027-06-30")
-	err := e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: id, StructureID: e.brest, Nature: domain.NatureLien, Titre: " Après ", Type: "tableau_de_bord",
+	err := e.store.UpdatePreuve(e.ctx, nil, domain.Preuve{ID: id, StructureID: e.brest, Nature: domain.NatureLien, Titre: " Après ", Type: "tableau_de_bord",
 		FinValidite: &fin, SiteIDs: []int64{e.siteBrest}, URL: "https://example.org"})
 	if err != nil {
 		t.Fatal(err)
@@ -820,33 +821,33 @@ func TestUpdatePreuve(t *testing.T) {
 		p.FinValidite == nil || !p.FinValidite.Equal(fin) || !slices.Equal(p.SiteIDs, []int64{e.siteBrest}) {
 		t.Errorf("updated = %+v", p)
 	}
-	if err := e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: id, StructureID: e.brest, Titre: "Après", Type: "autre"}); err != nil {
+	if err := e.store.UpdatePreuve(e.ctx, nil, domain.Preuve{ID: id, StructureID: e.brest, Titre: "Après", Type: "autre"}); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := e.store.Preuve(e.ctx, domain.Visibility{All: true}, id); len(p.SiteIDs) != 0 || p.FinValidite != nil {
 		t.Errorf("sites and end not cleared: %+v", p)
 	}
-	wantField(t, "empty title", e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: id, StructureID: e.brest, Titre: "", Type: "autre"}), "titre")
-	wantField(t, "foreign site", e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: id, StructureID: e.brest, Titre: "x", Type: "autre", SiteIDs: []int64{e.siteRennes}}), "sites")
+	wantField(t, "empty title", e.store.UpdatePreuve(e.ctx, nil, domain.Preuve{ID: id, StructureID: e.brest, Titre: "", Type: "autre"}), "titre")
+	wantField(t, "foreign site", e.store.UpdatePreuve(e.ctx, nil, domain.Preuve{ID: id, StructureID: e.brest, Titre: "x", Type: "autre", SiteIDs: []int64{e.siteRennes}}), "sites")
 
 	link, err := e.store.CreatePreuveContent(e.ctx, domain.Preuve{StructureID: e.brest, Nature: domain.NatureLien, Titre: "Lien", Type: "autre", URL: "https://example.org/a"}, 0, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: link, StructureID: e.brest, Titre: "Lien", Type: "autre", URL: "https://example.org/b"}); err != nil {
+	if err := e.store.UpdatePreuve(e.ctx, nil, domain.Preuve{ID: link, StructureID: e.brest, Titre: "Lien", Type: "autre", URL: "https://example.org/b"}); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := e.store.Preuve(e.ctx, domain.Visibility{All: true}, link); p.URL != "https://example.org/b" {
 		t.Errorf("url = %q", p.URL)
 	}
-	wantField(t, "link without url", e.store.UpdatePreuve(e.ctx, domain.Preuve{ID: link, StructureID: e.brest, Titre: "Lien", Type: "autre"}), "url")
+	wantField(t, "link without url", e.store.UpdatePreuve(e.ctx, nil, domain.Preuve{ID: link, StructureID: e.brest, Titre: "Lien", Type: "autre"}), "url")
 }
 
 func TestSetStatut(t *testing.T) {
 	e := newPreuveEnv(t)
 	id := e.fichier(t, e.brest, "Procédure", pdfBytes(100, 23))
-	wantField(t, "refusal without reason", e.store.SetStatut(e.ctx, e.brest, id, domain.StatutRefusee, "  ", e.auditeur), "motif")
-	wantField(t, "unknown status", e.store.SetStatut(e.ctx, e.brest, id, "perdue", "", e.auditeur), "statut")
+	wantField(t, "refusal without reason", e.store.SetStatut(e.ctx, postgres.Person(e.auditeur), e.brest, id, domain.StatutRefusee, "  "), "motif")
+	wantField(t, "unknown status", e.store.SetStatut(e.ctx, postgres.Person(e.auditeur), e.brest, id, "perdue", ""), "statut")
 	if p, _ := e.store.Preuve(e.ctx, domain.Visibility{All: true}, id); p.Statut != domain.StatutDeposee {
 		t.Errorf("a refused decision changed the status to %q", p.Statut)
 	}
@@ -855,7 +856,7 @@ func TestSetStatut(t *testing.T) {
 		{domain.StatutRefusee, "Document illisible"}, // the same again: no new entry
 		{domain.StatutAcceptee, ""},
 	} {
-		if err := e.store.SetStatut(e.ctx, e.brest, id, step[0], step[1], e.auditeur); err != nil {
+		if err := e.store.SetStatut(e.ctx, postgres.Person(e.auditeur), e.brest, id, step[0], step[1]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -878,7 +879,7 @@ func TestSetStatut(t *testing.T) {
 	}
 
 	// A new file goes back to review.
-	if err := e.store.SetStatut(e.ctx, e.brest, id, domain.StatutRefusee, "Périmé", e.auditeur); err != nil {
+	if err := e.store.SetStatut(e.ctx, postgres.Person(e.auditeur), e.brest, id, domain.StatutRefusee, "Périmé"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.store.AddVersionContent(e.ctx, e.brest, id, e.put(t, e.brest, pdfBytes(100, 24), "v2.pdf"), "v2.pdf", e.dirBrest); err != nil {
@@ -896,7 +897,7 @@ func TestRGPDAcknowledgement(t *testing.T) {
 	if _, ok, err := e.store.RGPDAcknowledged(e.ctx, e.dirBrest); ok || err != nil {
 		t.Fatalf("before: %v, %v", ok, err)
 	}
-	if err := e.store.AcknowledgeRGPD(e.ctx, e.dirBrest); err != nil {
+	if err := e.store.AcknowledgeRGPD(e.ctx, postgres.Person(e.dirBrest), e.dirBrest); err != nil {
 		t.Fatal(err)
 	}
 	at, ok, err := e.store.RGPDAcknowledged(e.ctx, e.dirBrest)
@@ -907,7 +908,7 @@ func TestRGPDAcknowledgement(t *testing.T) {
 	if _, err := e.pool.Exec(e.ctx, "UPDATE rgpd_acquittements SET acquitte = $2 WHERE user_id = $1", e.dirBrest, first); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.AcknowledgeRGPD(e.ctx, e.dirBrest); err != nil {
+	if err := e.store.AcknowledgeRGPD(e.ctx, postgres.Person(e.dirBrest), e.dirBrest); err != nil {
 		t.Fatal(err)
 	}
 	if at, ok, _ := e.store.RGPDAcknowledged(e.ctx, e.dirBrest); !ok || !at.Equal(first) {
@@ -924,20 +925,20 @@ func TestDocumentsARML(t *testing.T) {
 		t.Fatalf("default: %v, %v; want false", ok, err)
 	}
 	for _, allowed := range []bool{true, true, false} {
-		if err := e.store.SetDocumentsARML(e.ctx, e.brest, allowed); err != nil {
+		if err := e.store.SetDocumentsARML(e.ctx, nil, e.brest, allowed); err != nil {
 			t.Fatal(err)
 		}
 		if ok, err := e.store.DocumentsARML(e.ctx, e.brest); ok != allowed || err != nil {
 			t.Errorf("after setting %v: %v, %v", allowed, ok, err)
 		}
 	}
-	if err := e.store.SetDocumentsARML(e.ctx, e.rennes, true); err != nil {
+	if err := e.store.SetDocumentsARML(e.ctx, nil, e.rennes, true); err != nil {
 		t.Fatal(err)
 	}
 	if ok, _ := e.store.DocumentsARML(e.ctx, e.brest); ok {
 		t.Error("Rennes's choice changed Brest's")
 	}
-	wantCode(t, "set on an unknown ML", e.store.SetDocumentsARML(e.ctx, -1, true), domain.ENOTFOUND)
+	wantCode(t, "set on an unknown ML", e.store.SetDocumentsARML(e.ctx, nil, -1, true), domain.ENOTFOUND)
 	_, err := e.store.DocumentsARML(e.ctx, -1)
 	wantCode(t, "read of an unknown ML", err, domain.ENOTFOUND)
 }

@@ -14,14 +14,16 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/unml/cadre/internal/domain"
-	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/web"
 )
 
 // The evidence library of an ML: list, add (file, link, on-site document), a
-// piece's page with its versions and attachments, downloads.
+// piece's page with its versions and attachments, downloads. Each handler reads
+// its request and calls the evidence service, which checks the policy; forms
+// that stream a file ask it first (MayManage, MayCreate), so that a refusal
+// reads nothing of the body.
 
 func libraryURL(structureID int64) string {
 	return "/reseau/structures/" + itoa(structureID) + "/preuves"
@@ -37,7 +39,7 @@ func (s *Server) evidenceStructure(r *http.Request) (domain.Structure, domain.Sc
 	if err != nil {
 		return domain.Structure{}, domain.Scope{}, err
 	}
-	st, err := s.store.Structure(r.Context(), a.Visible(domain.ActViewEvidence), id)
+	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewEvidence, id)
 	if err != nil {
 		return st, domain.Scope{}, err
 	}
@@ -51,7 +53,7 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	filter := postgres.PreuveFilter{Type: q.Get("type"), Expired: q.Get("expire") == "oui", Today: time.Now()}
+	filter := preuves.Filter{Type: q.Get("type"), Expired: q.Get("expire") == "oui", Today: time.Now()}
 	ref, refID, err := s.store.Referentiel(r.Context(), referentiel.DefaultCode, "")
 	if err != nil {
 		return err
@@ -65,10 +67,10 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 	attaching, attachedIDs := strings.TrimSpace(q.Get("rattacher")), map[int64]bool{}
 	if attaching != "" {
 		itemID, err := s.store.ItemID(r.Context(), refID, attaching)
-		if err != nil || !actorOf(r.Context()).Can(domain.ActManageEvidence, scope) {
+		if err != nil || s.preuves.MayManage(a, scope) != nil {
 			attaching = ""
 		} else {
-			attached, err := s.store.PreuvesOfItem(r.Context(), st.ID, itemID)
+			attached, err := s.preuves.List(r.Context(), a, st.ID, preuves.Filter{ItemID: itemID})
 			if err != nil {
 				return err
 			}
@@ -77,16 +79,16 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	list, err := s.store.ListPreuves(r.Context(), st.ID, filter)
+	list, err := s.preuves.List(r.Context(), a, st.ID, filter)
 	if err != nil {
 		return err
 	}
-	allowed, err := s.store.DocumentsARML(r.Context(), st.ID)
+	allowed, err := s.preuves.DocumentsARML(r.Context(), a, st.ID)
 	if err != nil {
 		return err
 	}
 	v := web.LibraryView{Page: s.page(r, "Éléments de preuve · "+st.Nom), Structure: st.Nom, BaseURL: libraryURL(st.ID),
-		CanAdd: a.Can(domain.ActManageEvidence, scope), CanSettings: a.Can(domain.ActEvidenceSettings, scope), ARMLAllowed: allowed,
+		CanAdd: s.preuves.MayManage(a, scope) == nil, CanSettings: a.Can(domain.ActEvidenceSettings, scope), ARMLAllowed: allowed,
 		Attaching: attaching, Retour: localPathOr(q.Get("retour"), libraryURL(st.ID))}
 	types := []web.Option{}
 	for _, t := range domain.PreuveTypes {
@@ -119,28 +121,16 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) evidenceSettings(w http.ResponseWriter, r *http.Request) error {
-	st, scope, err := s.evidenceStructure(r)
+	id, err := idParam(r, "id")
 	if err != nil {
 		return err
 	}
-	if !actorOf(r.Context()).Can(domain.ActEvidenceSettings, scope) {
-		return errForbidden
-	}
 	allowed := r.PostFormValue("documents_arml") == "oui"
-	if err := s.store.SetDocumentsARML(r.Context(), st.ID, allowed); err != nil {
+	if err := s.preuves.SetDocumentsARML(r.Context(), actorOf(r.Context()), id, allowed); err != nil {
 		return err
 	}
 	s.flash(r, "Accès de l'association régionale enregistré.")
-	return seeOther(w, r, libraryURL(st.ID))
-}
-
-// needsRGPD sends a person who has not acknowledged the RGPD warning to it.
-func (s *Server) needsRGPD(w http.ResponseWriter, r *http.Request, retour string) (bool, error) {
-	_, ok, err := s.store.RGPDAcknowledged(r.Context(), actorOf(r.Context()).UserID)
-	if err != nil || ok {
-		return false, err
-	}
-	return true, s.render(w, r, http.StatusOK, web.RGPDPage(web.RGPDView{Page: s.page(r, "Avant votre premier dépôt"), Retour: retour}))
+	return seeOther(w, r, libraryURL(id))
 }
 
 func (s *Server) acknowledgeRGPD(w http.ResponseWriter, r *http.Request) error {
@@ -149,14 +139,14 @@ func (s *Server) acknowledgeRGPD(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusBadRequest, web.RGPDPage(web.RGPDView{Page: s.page(r, "Erreur · Avant votre premier dépôt"), Retour: retour,
 			Error: "Cochez la case pour confirmer que vous avez lu l'avertissement."}))
 	}
-	if err := s.store.AcknowledgeRGPD(r.Context(), actorOf(r.Context()).UserID); err != nil {
+	if err := s.preuves.AcknowledgeRGPD(r.Context(), actorOf(r.Context())); err != nil {
 		return err
 	}
 	return seeOther(w, r, retour)
 }
 
 func (s *Server) preuveForm(r *http.Request, st domain.Structure, p domain.Preuve) (web.PreuveFormView, error) {
-	sites, err := s.store.Sites(r.Context(), actorOf(r.Context()).Visible(domain.ActViewEvidence), st.ID)
+	sites, err := s.reseau.Sites(r.Context(), actorOf(r.Context()), domain.ActViewEvidence, st.ID)
 	if err != nil {
 		return web.PreuveFormView{}, err
 	}
@@ -200,10 +190,10 @@ func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !actorOf(r.Context()).Can(domain.ActManageEvidence, scope) {
-		return errForbidden
-	}
-	if shown, err := s.needsRGPD(w, r, r.URL.Path); shown || err != nil {
+	// A person who has not acknowledged the RGPD warning is shown it first.
+	if err := s.preuves.MayCreate(r.Context(), actorOf(r.Context()), scope); errors.Is(err, preuves.ErrRGPD) {
+		return s.render(w, r, http.StatusOK, web.RGPDPage(web.RGPDView{Page: s.page(r, "Avant votre premier dépôt"), Retour: r.URL.Path}))
+	} else if err != nil {
 		return err
 	}
 	v, err := s.preuveForm(r, st, domain.Preuve{})
@@ -352,14 +342,8 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !a.Can(domain.ActManageEvidence, scope) {
-		return errForbidden
-	}
-	if _, ok, err := s.store.RGPDAcknowledged(r.Context(), a.UserID); err != nil || !ok {
-		if err != nil {
-			return err
-		}
-		return domain.Errorf(domain.EINVALID, "Prenez d'abord connaissance de l'avertissement sur les données personnelles.")
+	if err := s.preuves.MayCreate(r.Context(), a, scope); err != nil {
+		return err
 	}
 	form, err := s.readUpload(r)
 	fields := form.fields
@@ -394,7 +378,7 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	}
 	var id int64
 	if err == nil {
-		id, err = s.store.CreatePreuve(r.Context(), p, form.file, a.UserID)
+		id, err = s.preuves.Create(r.Context(), a, p, form.file)
 		err = s.uploadErr(err)
 	}
 	var tooLarge *preuves.TooLargeError
@@ -436,11 +420,11 @@ func (s *Server) loadPreuve(r *http.Request) (domain.Preuve, domain.Scope, error
 	if err != nil {
 		return domain.Preuve{}, domain.Scope{}, err
 	}
-	p, err := s.store.Preuve(r.Context(), a.Visible(domain.ActViewEvidence), id)
+	p, err := s.preuves.Preuve(r.Context(), a, id)
 	if err != nil {
 		return p, domain.Scope{}, err
 	}
-	st, err := s.store.Structure(r.Context(), a.Visible(domain.ActViewEvidence), p.StructureID)
+	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewEvidence, p.StructureID)
 	if err != nil {
 		return p, domain.Scope{}, err
 	}
@@ -453,16 +437,17 @@ func (s *Server) preuvePage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int, failure error) error {
 	a := actorOf(r.Context())
-	p, scope, err := s.loadPreuve(r)
+	id, err := idParam(r, "id")
 	if err != nil {
 		return err
 	}
-	allowed, err := s.store.DocumentsARML(r.Context(), p.StructureID)
+	f, err := s.preuves.Fiche(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
+	p := f.Preuve
 	v := web.PreuveView{Page: s.page(r, p.Titre), LibraryURL: libraryURL(p.StructureID), URL: preuveURL(p.ID), Preuve: p,
-		CanManage: a.Can(domain.ActManageEvidence, scope), CanDownload: a.CanDownloadEvidence(scope, allowed)}
+		CanManage: s.preuves.MayManage(a, f.Scope) == nil, CanDownload: a.CanDownloadEvidence(f.Scope, f.ARMLAllowed)}
 	if failure != nil {
 		v.Errors = web.FormErrors{Message: domain.ErrorMessage(failure)}
 		v.Page.Title = "Erreur · " + v.Page.Title
@@ -478,26 +463,16 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 		}
 		v.Facts = append(v.Facts, [2]string{"Fin de validité", validite})
 	}
-	if p.Nature == domain.NatureFichier {
-		versions, err := s.store.PreuveVersions(r.Context(), p.StructureID, p.ID)
-		if err != nil {
-			return err
-		}
-		for _, ver := range versions {
-			v.Versions = append(v.Versions, web.VersionRow{Version: ver.Version, Nom: ver.Nom, Taille: preuves.FormatTaille(ver.Taille), Mime: ver.Mime,
-				By: ver.By, At: domain.FrenchDateTime(ver.At), URL: preuveURL(p.ID) + "/telecharger?version=" + strconv.Itoa(ver.Version)})
-		}
+	for _, ver := range f.Versions {
+		v.Versions = append(v.Versions, web.VersionRow{Version: ver.Version, Nom: ver.Nom, Taille: preuves.FormatTaille(ver.Taille), Mime: ver.Mime,
+			By: ver.By, At: domain.FrenchDateTime(ver.At), URL: preuveURL(p.ID) + "/telecharger?version=" + strconv.Itoa(ver.Version)})
 	}
 	ref, _, err := s.store.Referentiel(r.Context(), referentiel.DefaultCode, "")
 	if err != nil {
 		return err
 	}
-	linked, err := s.store.PreuveItems(r.Context(), p.StructureID, p.ID)
-	if err != nil {
-		return err
-	}
 	isLinked := map[string]bool{}
-	for _, code := range linked {
+	for _, code := range f.Items {
 		isLinked[code] = true
 	}
 	for _, it := range ref.Items() {
@@ -511,11 +486,7 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 			v.ItemOptions = append(v.ItemOptions, web.Option{Value: it.Code, Label: label})
 		}
 	}
-	history, err := s.store.StatutHistory(r.Context(), p.StructureID, p.ID)
-	if err != nil {
-		return err
-	}
-	for _, h := range history {
+	for _, h := range f.History {
 		line := domain.FrenchDateTime(h.At) + " — " + domain.StatutLabel(h.Statut)
 		if h.By != "" {
 			line += " (" + h.By + ")"
@@ -525,14 +496,8 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 		}
 		v.Statuts = append(v.Statuts, line)
 	}
-	if v.CanManage || a.Can(domain.ActManageCampaigns, scope) {
-		downloads, err := s.store.Downloads(r.Context(), p.StructureID, p.ID)
-		if err != nil {
-			return err
-		}
-		for _, d := range downloads {
-			v.Downloads = append(v.Downloads, domain.FrenchDateTime(d.At)+" — "+d.By)
-		}
+	for _, d := range f.Downloads {
+		v.Downloads = append(v.Downloads, domain.FrenchDateTime(d.At)+" — "+d.By)
 	}
 	return s.render(w, r, status, web.PreuvePage(v))
 }
@@ -543,15 +508,15 @@ func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !a.Can(domain.ActManageEvidence, scope) {
-		return errForbidden
+	if err := s.preuves.MayManage(a, scope); err != nil {
+		return err
 	}
 	form, err := s.readUpload(r)
 	switch {
 	case err == nil && form.file == nil:
 		err = domain.Errorf(domain.EINVALID, "Choisissez le fichier de la nouvelle version.")
 	case err == nil:
-		_, err = s.store.AddVersion(r.Context(), p.StructureID, p.ID, *form.file, a.UserID)
+		_, err = s.preuves.AddVersion(r.Context(), a, p.ID, *form.file)
 		err = s.uploadErr(err)
 	}
 	var tooLarge *preuves.TooLargeError
@@ -575,8 +540,9 @@ func (s *Server) attachItem(attach bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		if !a.Can(domain.ActManageEvidence, scope) {
-			return errForbidden
+		// Asked before the item is looked up: a refused person learns nothing of it.
+		if err := s.preuves.MayManage(a, scope); err != nil {
+			return err
 		}
 		code := chi.URLParam(r, "code")
 		if attach {
@@ -594,10 +560,10 @@ func (s *Server) attachItem(attach bool) handlerFunc {
 			return err
 		}
 		if attach {
-			err = s.store.Attach(r.Context(), p.StructureID, p.ID, itemID)
+			err = s.preuves.Attach(r.Context(), a, p.ID, itemID)
 			s.flash(r, "Rattaché à "+code+".")
 		} else {
-			err = s.store.Detach(r.Context(), p.StructureID, p.ID, itemID)
+			err = s.preuves.Detach(r.Context(), a, p.ID, itemID)
 			s.flash(r, "Détaché de "+code+".")
 		}
 		if err != nil {
@@ -615,42 +581,34 @@ func localPathOr(p, fallback string) string {
 }
 
 func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r.Context())
-	p, scope, err := s.loadPreuve(r)
+	id, err := idParam(r, "id")
 	if err != nil {
 		return err
-	}
-	allowed, err := s.store.DocumentsARML(r.Context(), p.StructureID)
-	if err != nil {
-		return err
-	}
-	if !a.CanDownloadEvidence(scope, allowed) {
-		return domain.Errorf(domain.EFORBIDDEN, "La Mission Locale n'a pas ouvert le téléchargement de ses documents à votre rôle.")
 	}
 	version := 0
 	if v := r.URL.Query().Get("version"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 32) // an int column
-		if err != nil || n <= 0 {
-			return domain.Errorf(domain.ENOTFOUND, "Version introuvable.")
+		// An int column; what does not parse names no version, which the service
+		// answers after it has checked that the person may download at all.
+		if n, err := strconv.ParseInt(v, 10, 32); err == nil && n > 0 {
+			version = int(n)
+		} else {
+			version = -1
 		}
-		version = int(n)
 	}
-	content, err := s.store.OpenVersion(r.Context(), p.StructureID, p.ID, version)
+	f, err := s.preuves.Download(r.Context(), actorOf(r.Context()), id, version)
 	if err != nil {
 		return err
 	}
-	if err := s.store.LogDownload(r.Context(), p.ID, content.VersionID, a.UserID); err != nil {
-		return err
-	}
+	info := f.Info()
 	h := w.Header()
-	h.Set("Content-Type", content.Mime)
-	h.Set("Content-Disposition", preuves.ContentDisposition(content.Nom))
-	h.Set("Content-Length", strconv.FormatInt(content.Taille, 10))
+	h.Set("Content-Type", info.Mime)
+	h.Set("Content-Disposition", preuves.ContentDisposition(info.Nom))
+	h.Set("Content-Length", strconv.FormatInt(info.Taille, 10))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, no-store")
-	if _, err := io.Copy(w, content); err != nil {
+	if _, err := io.Copy(w, f); err != nil {
 		// The headers are gone: the client sees a cut transfer, the log says why.
-		s.logger.ErrorContext(r.Context(), "download", "err", err, "preuve", p.ID, "request_id", requestID(r.Context()))
+		s.logger.ErrorContext(r.Context(), "download", "err", err, "preuve", id, "request_id", requestID(r.Context()))
 	}
 	return nil
 }
