@@ -218,6 +218,5 @@ func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, p
 		Preuves:     preuves.NewService(store),
 		Referentiel: referentiel.NewService(store),
 		Reseau:      reseau.NewService(store),
-		Store:       store,
 	}
 }

@@ -66,7 +66,6 @@ func New(t testing.TB) *App {
 		Preuves:     preuves.NewService(store),
 		Referentiel: referentiel.NewService(store),
 		Reseau:      reseau.NewService(store),
-		Store:       store,
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -65,7 +65,7 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	members, err := s.store.StructureMembers(r.Context(), actorOf(r.Context()).Visible(domain.ActViewStructure), a.StructureID)
+	members, err := s.accounts.Members(r.Context(), actorOf(r.Context()), a.StructureID)
 	if err != nil {
 		return err
 	}

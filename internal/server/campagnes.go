@@ -92,7 +92,7 @@ func isoDate(typed string) string {
 
 // campagneFormView builds the form with f's values and err's messages.
 func (s *Server) campagneFormView(r *http.Request, f campagneForm, err error) (web.CampagneFormView, error) {
-	refs, lerr := s.store.ListReferentiels(r.Context())
+	refs, lerr := s.referentiel.List(r.Context())
 	if lerr != nil {
 		return web.CampagneFormView{}, lerr
 	}
@@ -153,7 +153,7 @@ func (s *Server) newCampagnePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	var f campagneForm
 	// The latest version imported is the likely choice.
-	refs, err := s.store.ListReferentiels(r.Context())
+	refs, err := s.referentiel.List(r.Context())
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/preuves"
-	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/web"
 )
 
@@ -54,19 +53,19 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	filter := preuves.Filter{Type: q.Get("type"), Expired: q.Get("expire") == "oui", Today: time.Now()}
-	ref, refID, err := s.store.Referentiel(r.Context(), referentiel.DefaultCode, "")
+	ref, refID, err := s.referentiel.Default(r.Context())
 	if err != nil {
 		return err
 	}
 	if code := strings.TrimSpace(q.Get("item")); code != "" {
-		if filter.ItemID, err = s.store.ItemID(r.Context(), refID, code); err != nil {
+		if filter.ItemID, err = s.referentiel.ItemID(r.Context(), refID, code); err != nil {
 			filter.ItemID = -1 // an unknown code matches nothing
 		}
 	}
 	// ?rattacher=CODE&retour=…: the person came from an item to attach pieces to it.
 	attaching, attachedIDs := strings.TrimSpace(q.Get("rattacher")), map[int64]bool{}
 	if attaching != "" {
-		itemID, err := s.store.ItemID(r.Context(), refID, attaching)
+		itemID, err := s.referentiel.ItemID(r.Context(), refID, attaching)
 		if err != nil || s.preuves.MayManage(a, scope) != nil {
 			attaching = ""
 		} else {
@@ -467,7 +466,7 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 		v.Versions = append(v.Versions, web.VersionRow{Version: ver.Version, Nom: ver.Nom, Taille: preuves.FormatTaille(ver.Taille), Mime: ver.Mime,
 			By: ver.By, At: domain.FrenchDateTime(ver.At), URL: preuveURL(p.ID) + "/telecharger?version=" + strconv.Itoa(ver.Version)})
 	}
-	ref, _, err := s.store.Referentiel(r.Context(), referentiel.DefaultCode, "")
+	ref, _, err := s.referentiel.Default(r.Context())
 	if err != nil {
 		return err
 	}
@@ -548,11 +547,11 @@ func (s *Server) attachItem(attach bool) handlerFunc {
 		if attach {
 			code = r.PostFormValue("item")
 		}
-		_, refID, err := s.store.Referentiel(r.Context(), referentiel.DefaultCode, "")
+		_, refID, err := s.referentiel.Default(r.Context())
 		if err != nil {
 			return err
 		}
-		itemID, err := s.store.ItemID(r.Context(), refID, code)
+		itemID, err := s.referentiel.ItemID(r.Context(), refID, code)
 		if err != nil {
 			if attach {
 				return s.renderPreuve(w, r, http.StatusBadRequest, domain.Errorf(domain.EINVALID, "Choisissez un élément du référentiel dans la liste."))

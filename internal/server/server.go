@@ -18,7 +18,6 @@ import (
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
-	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
@@ -40,9 +39,6 @@ type Deps struct {
 	Preuves     *preuves.Service
 	Referentiel *referentiel.Service
 	Reseau      *reseau.Service
-
-	// Store serves the handlers not yet behind a service; it goes once they all are.
-	Store *postgres.Store
 }
 
 // Server holds the HTTP layer's dependencies.
@@ -50,7 +46,6 @@ type Server struct {
 	cfg         config.Config
 	logger      *slog.Logger
 	ready       func(context.Context) error
-	store       *postgres.Store
 	accounts    *accounts.Service
 	autoeval    *autoeval.Service
 	campagnes   *campagnes.Service
@@ -62,7 +57,7 @@ type Server struct {
 
 // New builds the HTTP layer.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, logger: d.Logger, ready: d.Ready, store: d.Store, accounts: d.Accounts, autoeval: d.Autoeval,
+	s := &Server{cfg: d.Config, logger: d.Logger, ready: d.Ready, accounts: d.Accounts, autoeval: d.Autoeval,
 		campagnes: d.Campagnes, preuves: d.Preuves, referentiel: d.Referentiel, reseau: d.Reseau}
 	sm := scs.New()
 	sm.Store = d.Sessions

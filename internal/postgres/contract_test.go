@@ -1,0 +1,102 @@
+package postgres
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// systemWrites are the store's writes that no person makes: the background
+// work of every server. Everything else that writes names its actor.
+var systemWrites = map[string]string{
+	"DeleteExpiredSessions": "the cleanup loop",
+	"CollectOrphanContent":  "the cleanup loop",
+	"ClaimDueMail":          "the mail worker's bookkeeping",
+	"MarkMailSent":          "the mail worker's bookkeeping",
+	"MarkMailFailed":        "the mail worker's bookkeeping",
+	// The référentiel package sits below the domain, which uses it; a version
+	// is imported once, at start-up or from the command line, and never changes.
+	"ImportReferentiel": "the import of immutable référentiel versions",
+}
+
+// TestEveryWriteTakesTheActorAndRunsInInTx reads the store's code: an exported
+// method of *Store that writes must take a *domain.Actor and write through
+// s.inTx, the one place where the journal and the tenant of row-level security
+// are set; none may open its own transaction or write on the pool.
+func TestEveryWriteTakesTheActorAndRunsInInTx(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, name, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || !fn.Name.IsExported() || fn.Body == nil || !isStoreReceiver(fn.Recv) {
+				continue
+			}
+			body := string(src[fset.Position(fn.Body.Pos()).Offset:fset.Position(fn.Body.End()).Offset])
+			writes := strings.Contains(body, "s.inTx(") || strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") ||
+				strings.Contains(body, "pgx.BeginFunc(")
+			if !writes {
+				continue
+			}
+			checked++
+			if _, ok := systemWrites[fn.Name.Name]; ok {
+				continue
+			}
+			if !takesActor(fn) {
+				t.Errorf("%s: (*Store).%s writes but takes no *domain.Actor", fset.Position(fn.Pos()), fn.Name.Name)
+			}
+			if strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") || strings.Contains(body, "pgx.BeginFunc(") {
+				t.Errorf("%s: (*Store).%s writes outside s.inTx", fset.Position(fn.Pos()), fn.Name.Name)
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d writing methods found: the test no longer sees the store's writes", checked)
+	}
+}
+
+func isStoreReceiver(recv *ast.FieldList) bool {
+	if len(recv.List) != 1 {
+		return false
+	}
+	star, ok := recv.List[0].Type.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	id, ok := star.X.(*ast.Ident)
+	return ok && id.Name == "Store"
+}
+
+func takesActor(fn *ast.FuncDecl) bool {
+	for _, p := range fn.Type.Params.List {
+		star, ok := p.Type.(*ast.StarExpr)
+		if !ok {
+			continue
+		}
+		if sel, ok := star.X.(*ast.SelectorExpr); ok && sel.Sel.Name == "Actor" {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "domain" {
+				return true
+			}
+		}
+	}
+	return false
+}
