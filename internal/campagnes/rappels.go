@@ -13,6 +13,7 @@ import (
 	// image without tzdata.
 	_ "time/tzdata"
 
+	"github.com/unml/cadre/internal/background"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/mail"
 )
@@ -112,22 +113,15 @@ func NewWorker(store RappelStore, baseURL *url.URL, logger *slog.Logger) *Worker
 func (w *Worker) Run(ctx context.Context) {
 	w.logger.Info("campaign reminders worker started", "interval", w.Interval)
 	defer w.logger.Info("campaign reminders worker stopped")
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
+	background.Every(ctx, func(ctx context.Context) time.Duration {
 		sent, err := w.RunOnce(ctx, w.Now().In(w.Location))
 		if err != nil && ctx.Err() == nil {
 			w.logger.Error("campaign reminders", "err", err)
 		} else if sent > 0 {
 			w.logger.Info("campaign reminders queued", "emails", sent)
 		}
-		timer.Reset(w.Interval)
-	}
+		return w.Interval
+	})
 }
 
 // RunOnce sends the reminders due on today's calendar day (taken in today's own
