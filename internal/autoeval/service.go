@@ -124,13 +124,13 @@ func (v *View) Answers() map[string]Cotation { return Answers(v.Saved) }
 
 // List returns the auto-évaluations actor may see, the latest campaigns first.
 func (s *Service) List(ctx context.Context, actor *domain.Actor) ([]Autoevaluation, error) {
-	return s.store.Autoevaluations(ctx, actor.Visible(domain.ActViewAssessment))
+	return s.store.Autoevaluations(ctx, actor.Visible(domain.ActViewAutoeval))
 }
 
 // Sheet returns an auto-évaluation for actor without its answers, for a save;
 // ENOTFOUND unless they may see it.
 func (s *Service) Sheet(ctx context.Context, actor *domain.Actor, id int64) (*Sheet, error) {
-	a, err := s.store.Autoevaluation(ctx, actor.Visible(domain.ActViewAssessment), id)
+	a, err := s.store.Autoevaluation(ctx, actor.Visible(domain.ActViewAutoeval), id)
 	if err != nil {
 		return nil, err
 	}

@@ -87,14 +87,14 @@ type Action string
 
 // The actions the policy decides on.
 const (
-	// ActViewNetwork: open the network pages (their lists are filtered by ActViewStructure).
-	ActViewNetwork Action = "network.view"
+	// ActViewReseau: open the network pages (their lists are filtered by ActViewStructure).
+	ActViewReseau Action = "network.view"
 	// ActViewRegion: see a région and its Missions Locales.
 	ActViewRegion Action = "region.view"
 	// ActViewStructure: see a Mission Locale, its sites and its people.
 	ActViewStructure Action = "structure.view"
-	// ActManageNetwork: create, edit and move régions, MLs and sites (the national team).
-	ActManageNetwork Action = "network.manage"
+	// ActManageReseau: create, edit and move régions, MLs and sites (the national team).
+	ActManageReseau Action = "network.manage"
 	// ActManageTeam: invite and remove the contributors of an ML.
 	ActManageTeam Action = "team.manage"
 	// ActManageRoles: give and remove any role (ARML and UNML roles included).
@@ -105,20 +105,20 @@ const (
 	ActReadOutbox Action = "outbox.read"
 	// ActManageCampaigns: create and open campaigns (the national team).
 	ActManageCampaigns Action = "campaigns.manage"
-	// ActViewAssessment: read an ML's auto-évaluation and its ratings.
-	ActViewAssessment Action = "assessment.view"
+	// ActViewAutoeval: read an ML's auto-évaluation and its ratings.
+	ActViewAutoeval Action = "assessment.view"
 	// ActRate: rate the items of an ML's auto-évaluation (sections may restrict it).
 	ActRate Action = "assessment.rate"
 	// ActSubmit: submit an ML's auto-évaluation, copy the previous answers, assign sections.
 	ActSubmit Action = "assessment.submit"
-	// ActViewEvidence: see an ML's evidence library (titles, types, attachments).
-	ActViewEvidence Action = "evidence.view"
-	// ActManageEvidence: add pieces and versions, attach and detach them.
-	ActManageEvidence Action = "evidence.manage"
-	// ActDownloadEvidence: download an ML's files (see CanDownloadEvidence for the ARML).
-	ActDownloadEvidence Action = "evidence.download"
-	// ActEvidenceSettings: decide whether the ARML may download the ML's files.
-	ActEvidenceSettings Action = "evidence.settings"
+	// ActViewPreuves: see an ML's evidence library (titles, types, attachments).
+	ActViewPreuves Action = "evidence.view"
+	// ActManagePreuves: add pieces and versions, attach and detach them.
+	ActManagePreuves Action = "evidence.manage"
+	// ActDownloadPreuve: download an ML's files (see CanDownloadPreuve for the ARML).
+	ActDownloadPreuve Action = "evidence.download"
+	// ActPreuvesSettings: decide whether the ARML may download the ML's files.
+	ActPreuvesSettings Action = "evidence.settings"
 )
 
 // Can answers "may this actor do this action on an object at this scope". It is
@@ -141,36 +141,36 @@ func (m Membership) allows(act Action, s Scope) bool {
 	case RolePole:
 		// The national team sees and manages the whole network and its people.
 		switch act {
-		case ActViewNetwork, ActViewRegion, ActViewStructure, ActManageNetwork, ActManageTeam, ActManageRoles, ActManageAccounts,
-			ActManageCampaigns, ActViewAssessment, ActViewEvidence, ActDownloadEvidence:
+		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageReseau, ActManageTeam, ActManageRoles, ActManageAccounts,
+			ActManageCampaigns, ActViewAutoeval, ActViewPreuves, ActDownloadPreuve:
 			return true
 		}
 	case RoleAdmin:
 		// Accounts and technical settings; the network read-only.
 		switch act {
-		case ActViewNetwork, ActViewRegion, ActViewStructure, ActManageAccounts, ActReadOutbox:
+		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageAccounts, ActReadOutbox:
 			return true
 		}
 	case RoleReferentARML:
 		switch act {
-		case ActViewNetwork:
+		case ActViewReseau:
 			return true
-		case ActViewRegion, ActViewStructure, ActViewAssessment, ActViewEvidence:
+		case ActViewRegion, ActViewStructure, ActViewAutoeval, ActViewPreuves:
 			return s.RegionID != 0 && s.RegionID == m.RegionID
 		}
 	case RoleDirecteur:
 		switch act {
-		case ActViewNetwork:
+		case ActViewReseau:
 			return true
-		case ActViewStructure, ActManageTeam, ActViewAssessment, ActRate, ActSubmit,
-			ActViewEvidence, ActManageEvidence, ActDownloadEvidence, ActEvidenceSettings:
+		case ActViewStructure, ActManageTeam, ActViewAutoeval, ActRate, ActSubmit,
+			ActViewPreuves, ActManagePreuves, ActDownloadPreuve, ActPreuvesSettings:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleContributeur:
 		switch act {
-		case ActViewNetwork:
+		case ActViewReseau:
 			return true
-		case ActViewStructure, ActViewAssessment, ActRate, ActViewEvidence, ActManageEvidence, ActDownloadEvidence:
+		case ActViewStructure, ActViewAutoeval, ActRate, ActViewPreuves, ActManagePreuves, ActDownloadPreuve:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleAuditeur:
@@ -180,17 +180,17 @@ func (m Membership) allows(act Action, s Scope) bool {
 	return false
 }
 
-// CanDownloadEvidence adds the ML's own choice to the policy: its ARML référent
+// CanDownloadPreuve adds the ML's own choice to the policy: its ARML référent
 // may download its files only if the ML allows it (DESIGN.md §5).
-func (a *Actor) CanDownloadEvidence(s Scope, armlAllowed bool) bool {
-	if a.Can(ActDownloadEvidence, s) {
+func (a *Actor) CanDownloadPreuve(s Scope, armlAllowed bool) bool {
+	if a.Can(ActDownloadPreuve, s) {
 		return true
 	}
 	if !armlAllowed || a == nil {
 		return false
 	}
 	for _, m := range a.Memberships {
-		if m.Role == RoleReferentARML && m.allows(ActViewEvidence, s) {
+		if m.Role == RoleReferentARML && m.allows(ActViewPreuves, s) {
 			return true
 		}
 	}

@@ -31,22 +31,22 @@ var scopes = []struct {
 
 // actions lists every Action constant of policy.go.
 var actions = []domain.Action{
-	domain.ActViewNetwork,
+	domain.ActViewReseau,
 	domain.ActViewRegion,
 	domain.ActViewStructure,
-	domain.ActManageNetwork,
+	domain.ActManageReseau,
 	domain.ActManageTeam,
 	domain.ActManageRoles,
 	domain.ActManageAccounts,
 	domain.ActReadOutbox,
 	domain.ActManageCampaigns,
-	domain.ActViewAssessment,
+	domain.ActViewAutoeval,
 	domain.ActRate,
 	domain.ActSubmit,
-	domain.ActViewEvidence,
-	domain.ActManageEvidence,
-	domain.ActDownloadEvidence,
-	domain.ActEvidenceSettings,
+	domain.ActViewPreuves,
+	domain.ActManagePreuves,
+	domain.ActDownloadPreuve,
+	domain.ActPreuvesSettings,
 }
 
 // membershipOf returns the membership a role is held with in these tests.
@@ -73,22 +73,22 @@ var (
 var allowedScopes = map[domain.Role]map[domain.Action][]string{
 	// The national team: everything but the outbox.
 	domain.RolePole: {
-		domain.ActViewNetwork:    everywhere,
+		domain.ActViewReseau:     everywhere,
 		domain.ActViewRegion:     everywhere,
 		domain.ActViewStructure:  everywhere,
-		domain.ActManageNetwork:  everywhere,
+		domain.ActManageReseau:   everywhere,
 		domain.ActManageTeam:     everywhere,
 		domain.ActManageRoles:    everywhere,
 		domain.ActManageAccounts: everywhere,
 		// It follows every auto-évaluation but rates none.
-		domain.ActManageCampaigns:  everywhere,
-		domain.ActViewAssessment:   everywhere,
-		domain.ActViewEvidence:     everywhere,
-		domain.ActDownloadEvidence: everywhere,
+		domain.ActManageCampaigns: everywhere,
+		domain.ActViewAutoeval:    everywhere,
+		domain.ActViewPreuves:     everywhere,
+		domain.ActDownloadPreuve:  everywhere,
 	},
 	// Platform admins: the network read-only, accounts, the outbox.
 	domain.RoleAdmin: {
-		domain.ActViewNetwork:    everywhere,
+		domain.ActViewReseau:     everywhere,
 		domain.ActViewRegion:     everywhere,
 		domain.ActViewStructure:  everywhere,
 		domain.ActManageAccounts: everywhere,
@@ -96,34 +96,34 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 	},
 	// Référent ARML: its région and the MLs in it.
 	domain.RoleReferentARML: {
-		domain.ActViewNetwork:    everywhere,
-		domain.ActViewRegion:     ownRegionAll,
-		domain.ActViewStructure:  ownRegionAll,
-		domain.ActViewAssessment: ownRegionAll,
-		domain.ActViewEvidence:   ownRegionAll,
+		domain.ActViewReseau:    everywhere,
+		domain.ActViewRegion:    ownRegionAll,
+		domain.ActViewStructure: ownRegionAll,
+		domain.ActViewAutoeval:  ownRegionAll,
+		domain.ActViewPreuves:   ownRegionAll,
 	},
 	// Directeur: its ML, and its team.
 	domain.RoleDirecteur: {
-		domain.ActViewNetwork:      everywhere,
-		domain.ActViewStructure:    ownMLOnly,
-		domain.ActManageTeam:       ownMLOnly,
-		domain.ActViewAssessment:   ownMLOnly,
-		domain.ActRate:             ownMLOnly,
-		domain.ActSubmit:           ownMLOnly,
-		domain.ActViewEvidence:     ownMLOnly,
-		domain.ActManageEvidence:   ownMLOnly,
-		domain.ActDownloadEvidence: ownMLOnly,
-		domain.ActEvidenceSettings: ownMLOnly,
+		domain.ActViewReseau:      everywhere,
+		domain.ActViewStructure:   ownMLOnly,
+		domain.ActManageTeam:      ownMLOnly,
+		domain.ActViewAutoeval:    ownMLOnly,
+		domain.ActRate:            ownMLOnly,
+		domain.ActSubmit:          ownMLOnly,
+		domain.ActViewPreuves:     ownMLOnly,
+		domain.ActManagePreuves:   ownMLOnly,
+		domain.ActDownloadPreuve:  ownMLOnly,
+		domain.ActPreuvesSettings: ownMLOnly,
 	},
 	// Contributeur: its ML.
 	domain.RoleContributeur: {
-		domain.ActViewNetwork:      everywhere,
-		domain.ActViewStructure:    ownMLOnly,
-		domain.ActViewAssessment:   ownMLOnly,
-		domain.ActRate:             ownMLOnly,
-		domain.ActViewEvidence:     ownMLOnly,
-		domain.ActManageEvidence:   ownMLOnly,
-		domain.ActDownloadEvidence: ownMLOnly,
+		domain.ActViewReseau:     everywhere,
+		domain.ActViewStructure:  ownMLOnly,
+		domain.ActViewAutoeval:   ownMLOnly,
+		domain.ActRate:           ownMLOnly,
+		domain.ActViewPreuves:    ownMLOnly,
+		domain.ActManagePreuves:  ownMLOnly,
+		domain.ActDownloadPreuve: ownMLOnly,
 	},
 	// Auditeur: nothing of the network until audits exist.
 	domain.RoleAuditeur: {},
@@ -235,10 +235,10 @@ func TestCanTwoMembershipsIsTheUnion(t *testing.T) {
 		{domain.ActManageTeam, "own ML", true},
 		{domain.ActManageTeam, "ML other région", false}, // a référent manages no team
 		{domain.ActManageRoles, "own ML", false},
-		{domain.ActManageNetwork, "other région", false},
+		{domain.ActManageReseau, "other région", false},
 		{domain.ActManageAccounts, "national", false},
 		{domain.ActReadOutbox, "national", false},
-		{domain.ActViewNetwork, "national", true},
+		{domain.ActViewReseau, "national", true},
 	}
 	for _, c := range cases {
 		if got := a.Can(c.act, scopeNamed(t, c.scope)); got != c.want {
@@ -419,12 +419,12 @@ func TestCanDownloadEvidence(t *testing.T) {
 		{domain.RoleAdmin, own, true, false},
 		{domain.RoleAuditeur, own, true, false},
 	} {
-		if got := actor(tc.role).CanDownloadEvidence(tc.scope, tc.allowed); got != tc.want {
+		if got := actor(tc.role).CanDownloadPreuve(tc.scope, tc.allowed); got != tc.want {
 			t.Errorf("%s on %+v (ARML allowed %v) = %v, want %v", tc.role, tc.scope, tc.allowed, got, tc.want)
 		}
 	}
 	var nobody *domain.Actor
-	if nobody.CanDownloadEvidence(own, true) {
+	if nobody.CanDownloadPreuve(own, true) {
 		t.Error("a nil actor may download")
 	}
 }

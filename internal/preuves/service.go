@@ -174,7 +174,7 @@ func scopeOf(st domain.Structure) domain.Scope {
 
 // library loads the ML whose library actor may see; ENOTFOUND otherwise.
 func (s *Service) library(ctx context.Context, actor *domain.Actor, structureID int64) (domain.Scope, error) {
-	st, err := s.store.Structure(ctx, actor.Visible(domain.ActViewEvidence), structureID)
+	st, err := s.store.Structure(ctx, actor.Visible(domain.ActViewPreuves), structureID)
 	if err != nil {
 		return domain.Scope{}, err
 	}
@@ -183,7 +183,7 @@ func (s *Service) library(ctx context.Context, actor *domain.Actor, structureID 
 
 // piece loads a piece actor may see, and its scope; ENOTFOUND otherwise.
 func (s *Service) piece(ctx context.Context, actor *domain.Actor, id int64) (domain.Preuve, domain.Scope, error) {
-	p, err := s.store.Preuve(ctx, actor.Visible(domain.ActViewEvidence), id)
+	p, err := s.store.Preuve(ctx, actor.Visible(domain.ActViewPreuves), id)
 	if err != nil {
 		return p, domain.Scope{}, err
 	}
@@ -195,7 +195,7 @@ func (s *Service) piece(ctx context.Context, actor *domain.Actor, id int64) (dom
 // library at scope, and attach and detach them. Forms ask it before they read
 // what is sent; every write asks it again.
 func (s *Service) MayManage(actor *domain.Actor, scope domain.Scope) error {
-	if !actor.Can(domain.ActManageEvidence, scope) {
+	if !actor.Can(domain.ActManagePreuves, scope) {
 		return errForbidden
 	}
 	return nil
@@ -230,7 +230,7 @@ func (s *Service) List(ctx context.Context, actor *domain.Actor, structureID int
 // Preuve returns a piece with its current version; ENOTFOUND unless actor may
 // see the library of its ML.
 func (s *Service) Preuve(ctx context.Context, actor *domain.Actor, id int64) (domain.Preuve, error) {
-	return s.store.Preuve(ctx, actor.Visible(domain.ActViewEvidence), id)
+	return s.store.Preuve(ctx, actor.Visible(domain.ActViewPreuves), id)
 }
 
 // Fiche returns a piece with its versions, items, review history and, for those
@@ -256,7 +256,7 @@ func (s *Service) Fiche(ctx context.Context, actor *domain.Actor, id int64) (Fic
 	if f.History, err = s.store.StatutHistory(ctx, p.StructureID, p.ID); err != nil {
 		return f, err
 	}
-	if actor.Can(domain.ActManageEvidence, scope) || actor.Can(domain.ActManageCampaigns, scope) {
+	if actor.Can(domain.ActManagePreuves, scope) || actor.Can(domain.ActManageCampaigns, scope) {
 		if f.Downloads, err = s.store.Downloads(ctx, p.StructureID, p.ID); err != nil {
 			return f, err
 		}
@@ -341,7 +341,7 @@ func (s *Service) Download(ctx context.Context, actor *domain.Actor, preuveID in
 	if err != nil {
 		return nil, err
 	}
-	if !actor.CanDownloadEvidence(scope, allowed) {
+	if !actor.CanDownloadPreuve(scope, allowed) {
 		return nil, errNoDownload
 	}
 	if version < 0 {
@@ -374,7 +374,7 @@ func (s *Service) SetDocumentsARML(ctx context.Context, actor *domain.Actor, str
 	if err != nil {
 		return err
 	}
-	if !actor.Can(domain.ActEvidenceSettings, scope) {
+	if !actor.Can(domain.ActPreuvesSettings, scope) {
 		return errForbidden
 	}
 	return s.store.SetDocumentsARML(ctx, actor, structureID, allowed)

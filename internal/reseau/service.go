@@ -65,7 +65,7 @@ var errForbidden = domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas c
 
 // MayManage returns EFORBIDDEN unless actor manages the network (the national team).
 func (s *Service) MayManage(actor *domain.Actor) error {
-	if !actor.Can(domain.ActManageNetwork, domain.Scope{}) {
+	if !actor.Can(domain.ActManageReseau, domain.Scope{}) {
 		return errForbidden
 	}
 	return nil
@@ -74,7 +74,7 @@ func (s *Service) MayManage(actor *domain.Actor) error {
 // Network returns the régions and MLs actor may see; EFORBIDDEN for a role that
 // sees no network.
 func (s *Service) Network(ctx context.Context, actor *domain.Actor) ([]domain.Region, []StructureRow, error) {
-	if !actor.Can(domain.ActViewNetwork, domain.Scope{}) {
+	if !actor.Can(domain.ActViewReseau, domain.Scope{}) {
 		return nil, nil, errForbidden
 	}
 	vis := actor.Visible(domain.ActViewStructure)
@@ -105,7 +105,7 @@ func (s *Service) Structures(ctx context.Context, actor *domain.Actor, regionID 
 }
 
 // Structure returns an ML whose act actor may do (ActViewStructure for its page,
-// ActViewEvidence for its library…); ENOTFOUND otherwise.
+// ActViewPreuves for its library…); ENOTFOUND otherwise.
 func (s *Service) Structure(ctx context.Context, actor *domain.Actor, act domain.Action, id int64) (domain.Structure, error) {
 	return s.store.Structure(ctx, actor.Visible(act), id)
 }

@@ -30,15 +30,15 @@ func libraryURL(structureID int64) string {
 
 func preuveURL(id int64) string { return "/preuves/" + itoa(id) }
 
-// evidenceStructure loads the ML of the URL for the evidence pages: ENOTFOUND
+// preuvesStructure loads the ML of the URL for the evidence pages: ENOTFOUND
 // unless the person may see its library.
-func (s *Server) evidenceStructure(r *http.Request) (domain.Structure, domain.Scope, error) {
+func (s *Server) preuvesStructure(r *http.Request) (domain.Structure, domain.Scope, error) {
 	a := actorOf(r.Context())
 	id, err := idParam(r, "id")
 	if err != nil {
 		return domain.Structure{}, domain.Scope{}, err
 	}
-	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewEvidence, id)
+	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewPreuves, id)
 	if err != nil {
 		return st, domain.Scope{}, err
 	}
@@ -47,7 +47,7 @@ func (s *Server) evidenceStructure(r *http.Request) (domain.Structure, domain.Sc
 
 func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	st, scope, err := s.evidenceStructure(r)
+	st, scope, err := s.preuvesStructure(r)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := web.LibraryView{Page: s.page(r, "Éléments de preuve · "+st.Nom), Structure: st.Nom, BaseURL: libraryURL(st.ID),
-		CanAdd: s.preuves.MayManage(a, scope) == nil, CanSettings: a.Can(domain.ActEvidenceSettings, scope), ARMLAllowed: allowed,
+		CanAdd: s.preuves.MayManage(a, scope) == nil, CanSettings: a.Can(domain.ActPreuvesSettings, scope), ARMLAllowed: allowed,
 		Attaching: attaching, Retour: localPathOr(q.Get("retour"), libraryURL(st.ID))}
 	types := []web.Option{}
 	for _, t := range domain.PreuveTypes {
@@ -119,7 +119,7 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, web.LibraryPage(v))
 }
 
-func (s *Server) evidenceSettings(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) preuvesSettings(w http.ResponseWriter, r *http.Request) error {
 	id, err := idParam(r, "id")
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (s *Server) acknowledgeRGPD(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) preuveForm(r *http.Request, st domain.Structure, p domain.Preuve) (web.PreuveFormView, error) {
-	sites, err := s.reseau.Sites(r.Context(), actorOf(r.Context()), domain.ActViewEvidence, st.ID)
+	sites, err := s.reseau.Sites(r.Context(), actorOf(r.Context()), domain.ActViewPreuves, st.ID)
 	if err != nil {
 		return web.PreuveFormView{}, err
 	}
@@ -185,7 +185,7 @@ func (s *Server) preuveForm(r *http.Request, st domain.Structure, p domain.Preuv
 }
 
 func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
-	st, scope, err := s.evidenceStructure(r)
+	st, scope, err := s.preuvesStructure(r)
 	if err != nil {
 		return err
 	}
@@ -337,7 +337,7 @@ var errUploadCut = &httpError{http.StatusBadRequest, "L'envoi a été interrompu
 
 func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	st, scope, err := s.evidenceStructure(r)
+	st, scope, err := s.preuvesStructure(r)
 	if err != nil {
 		return err
 	}
@@ -423,7 +423,7 @@ func (s *Server) loadPreuve(r *http.Request) (domain.Preuve, domain.Scope, error
 	if err != nil {
 		return p, domain.Scope{}, err
 	}
-	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewEvidence, p.StructureID)
+	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewPreuves, p.StructureID)
 	if err != nil {
 		return p, domain.Scope{}, err
 	}
@@ -446,7 +446,7 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 	}
 	p := f.Preuve
 	v := web.PreuveView{Page: s.page(r, p.Titre), LibraryURL: libraryURL(p.StructureID), URL: preuveURL(p.ID), Preuve: p,
-		CanManage: s.preuves.MayManage(a, f.Scope) == nil, CanDownload: a.CanDownloadEvidence(f.Scope, f.ARMLAllowed)}
+		CanManage: s.preuves.MayManage(a, f.Scope) == nil, CanDownload: a.CanDownloadPreuve(f.Scope, f.ARMLAllowed)}
 	if failure != nil {
 		v.Errors = web.FormErrors{Message: domain.ErrorMessage(failure)}
 		v.Page.Title = "Erreur · " + v.Page.Title

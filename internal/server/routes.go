@@ -48,7 +48,7 @@ func (s *Server) Handler() http.Handler {
 			r.Get("/referentiel", s.handle(s.referentielPage))
 			r.Get("/referentiel/{code}/{version}", s.handle(s.referentielPage))
 
-			r.Get("/reseau", s.handle(s.networkPage))
+			r.Get("/reseau", s.handle(s.reseauPage))
 			r.Get("/reseau/regions/nouvelle", s.handle(s.newRegionPage))
 			r.Post("/reseau/regions/nouvelle", s.handle(s.createRegion))
 			r.With(s.loadRegion).Get("/reseau/regions/{id}", s.handle(s.regionPage))
@@ -68,7 +68,7 @@ func (s *Server) Handler() http.Handler {
 			r.Get("/reseau/structures/{id}/preuves", s.handle(s.libraryPage))
 			r.Get("/reseau/structures/{id}/preuves/nouvelle", s.handle(s.newPreuvePage))
 			r.Post("/reseau/structures/{id}/preuves/nouvelle", s.handleUpload(s.createPreuve))
-			r.Post("/reseau/structures/{id}/preuves/parametres", s.handle(s.evidenceSettings))
+			r.Post("/reseau/structures/{id}/preuves/parametres", s.handle(s.preuvesSettings))
 			r.Post("/rgpd", s.handle(s.acknowledgeRGPD))
 			r.Get("/preuves/{id}", s.handle(s.preuvePage))
 			r.Post("/preuves/{id}/versions", s.handleUpload(s.addVersion))

@@ -27,13 +27,13 @@ func structureItem(st reseau.StructureRow) web.StructureItem {
 	return web.StructureItem{ID: st.ID, Code: st.Code, Nom: st.Nom, Forme: domain.FormeLabel(st.Forme), RegionNom: st.RegionNom, Sites: st.Sites}
 }
 
-func (s *Server) networkPage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) reseauPage(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
 	regions, rows, err := s.reseau.Network(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	v := web.NetworkView{Page: s.page(r, "Réseau"), CanManage: a.Can(domain.ActManageNetwork, domain.Scope{})}
+	v := web.ReseauView{Page: s.page(r, "Réseau"), CanManage: a.Can(domain.ActManageReseau, domain.Scope{})}
 	for _, reg := range regions {
 		block := web.RegionBlock{ID: reg.ID, Code: reg.Code, Nom: reg.Nom, Linked: a.Can(domain.ActViewRegion, domain.Scope{RegionID: reg.ID})}
 		for _, st := range rows {
@@ -43,7 +43,7 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Regions = append(v.Regions, block)
 	}
-	return s.render(w, r, http.StatusOK, web.NetworkPage(v))
+	return s.render(w, r, http.StatusOK, web.ReseauPage(v))
 }
 
 func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
@@ -57,9 +57,9 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 	for _, st := range rows {
 		block.Structures = append(block.Structures, structureItem(st))
 	}
-	v := web.NetworkView{Page: s.page(r, reg.Nom), Single: true, CanManage: a.Can(domain.ActManageNetwork, domain.Scope{RegionID: reg.ID}),
+	v := web.ReseauView{Page: s.page(r, reg.Nom), Single: true, CanManage: a.Can(domain.ActManageReseau, domain.Scope{RegionID: reg.ID}),
 		Regions: []web.RegionBlock{block}}
-	return s.render(w, r, http.StatusOK, web.NetworkPage(v))
+	return s.render(w, r, http.StatusOK, web.ReseauPage(v))
 }
 
 func inviteFields(email, nom string) (web.Field, web.Field) {
@@ -75,9 +75,9 @@ func (s *Server) structureView(r *http.Request) (web.StructureView, error) {
 	var err error
 	scope := domain.Scope{RegionID: st.RegionID, StructureID: st.ID}
 	v := web.StructureView{Page: s.page(r, st.Nom), Structure: st,
-		CanManage: a.Can(domain.ActManageNetwork, scope), CanInvite: a.Can(domain.ActManageTeam, scope)}
+		CanManage: a.Can(domain.ActManageReseau, scope), CanInvite: a.Can(domain.ActManageTeam, scope)}
 	v.InviteEmail, v.InviteNom = inviteFields("", "")
-	if a.Can(domain.ActViewEvidence, scope) {
+	if a.Can(domain.ActViewPreuves, scope) {
 		v.LibraryURL = libraryURL(st.ID)
 	}
 	if v.Sites, err = s.reseau.Sites(r.Context(), a, domain.ActViewStructure, id); err != nil {

@@ -87,7 +87,7 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 	}
 	p.Flash = s.sessions.PopString(r.Context(), sessionFlash)
 	p.Nav = []web.NavItem{{Href: "/", Label: "Accueil"}}
-	if a.Can(domain.ActViewNetwork, domain.Scope{}) {
+	if a.Can(domain.ActViewReseau, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/reseau", Label: "Réseau"})
 	}
 	if a.Can(domain.ActManageCampaigns, domain.Scope{}) {
@@ -363,7 +363,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := web.DashboardView{Page: s.page(r, "Accueil"), Nom: nom, Memberships: membershipLinks(a)}
 	// The national team follows campaigns from their own pages; others see theirs here.
-	if vis := a.Visible(domain.ActViewAssessment); !vis.All && (len(vis.RegionIDs) > 0 || len(vis.StructureIDs) > 0) {
+	if vis := a.Visible(domain.ActViewAutoeval); !vis.All && (len(vis.RegionIDs) > 0 || len(vis.StructureIDs) > 0) {
 		list, err := s.autoeval.List(r.Context(), a)
 		if err != nil {
 			return err

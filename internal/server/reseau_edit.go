@@ -35,7 +35,7 @@ func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, v web.FormView
 	return s.render(w, r, http.StatusBadRequest, web.FormPage(withErrors(v, err)))
 }
 
-func (s *Server) mayManageNetwork(r *http.Request) error {
+func (s *Server) mayManageReseau(r *http.Request) error {
 	return s.reseau.MayManage(actorOf(r.Context()))
 }
 
@@ -53,14 +53,14 @@ func regionFromForm(r *http.Request) domain.Region {
 }
 
 func (s *Server) newRegionPage(w http.ResponseWriter, r *http.Request) error {
-	if err := s.mayManageNetwork(r); err != nil {
+	if err := s.mayManageReseau(r); err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, web.FormPage(regionForm(s.page(r, "Nouvelle région"), "/reseau/regions/nouvelle", "/reseau", domain.Region{})))
 }
 
 func (s *Server) createRegion(w http.ResponseWriter, r *http.Request) error {
-	if err := s.mayManageNetwork(r); err != nil {
+	if err := s.mayManageReseau(r); err != nil {
 		return err
 	}
 	reg := regionFromForm(r)
@@ -73,7 +73,7 @@ func (s *Server) createRegion(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) editRegion(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
 	reg := regionOf(r.Context())
-	if err := s.mayManageNetwork(r); err != nil {
+	if err := s.mayManageReseau(r); err != nil {
 		return err
 	}
 	id := reg.ID
@@ -121,7 +121,7 @@ func structureFromForm(r *http.Request) domain.Structure {
 }
 
 func (s *Server) newStructurePage(w http.ResponseWriter, r *http.Request) error {
-	if err := s.mayManageNetwork(r); err != nil {
+	if err := s.mayManageReseau(r); err != nil {
 		return err
 	}
 	v, err := s.structureForm(r, "Nouvelle Mission Locale", "/reseau/structures/nouvelle", "/reseau", domain.Structure{Forme: domain.FormeAssociation})
@@ -132,7 +132,7 @@ func (s *Server) newStructurePage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) createStructure(w http.ResponseWriter, r *http.Request) error {
-	if err := s.mayManageNetwork(r); err != nil {
+	if err := s.mayManageReseau(r); err != nil {
 		return err
 	}
 	st := structureFromForm(r)
@@ -148,7 +148,7 @@ func (s *Server) createStructure(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) editStructure(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
 	st := structureOf(r.Context())
-	if err := s.mayManageNetwork(r); err != nil {
+	if err := s.mayManageReseau(r); err != nil {
 		return err
 	}
 	id := st.ID
@@ -195,7 +195,7 @@ func siteFromForm(r *http.Request) domain.Site {
 func (s *Server) newSite(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
 	st := structureOf(r.Context())
-	if err := s.mayManageNetwork(r); err != nil {
+	if err := s.mayManageReseau(r); err != nil {
 		return err
 	}
 	back := "/reseau/structures/" + itoa(st.ID)
@@ -217,7 +217,7 @@ func (s *Server) editSite(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
 	site := siteOf(r.Context())
 	id := site.ID
-	if err := s.mayManageNetwork(r); err != nil {
+	if err := s.mayManageReseau(r); err != nil {
 		return err
 	}
 	var err error
