@@ -165,7 +165,12 @@ func (s *Service) Load(ctx context.Context, actor *domain.Actor, id int64) (*Vie
 	if err != nil {
 		return nil, err
 	}
-	saved, err := s.store.Cotations(ctx, sh.Autoeval.StructureID, id)
+	return s.Complete(ctx, sh)
+}
+
+// Complete adds to a loaded sheet its answers and evidence coverage, for its pages.
+func (s *Service) Complete(ctx context.Context, sh *Sheet) (*View, error) {
+	saved, err := s.store.Cotations(ctx, sh.Autoeval.StructureID, sh.Autoeval.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -20,24 +20,10 @@ import (
 
 func autoevalURL(id int64) string { return "/autoevaluations/" + itoa(id) }
 
-// loadAutoeval loads the auto-évaluation of the URL for the signed-in person,
-// with its answers, for its pages.
+// loadAutoeval completes the auto-évaluation of the URL, loaded by the route's
+// loader, with its answers, for its pages.
 func (s *Server) loadAutoeval(r *http.Request) (*autoeval.View, error) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	return s.autoeval.Load(r.Context(), actorOf(r.Context()), id)
-}
-
-// loadSheet loads the auto-évaluation of the URL for the signed-in person,
-// without its answers: what a save or a submission needs.
-func (s *Server) loadSheet(r *http.Request) (*autoeval.Sheet, error) {
-	id, err := idParam(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	return s.autoeval.Sheet(r.Context(), actorOf(r.Context()), id)
+	return s.autoeval.Complete(r.Context(), sheetOf(r.Context()))
 }
 
 func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
@@ -206,10 +192,7 @@ func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request) error {
 // of the page goes to the service, which writes only those that changed; the
 // page's answers are read only to show it again after a refusal.
 func (s *Server) saveSection(w http.ResponseWriter, r *http.Request) error {
-	sh, err := s.loadSheet(r)
-	if err != nil {
-		return err
-	}
+	sh := sheetOf(r.Context())
 	i, err := sectionOf(sh, chi.URLParam(r, "section"))
 	if err != nil {
 		return err
@@ -262,7 +245,7 @@ func (s *Server) saveSection(w http.ResponseWriter, r *http.Request) error {
 	if !isConflict && !invalid {
 		return err
 	}
-	v, lerr := s.autoeval.Load(r.Context(), actorOf(r.Context()), sh.Autoeval.ID)
+	v, lerr := s.autoeval.Complete(r.Context(), sh)
 	if lerr != nil {
 		return lerr
 	}
@@ -290,10 +273,7 @@ type itemResult struct {
 // saveItem saves one item, for the page's script: JSON in, JSON out. Without
 // the script's Accept header it behaves as a form post and redirects.
 func (s *Server) saveItem(w http.ResponseWriter, r *http.Request) error {
-	sh, err := s.loadSheet(r)
-	if err != nil {
-		return err
-	}
+	sh := sheetOf(r.Context())
 	code := chi.URLParam(r, "code")
 	saved, err := s.autoeval.SaveItem(r.Context(), actorOf(r.Context()), sh, code, r.PostForm)
 	if domain.ErrorCode(err) == domain.ENOTFOUND || errors.Is(err, autoeval.ErrMayNotRate) {
@@ -368,11 +348,8 @@ func (s *Server) checklistPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
-	sh, err := s.loadSheet(r)
-	if err != nil {
-		return err
-	}
-	err = s.autoeval.Submit(r.Context(), actorOf(r.Context()), sh, r.PostFormValue("commentaire"))
+	sh := sheetOf(r.Context())
+	err := s.autoeval.Submit(r.Context(), actorOf(r.Context()), sh, r.PostFormValue("commentaire"))
 	if err == nil {
 		s.flash(r, "L'auto-évaluation est soumise. Merci !")
 		return seeOther(w, r, autoevalURL(sh.Autoeval.ID))
@@ -409,10 +386,7 @@ func (s *Server) copyPrevious(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) assignSections(w http.ResponseWriter, r *http.Request) error {
-	sh, err := s.loadSheet(r)
-	if err != nil {
-		return err
-	}
+	sh := sheetOf(r.Context())
 	// No number is no person: the service says so, after the permission check.
 	membre, _ := strconv.ParseInt(r.PostFormValue("membre"), 10, 64)
 	if err := s.autoeval.SetSections(r.Context(), actorOf(r.Context()), sh, membre, r.PostForm["section"]); err != nil {
@@ -423,10 +397,7 @@ func (s *Server) assignSections(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) itemHistoryPage(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.loadSheet(r)
-	if err != nil {
-		return err
-	}
+	v := sheetOf(r.Context())
 	code := chi.URLParam(r, "code")
 	entries, err := s.autoeval.History(r.Context(), v, code)
 	if err != nil {

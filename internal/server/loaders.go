@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/domain"
 )
 
@@ -19,6 +20,8 @@ const (
 	regionKey resourceKey = iota
 	structureKey
 	siteKey
+	preuveKey
+	sheetKey
 )
 
 // loader builds the middleware that loads a resource with load and stores it
@@ -68,3 +71,18 @@ func structureOf(ctx context.Context) domain.Structure {
 	return resource[domain.Structure](ctx, structureKey)
 }
 func siteOf(ctx context.Context) domain.Site { return resource[domain.Site](ctx, siteKey) }
+
+// loadPreuve loads the piece of the URL, for those who may see the library of
+// its ML.
+func (s *Server) loadPreuve(next http.Handler) http.Handler {
+	return loader(s, preuveKey, s.preuves.Preuve)(next)
+}
+
+// loadSheet loads the auto-évaluation of the URL, without its answers, for those
+// who may see it: what a save or a submission needs; pages complete it.
+func (s *Server) loadSheet(next http.Handler) http.Handler {
+	return loader(s, sheetKey, s.autoeval.Sheet)(next)
+}
+
+func preuveOf(ctx context.Context) domain.Preuve  { return resource[domain.Preuve](ctx, preuveKey) }
+func sheetOf(ctx context.Context) *autoeval.Sheet { return resource[*autoeval.Sheet](ctx, sheetKey) }

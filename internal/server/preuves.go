@@ -30,18 +30,10 @@ func libraryURL(structureID int64) string {
 
 func preuveURL(id int64) string { return "/preuves/" + itoa(id) }
 
-// preuvesStructure loads the ML of the URL for the evidence pages: ENOTFOUND
-// unless the person may see its library.
+// preuvesStructure is the ML of the library's URL, loaded by the route's loader
+// for those who may see its library, with its scope.
 func (s *Server) preuvesStructure(r *http.Request) (domain.Structure, domain.Scope, error) {
-	a := actorOf(r.Context())
-	id, err := idParam(r, "id")
-	if err != nil {
-		return domain.Structure{}, domain.Scope{}, err
-	}
-	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewPreuves, id)
-	if err != nil {
-		return st, domain.Scope{}, err
-	}
+	st := structureOf(r.Context())
 	return st, domain.Scope{RegionID: st.RegionID, StructureID: st.ID}, nil
 }
 
@@ -120,10 +112,7 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) preuvesSettings(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
+	id := structureOf(r.Context()).ID
 	allowed := r.PostFormValue("documents_arml") == "oui"
 	if err := s.preuves.SetDocumentsARML(r.Context(), actorOf(r.Context()), id, allowed); err != nil {
 		return err
@@ -411,18 +400,11 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusBadRequest, web.PreuveFormPage(v))
 }
 
-// loadPreuve loads the piece of the URL: ENOTFOUND unless the person may see the
-// library of its ML.
-func (s *Server) loadPreuve(r *http.Request) (domain.Preuve, domain.Scope, error) {
+// preuveAndScope is the piece of the URL, loaded by the route's loader for those
+// who may see the library of its ML, with the scope of its ML.
+func (s *Server) preuveAndScope(r *http.Request) (domain.Preuve, domain.Scope, error) {
 	a := actorOf(r.Context())
-	id, err := idParam(r, "id")
-	if err != nil {
-		return domain.Preuve{}, domain.Scope{}, err
-	}
-	p, err := s.preuves.Preuve(r.Context(), a, id)
-	if err != nil {
-		return p, domain.Scope{}, err
-	}
+	p := preuveOf(r.Context())
 	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewPreuves, p.StructureID)
 	if err != nil {
 		return p, domain.Scope{}, err
@@ -503,7 +485,7 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 
 func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	p, scope, err := s.loadPreuve(r)
+	p, scope, err := s.preuveAndScope(r)
 	if err != nil {
 		return err
 	}
@@ -535,7 +517,7 @@ func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) attachItem(attach bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a := actorOf(r.Context())
-		p, scope, err := s.loadPreuve(r)
+		p, scope, err := s.preuveAndScope(r)
 		if err != nil {
 			return err
 		}
