@@ -16,6 +16,7 @@ import (
 	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/demo"
+	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
@@ -63,13 +64,9 @@ func (e *env) with(t *testing.T) *env {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	pool := pgtest.New(t)
+	pool, f := demotest.New(t)
 	store := postgres.NewStore(pool)
 	ctx := t.Context()
-	f, err := demo.Seed(ctx, store, auth.TestParams)
-	if err != nil {
-		t.Fatal(err)
-	}
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		t.Fatal(err)

@@ -19,11 +19,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/demo"
+	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
-	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
 )
 
@@ -45,12 +44,8 @@ type preuveEnv struct {
 
 func newPreuveEnv(t *testing.T) *preuveEnv {
 	t.Helper()
-	pool := pgtest.New(t)
+	pool, f := demotest.New(t)
 	store := postgres.NewStore(pool)
-	f, err := demo.Seed(t.Context(), store, auth.TestParams)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := &preuveEnv{ctx: t.Context(), pool: pool, store: store, f: f,
 		rennes: f.Structures["ML-RENNES"], brest: f.Structures["ML-BREST"], lyon: f.Structures["ML-LYON"],
 		dirRennes: f.Users["directeur@ml-rennes.demo"], dirBrest: f.Users["directeur@ml-brest.demo"], auditeur: f.Users["auditeur@unml.demo"],
