@@ -20,6 +20,7 @@ func (r *recorder) Errorf(format string, args ...any) {
 }
 
 func TestHarnessCatchesViolations(t *testing.T) {
+	t.Parallel()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", "script-src 'self'")
 		switch r.URL.Path {

@@ -9,6 +9,7 @@ import (
 // TestStateMachine tries every transition from every state with every role: only
 // the transitions of DESIGN.md §4 pass, each only for its roles.
 func TestStateMachine(t *testing.T) {
+	t.Parallel()
 	allowed := map[Transition]struct {
 		from  []Etat
 		to    Etat
@@ -74,6 +75,7 @@ func TestStateMachine(t *testing.T) {
 }
 
 func TestTransitionsThatNeedReasons(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		tr   Transition
 		from Etat
@@ -95,6 +97,7 @@ func TestTransitionsThatNeedReasons(t *testing.T) {
 }
 
 func TestCotationValidate(t *testing.T) {
+	t.Parallel()
 	scale := []int{1, 2, 3, 4}
 	for _, tc := range []struct {
 		name      string
@@ -127,6 +130,7 @@ func TestCotationValidate(t *testing.T) {
 }
 
 func TestChecklistAndProgress(t *testing.T) {
+	t.Parallel()
 	items := []referentiel.AssessableItem{
 		{Code: "A.1", Volet: "A", Texte: "un"}, {Code: "A.2", Volet: "A", Texte: "deux"},
 		{Code: "F1.R1.C1", Volet: "O", Fonction: "F1", Texte: "trois"}, {Code: "F1.R1.C2", Volet: "O", Fonction: "F1", Texte: "quatre"},

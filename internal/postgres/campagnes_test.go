@@ -88,6 +88,7 @@ func structureNames(list []postgres.CampagneStructure) string {
 }
 
 func TestCreateCampagneConcernsEveryMLByDefault(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	ctx := t.Context()
 	for _, ids := range [][]int64{nil, {}} {
@@ -128,6 +129,7 @@ func TestCreateCampagneConcernsEveryMLByDefault(t *testing.T) {
 }
 
 func TestCreateCampagneForSomeMLs(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	// A repeated ML counts once.
 	ids := []int64{n.structures["ML-RENNES"], n.structures["ML-CAEN"], n.structures["ML-RENNES"]}
@@ -145,6 +147,7 @@ func TestCreateCampagneForSomeMLs(t *testing.T) {
 }
 
 func TestCreateCampagneRefusesBadInputAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	ok := campagne2026(n.ref)
 	cases := []struct {
@@ -185,6 +188,7 @@ func TestCreateCampagneRefusesBadInputAndWritesNothing(t *testing.T) {
 }
 
 func TestCreateCampagneNeedsMLs(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, false)
 	_, err := n.store.CreateCampagne(t.Context(), campagne2026(n.ref), nil, 0)
 	if msg := domain.ErrorFields(err)["structures"]; !strings.Contains(msg, "Aucune Mission Locale") {
@@ -196,6 +200,7 @@ func TestCreateCampagneNeedsMLs(t *testing.T) {
 }
 
 func TestOpenAndCloseCampagne(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	ctx := t.Context()
 	id, err := n.store.CreateCampagne(ctx, campagne2026(n.ref), []int64{n.structures["ML-RENNES"], n.structures["ML-BREST"]}, 0)
@@ -266,6 +271,7 @@ func TestOpenAndCloseCampagne(t *testing.T) {
 }
 
 func TestUnknownCampagneIsNotFound(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	ctx := t.Context()
 	if _, err := n.store.Campagne(ctx, 42); domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -283,6 +289,7 @@ func TestUnknownCampagneIsNotFound(t *testing.T) {
 }
 
 func TestConcurrentCampagneOpeningsCreateOnce(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	id, err := n.store.CreateCampagne(t.Context(), campagne2026(n.ref), nil, 0)
 	if err != nil {

@@ -132,6 +132,7 @@ func wantField(t *testing.T, what string, err error, field string) {
 }
 
 func TestPutContentHashesAndStoresInChunks(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	for _, tc := range []struct {
 		name   string
@@ -169,6 +170,7 @@ func TestPutContentHashesAndStoresInChunks(t *testing.T) {
 }
 
 func TestPutContentDeduplicatesWithinAnML(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	data := pdfBytes(300<<10, 3)
 	c0, m0 := e.stored(t)
@@ -207,6 +209,7 @@ func (b *endBarrier) Read(p []byte) (int, error) {
 }
 
 func TestPutContentConcurrentSameFileStoredOnce(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	data := pdfBytes(700<<10, 4)
 	c0, m0 := e.stored(t)
@@ -236,6 +239,7 @@ func TestPutContentConcurrentSameFileStoredOnce(t *testing.T) {
 // file certain: the other copy is committed while this upload is at its end,
 // after it looked for an existing copy and before it could record its own.
 func TestPutContentSameFileCommittedMeanwhile(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	data := pdfBytes(300<<10, 25)
 	sum := sha256.Sum256(data)
@@ -300,6 +304,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestPutContentRefusalsStoreNothing(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	errCut := errors.New("unexpected EOF: connection reset by peer")
 	canceled, cancel := context.WithCancel(e.ctx)
@@ -419,6 +424,7 @@ func (s *pdfStream) Read(p []byte) (int, error) {
 // between two samples; and the peak is the highest value seen, never an
 // average, so a slow machine only adds samples.
 func TestPutContentStreams(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	const size, limit = 20 << 20, 12 << 20
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
@@ -468,6 +474,7 @@ func TestPutContentStreams(t *testing.T) {
 }
 
 func TestCreatePreuve(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	content := e.put(t, e.brest, pdfBytes(1000, 12), "cr.pdf")
 	doc, fin := day("2026-01-10"), day("2027-01-10")
@@ -541,6 +548,7 @@ func TestCreatePreuve(t *testing.T) {
 }
 
 func TestVersionsAndDownload(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	v1, v2 := pdfBytes(600<<10, 14), pdfBytes(300<<10, 15)
 	id := e.fichier(t, e.brest, "Procédure", v1)
@@ -610,6 +618,7 @@ func TestVersionsAndDownload(t *testing.T) {
 }
 
 func TestOpenVersionDetectsCorruption(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		sql  []string
@@ -625,6 +634,7 @@ func TestOpenVersionDetectsCorruption(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newPreuveEnv(t)
 			data := pdfBytes(600<<10, 17)
 			id := e.fichier(t, e.brest, "Procédure", data)
@@ -653,6 +663,7 @@ func TestOpenVersionDetectsCorruption(t *testing.T) {
 }
 
 func TestPreuvesTenantIsolation(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	id := e.fichier(t, e.rennes, "Procédure de Rennes", pdfBytes(1000, 18))
 	if err := e.store.Attach(e.ctx, e.rennes, id, e.items[0]); err != nil {
@@ -716,6 +727,7 @@ func TestPreuvesTenantIsolation(t *testing.T) {
 }
 
 func TestAttachDetachCoverage(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	p1 := e.fichier(t, e.brest, "Un", pdfBytes(100, 20))
 	p2 := e.fichier(t, e.brest, "Deux", pdfBytes(100, 21))
@@ -755,6 +767,7 @@ func TestAttachDetachCoverage(t *testing.T) {
 }
 
 func TestListPreuvesFilters(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	past, future := day("2026-01-31"), day("2026-03-01")
 	mk := func(titre, typ string, fin *time.Time) int64 {
@@ -802,6 +815,7 @@ func TestListPreuvesFilters(t *testing.T) {
 }
 
 func TestUpdatePreuve(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	id := e.fichier(t, e.brest, "Avant", pdfBytes(100, 22))
 	fin := day("2027-06-30")
@@ -838,6 +852,7 @@ func TestUpdatePreuve(t *testing.T) {
 }
 
 func TestSetStatut(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	id := e.fichier(t, e.brest, "Procédure", pdfBytes(100, 23))
 	wantField(t, "refusal without reason", e.store.SetStatut(e.ctx, e.brest, id, domain.StatutRefusee, "  ", e.auditeur), "motif")
@@ -887,6 +902,7 @@ func TestSetStatut(t *testing.T) {
 }
 
 func TestRGPDAcknowledgement(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	if _, ok, err := e.store.RGPDAcknowledged(e.ctx, e.dirBrest); ok || err != nil {
 		t.Fatalf("before: %v, %v", ok, err)
@@ -914,6 +930,7 @@ func TestRGPDAcknowledgement(t *testing.T) {
 }
 
 func TestDocumentsARML(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	if ok, err := e.store.DocumentsARML(e.ctx, e.brest); ok || err != nil {
 		t.Fatalf("default: %v, %v; want false", ok, err)
