@@ -28,6 +28,7 @@ func envOf(kv ...string) func(string) string {
 }
 
 func TestBadConfigurationExitsWithCode2(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, value string }{
 		{"CADRE_ENV", "staging"},
 		{"CADRE_ADDR", "8080"},
@@ -51,6 +52,7 @@ func TestBadConfigurationExitsWithCode2(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"frobnicate"}, {"migrate"}, {"migrate", "sideways"}, {"migrate", "force", "x"}, {"serve", "extra"}} {
 		err := run(t.Context(), args, envOf(), io.Discard, io.Discard)
 		var ee *exitError
@@ -61,6 +63,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	if err := run(t.Context(), []string{"version"}, envOf(), &out, io.Discard); err != nil {
 		t.Fatal(err)
@@ -71,6 +74,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestMigrateCommands(t *testing.T) {
+	t.Parallel()
 	env := envOf("DATABASE_URL", pgtest.NewURL(t))
 	migrate := func(args ...string) string {
 		t.Helper()
@@ -97,6 +101,7 @@ func TestMigrateCommands(t *testing.T) {
 // to stop while the request is still being received, and checks that the request
 // is answered in full and the program then exits cleanly.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	stdout, stdoutW := io.Pipe()
@@ -170,6 +175,7 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 func TestUserInvite(t *testing.T) {
+	t.Parallel()
 	env := envOf("DATABASE_URL", pgtest.NewURL(t), "CADRE_BASE_URL", "https://cadre.example.org")
 	var out bytes.Buffer
 	if err := run(t.Context(), []string{"user", "invite", "Premiere@UNML.example", "pole"}, env, &out, io.Discard); err != nil {
@@ -196,6 +202,7 @@ func TestUserInvite(t *testing.T) {
 }
 
 func TestSeedDemo(t *testing.T) {
+	t.Parallel()
 	env := envOf("DATABASE_URL", pgtest.NewURL(t))
 	var out bytes.Buffer
 	if err := run(t.Context(), []string{"seed", "demo"}, env, &out, io.Discard); err != nil {
@@ -218,6 +225,7 @@ func TestSeedDemo(t *testing.T) {
 // database whose demo accounts, with their public password, are enabled; once
 // `cadre user disable` has disabled them, it does.
 func TestProductionRefusesDemoAccounts(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.NewURL(t)
 	if err := run(t.Context(), []string{"seed", "demo"}, envOf("DATABASE_URL", dbURL), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)

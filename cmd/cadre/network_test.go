@@ -27,6 +27,7 @@ func writeNetworkFile(t *testing.T, name, content string) string {
 }
 
 func TestNetworkImport(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewURL(t)
 	env := envOf("DATABASE_URL", url, "CADRE_LOG_LEVEL", "warn")
 	path := writeNetworkFile(t, "reseau.csv", networkCSV)
@@ -90,6 +91,7 @@ func TestNetworkImport(t *testing.T) {
 }
 
 func TestNetworkImportListsEveryProblem(t *testing.T) {
+	t.Parallel()
 	env := envOf("DATABASE_URL", pgtest.NewURL(t), "CADRE_LOG_LEVEL", "warn")
 	broken := strings.Replace(networkCSV, ";35700;", ";357;", 1) +
 		"BRE;Bretagne;ML-RENNES;Mission Locale du bassin d'emploi de Rennes;association;;RENNES-SIEGE;Siège bis;Bureau;;35000;Rennes\n"
@@ -121,6 +123,7 @@ func TestNetworkImportListsEveryProblem(t *testing.T) {
 }
 
 func TestNetworkUsageErrors(t *testing.T) {
+	t.Parallel()
 	path := writeNetworkFile(t, "reseau.csv", networkCSV)
 	for _, args := range [][]string{
 		{"network"},

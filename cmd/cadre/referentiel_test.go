@@ -18,6 +18,7 @@ import (
 const fixture = "../../internal/referentiel/testdata/label-fixture.yaml"
 
 func TestReferentielCheckListsEveryProblemWithItsLine(t *testing.T) {
+	t.Parallel()
 	good, err := os.ReadFile(fixture)
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +80,7 @@ func TestReferentielCheckListsEveryProblemWithItsLine(t *testing.T) {
 }
 
 func TestReferentielImportAndExport(t *testing.T) {
+	t.Parallel()
 	env := envOf("DATABASE_URL", pgtest.NewURL(t))
 	var out bytes.Buffer
 	if err := run(t.Context(), []string{"referentiel", "import", fixture}, env, &out, io.Discard); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/demo"
+	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
@@ -63,13 +64,9 @@ func (e *env) with(t *testing.T) *env {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	pool := pgtest.New(t)
+	pool, f := demotest.New(t)
 	store := postgres.NewStore(pool)
 	ctx := t.Context()
-	f, err := demo.Seed(ctx, store, auth.TestParams)
-	if err != nil {
-		t.Fatal(err)
-	}
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		t.Fatal(err)
@@ -257,6 +254,7 @@ func wantBadCredentials(t *testing.T, id int64, err error) {
 // ---- Login -------------------------------------------------------------
 
 func TestLoginSucceeds(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	before := time.Now()
 	id, at, err := e.login("  Directeur@ML-Rennes.demo ", demo.Password, ip)
@@ -279,6 +277,7 @@ func TestLoginSucceeds(t *testing.T) {
 }
 
 func TestLoginBadCredentials(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	// An invited account that has not chosen its password yet.
 	e.exec("INSERT INTO users (email, nom) VALUES ('invitee@ml-rennes.demo', 'Invitée')")
@@ -311,6 +310,7 @@ func TestLoginBadCredentials(t *testing.T) {
 }
 
 func TestLoginThrottlesAnAccount(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	// Four failures, from several addresses: the right password still works.
 	for i := range accounts.MaxFailuresPerAccount - 1 {
@@ -362,6 +362,7 @@ func TestLoginThrottlesAnAccount(t *testing.T) {
 }
 
 func TestLoginThrottlesAnAddress(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	// One failure on each of many addresses, all from ip: no account reaches its
 	// own limit.
@@ -391,6 +392,7 @@ func TestLoginThrottlesAnAddress(t *testing.T) {
 }
 
 func TestLoginDisabledAccount(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	id := e.f.Users[dirRennes]
 	if err := e.store.SetDisabled(e.ctx, nil, id, true); err != nil {
@@ -418,6 +420,7 @@ func TestLoginDisabledAccount(t *testing.T) {
 // ---- Invite ------------------------------------------------------------
 
 func TestInviteContributeurByDirecteur(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	dir := e.actor(dirRennes)
 	rennes := e.f.Structures["ML-RENNES"]
@@ -504,6 +507,7 @@ func TestInviteContributeurByDirecteur(t *testing.T) {
 }
 
 func TestInviteRefused(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	rennes, brest, lyon := e.f.Structures["ML-RENNES"], e.f.Structures["ML-BREST"], e.f.Structures["ML-LYON"]
 	bre := e.f.Regions["BRE"]
@@ -583,6 +587,7 @@ func TestInviteRefused(t *testing.T) {
 }
 
 func TestInviteByPole(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	p := e.actor(pole)
 	cases := []struct {
@@ -642,6 +647,7 @@ func TestInviteByPole(t *testing.T) {
 }
 
 func TestInviteExistingAccount(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	// The directeur of Rennes brings the directeur of Brest into his team.
 	before := e.counts()
@@ -674,6 +680,7 @@ func TestInviteExistingAccount(t *testing.T) {
 }
 
 func TestInvitePendingAccountAgain(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	p := e.actor(pole)
 	const email = "nouveau@ml.demo"
@@ -723,6 +730,7 @@ func (e *env) state(email string) (nom string, hash *string) {
 }
 
 func TestAcceptInvitation(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	const email = "nouvelle.recrue@ml-rennes.demo"
 	token := e.invite(email)
@@ -795,6 +803,7 @@ func TestAcceptInvitation(t *testing.T) {
 }
 
 func TestAcceptInvitationExpired(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	const email = "en.retard@ml-rennes.demo"
 	token := e.invite(email)
@@ -812,6 +821,7 @@ func TestAcceptInvitationExpired(t *testing.T) {
 // ---- Password reset ----------------------------------------------------
 
 func TestRequestResetSendsNothingForOtherAddresses(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.exec("INSERT INTO users (email, nom) VALUES ('invitee@ml-rennes.demo', 'Invitée')") // no password yet
 	if err := e.store.SetDisabled(e.ctx, nil, e.f.Users[dirLyon], true); err != nil {
@@ -848,6 +858,7 @@ func (e *env) requestReset(email string) string {
 // 15 minutes, counted whether or not the address has an account; only the newest
 // link of an account is live.
 func TestResetRequestsAreThrottled(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	var tokens []string
 	for range accounts.MaxResetsPerAccount {
@@ -883,6 +894,7 @@ func TestResetRequestsAreThrottled(t *testing.T) {
 }
 
 func TestResetPassword(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	id := e.f.Users[dirRennes]
 	before := e.mustLogin(dirRennes, demo.Password)
@@ -956,6 +968,7 @@ func TestResetPassword(t *testing.T) {
 }
 
 func TestResetPasswordLinks(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	first := e.requestReset(contRennes)
 	second := e.requestReset(contRennes)
@@ -993,6 +1006,7 @@ func TestResetPasswordLinks(t *testing.T) {
 }
 
 func TestInviteDisabledAccountIsRefused(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	if err := e.store.SetDisabled(e.ctx, nil, e.f.Users[contRennes], true); err != nil {
 		t.Fatal(err)
@@ -1008,6 +1022,7 @@ func TestInviteDisabledAccountIsRefused(t *testing.T) {
 // ---- LogoutEverywhere --------------------------------------------------
 
 func TestLogoutEverywhere(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	id := e.f.Users[dirRennes]
 	before := e.mustLogin(dirRennes, demo.Password)
@@ -1034,6 +1049,7 @@ func TestLogoutEverywhere(t *testing.T) {
 // ---- RemoveMembership --------------------------------------------------
 
 func TestRemoveMembership(t *testing.T) {
+	t.Parallel()
 	// Extra people: a contributeur of Brest, a second directeur and a second
 	// contributeur of Rennes; the directeur of Rennes is also a contributeur there.
 	const (
@@ -1081,6 +1097,7 @@ func TestRemoveMembership(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t)
 			rennes := domain.Membership{Role: domain.RoleContributeur, StructureID: e.f.Structures["ML-RENNES"]}
 			e.addUser(contBrest, domain.Membership{Role: domain.RoleContributeur, StructureID: e.f.Structures["ML-BREST"]})
@@ -1117,12 +1134,14 @@ func TestRemoveMembership(t *testing.T) {
 	}
 
 	t.Run("unknown membership", func(t *testing.T) {
+		t.Parallel()
 		e := setup(t)
 		wantCode(t, e.svc.RemoveMembership(e.ctx, e.actor(pole), 999999), domain.ENOTFOUND)
 		wantCode(t, e.svc.RemoveMembership(e.ctx, e.actor(dirRennes), 999999), domain.ENOTFOUND)
 	})
 
 	t.Run("the removed contributeur loses his ML", func(t *testing.T) {
+		t.Parallel()
 		e := setup(t)
 		scope := domain.Scope{RegionID: e.f.Regions["BRE"], StructureID: e.f.Structures["ML-RENNES"]}
 		if !e.actor(contRennes).Can(domain.ActViewStructure, scope) {
@@ -1150,8 +1169,10 @@ func (e *env) disabled(id int64) bool {
 }
 
 func TestSetDisabled(t *testing.T) {
+	t.Parallel()
 	for _, by := range []string{pole, admin} {
 		t.Run(by, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t)
 			actor := e.actor(by)
 			for _, target := range []string{dirRennes, contRennes, referentBRE, auditeur} {
@@ -1194,6 +1215,7 @@ func TestSetDisabled(t *testing.T) {
 }
 
 func TestSetDisabledRefused(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	// One account already disabled, to check re-enabling is refused too.
 	if err := e.store.SetDisabled(e.ctx, nil, e.f.Users[dirLyon], true); err != nil {

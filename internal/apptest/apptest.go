@@ -21,8 +21,8 @@ import (
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/demo"
+	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/postgres"
-	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
@@ -40,21 +40,18 @@ type App struct {
 	Fixture *demo.Fixture
 }
 
-// New starts the server on a fresh migrated database. The package's TestMain must
-// call pgtest.Main.
+// New starts the server on a fresh database holding the demo data (a copy of a
+// template seeded once per test binary). The package's TestMain must call
+// pgtest.Main.
 func New(t testing.TB) *App {
 	t.Helper()
-	pool := pgtest.New(t)
+	pool, fixture := demotest.New(t)
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	store := postgres.NewStore(pool)
-	fixture, err := demo.Seed(t.Context(), store, auth.TestParams)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := server.New(server.Deps{
 		Config:      cfg,
 		Logger:      logger,

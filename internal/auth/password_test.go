@@ -16,6 +16,7 @@ import (
 var phc = regexp.MustCompile(`^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`)
 
 func TestHashVerifyRoundTrip(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		params   auth.Params
@@ -61,6 +62,7 @@ func TestHashVerifyRoundTrip(t *testing.T) {
 
 // A hash keeps its own parameters: raising the defaults leaves old hashes valid.
 func TestVerifyUsesTheHashParameters(t *testing.T) {
+	t.Parallel()
 	old, err := auth.HashPassword("mot de passe d'avant", auth.Params{Memory: 128, Time: 3, Threads: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +78,7 @@ func TestVerifyUsesTheHashParameters(t *testing.T) {
 }
 
 func TestHashIsSalted(t *testing.T) {
+	t.Parallel()
 	a, err := auth.HashPassword("la même phrase de passe", auth.TestParams)
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +101,7 @@ func TestHashIsSalted(t *testing.T) {
 }
 
 func TestVerifyMalformedHash(t *testing.T) {
+	t.Parallel()
 	good, err := auth.HashPassword("secret", auth.TestParams)
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +148,7 @@ func TestVerifyMalformedHash(t *testing.T) {
 }
 
 func TestCheckNewPassword(t *testing.T) {
+	t.Parallel()
 	const email = "nolwenn.qualite@ml-rennes.fr"
 	cases := []struct {
 		name, password, email string
@@ -196,6 +201,7 @@ func TestCheckNewPassword(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	urlSafe := regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	seen := map[string]bool{}
 	for range 100 {

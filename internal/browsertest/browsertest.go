@@ -1,7 +1,9 @@
 // Package browsertest drives Debian's Chromium with chromedp for end-to-end tests
-// and checks every page it lands on with axe-core: a test fails on any
+// and checks the pages it lands on with axe-core: a test fails on any
 // accessibility violation, on a script exception or on a Content-Security-Policy
-// violation.
+// violation. axe-core runs on the first page of each kind that the test binary
+// lands on (see pageKind); CheckAccessibility checks the current page whatever
+// its kind.
 //
 // axe-core comes from npm (package.json and package-lock.json beside this file;
 // `make test` runs npm ci here). Browser tests skip on a developer machine without
@@ -12,9 +14,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -115,11 +120,12 @@ func axePath() string {
 // Context is the tab's context, for chromedp actions a test runs itself.
 func (b *Browser) Context() context.Context { return b.ctx }
 
-// Visit loads path and checks the page's accessibility.
+// Visit loads path and checks the page's accessibility if no page of its kind
+// was checked before.
 func (b *Browser) Visit(path string) {
 	b.t.Helper()
 	b.Run(chromedp.Navigate(b.baseURL+path), chromedp.WaitReady("body", chromedp.ByQuery))
-	b.CheckAccessibility()
+	b.checkNewKind()
 }
 
 // Run runs chromedp actions and fails the test on error.
@@ -131,7 +137,8 @@ func (b *Browser) Run(actions ...chromedp.Action) {
 }
 
 // ClickAndWait clicks the element matched by the CSS selector sel, waits for the
-// next page to load, and checks its accessibility.
+// next page to load, and checks its accessibility if no page of its kind was
+// checked before.
 func (b *Browser) ClickAndWait(sel string) {
 	b.t.Helper()
 	b.Eval(`window.__browsertestOldPage = true`, nil)
@@ -157,7 +164,7 @@ func (b *Browser) waitForNewPage() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	b.Run(chromedp.WaitReady("body", chromedp.ByQuery))
-	b.CheckAccessibility()
+	b.checkNewKind()
 }
 
 // Eval evaluates a JavaScript expression in the page (awaiting a promise) and
@@ -187,8 +194,8 @@ func (b *Browser) eval(expr string, res any) error {
 	}))
 }
 
-// Login signs in through the login page (checking its accessibility on the way)
-// and lands on the page it leads to.
+// Login signs in through the login page (checking its accessibility on the way,
+// as Visit does) and lands on the page it leads to.
 func (b *Browser) Login(email, password string) {
 	b.t.Helper()
 	b.Visit("/connexion")
@@ -225,8 +232,73 @@ type axeResult struct {
 	} `json:"violations"`
 }
 
-// CheckAccessibility runs axe-core on the current page and fails the test on any
-// violation, whatever its impact.
+// checked holds the kinds of page that axe-core has checked in this test binary.
+var checked = struct {
+	sync.Mutex
+	kinds map[string]bool
+}{kinds: map[string]bool{}}
+
+// pageKind names what makes pages alike for the accessibility check: the path
+// with its numeric segments replaced (/preuves/12 → /preuves/{n}), the HTTP status
+// (so an error page is not taken for the page it replaces), whether the page
+// shows an error summary (a form with errors), and where the forms of its main
+// content post to (so that one address showing another page, such as a first
+// upload's warning or a read-only form, is another kind).
+func pageKind(path string, status int, errorSummary bool, forms []string) string {
+	kind := genericPath(path) + " " + strconv.Itoa(status)
+	if errorSummary {
+		kind += " with errors"
+	}
+	actions := map[string]bool{}
+	for _, f := range forms {
+		f, _, _ = strings.Cut(f, "?")
+		if f == "" {
+			f = path // a form without action posts to its page
+		}
+		actions[genericPath(f)] = true
+	}
+	if len(actions) > 0 {
+		kind += " posting to " + strings.Join(slices.Sorted(maps.Keys(actions)), " ")
+	}
+	return kind
+}
+
+// genericPath replaces the numeric segments of a path with {n}.
+func genericPath(path string) string {
+	segments := strings.Split(path, "/")
+	for i, s := range segments {
+		if _, err := strconv.ParseUint(s, 10, 64); err == nil {
+			segments[i] = "{n}"
+		}
+	}
+	return strings.Join(segments, "/")
+}
+
+// checkNewKind checks the current page's accessibility unless a page of its kind
+// was checked before in this test binary.
+func (b *Browser) checkNewKind() {
+	b.t.Helper()
+	var page struct {
+		Path         string
+		Status       int
+		ErrorSummary bool
+		Forms        []string
+	}
+	b.Eval(`({Path: location.pathname, Status: performance.getEntriesByType("navigation")[0]?.responseStatus ?? 0,
+		ErrorSummary: document.querySelector(".error-summary") !== null,
+		Forms: [...document.querySelectorAll("main form")].map(f => f.getAttribute("action") ?? "")})`, &page)
+	kind := pageKind(page.Path, page.Status, page.ErrorSummary, page.Forms)
+	checked.Lock()
+	seen := checked.kinds[kind]
+	checked.kinds[kind] = true
+	checked.Unlock()
+	if !seen {
+		b.CheckAccessibility()
+	}
+}
+
+// CheckAccessibility runs axe-core on the current page, whatever its kind, and
+// fails the test on any violation, whatever its impact.
 func (b *Browser) CheckAccessibility() {
 	b.t.Helper()
 	var loaded bool

@@ -21,6 +21,7 @@ func date(s string) time.Time {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	ok := campagnes.Campagne{Nom: "Campagne 2026", ReferentielID: 1, Ouverture: date("2026-09-01"), Cloture: date("2026-12-15")}
 	cases := []struct {
 		name   string
@@ -65,6 +66,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestParseDate(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"2026-09-01":   "2026-09-01",
 		" 01/09/2026 ": "2026-09-01",
@@ -84,6 +86,7 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestRappelDue(t *testing.T) {
+	t.Parallel()
 	for days, want := range map[int]string{
 		31: "", 30: campagnes.RappelJ30, 20: campagnes.RappelJ30, 8: campagnes.RappelJ30,
 		7: campagnes.RappelJ7, 1: campagnes.RappelJ7, 0: campagnes.RappelJ7, -1: "",
@@ -95,6 +98,7 @@ func TestRappelDue(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
+	t.Parallel()
 	for etat, want := range map[campagnes.Etat]string{
 		campagnes.EtatPreparation: "En préparation", campagnes.EtatOuverte: "Ouverte", campagnes.EtatClose: "Close", "autre": "autre",
 	} {

@@ -151,6 +151,7 @@ func recipients(list []sentMail) []string {
 }
 
 func TestRemindersJ30ThenJ7ToDirectorsWhoHaveNotSubmitted(t *testing.T) {
+	t.Parallel()
 	f := newReminderFixture(t)
 	id := f.openCampagne(t, "Campagne 2026", 30)
 	f.submit(t, id, "BREST")
@@ -227,6 +228,7 @@ func TestRemindersJ30ThenJ7ToDirectorsWhoHaveNotSubmitted(t *testing.T) {
 }
 
 func TestRemindersCatchUp(t *testing.T) {
+	t.Parallel()
 	f := newReminderFixture(t)
 	// Servers were down 30 days before these closings.
 	f.openCampagne(t, "Rattrapage J-30", 12)
@@ -260,6 +262,7 @@ func TestRemindersCatchUp(t *testing.T) {
 }
 
 func TestRemindersOnlyForOpenCampaigns(t *testing.T) {
+	t.Parallel()
 	f := newReminderFixture(t)
 	ctx := t.Context()
 	prep, err := f.store.CreateCampagne(ctx, nil, campagnes.Campagne{Nom: "En préparation", ReferentielID: f.ref, Ouverture: campagnes.Day(today), Cloture: campagnes.Day(today).AddDate(0, 0, 10)}, nil)
@@ -276,6 +279,7 @@ func TestRemindersOnlyForOpenCampaigns(t *testing.T) {
 }
 
 func TestRemindersAreNeverDuplicatedByParallelWorkers(t *testing.T) {
+	t.Parallel()
 	f := newReminderFixture(t)
 	f.openCampagne(t, "Campagne A", 30)
 	f.openCampagne(t, "Campagne B", 5)
@@ -320,6 +324,7 @@ func TestRemindersAreNeverDuplicatedByParallelWorkers(t *testing.T) {
 }
 
 func TestWorkerRunSendsUntilCancelled(t *testing.T) {
+	t.Parallel()
 	f := newReminderFixture(t)
 	f.openCampagne(t, "Campagne", 7)
 	w := f.worker()

@@ -9,6 +9,7 @@ import (
 func env(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -20,6 +21,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestProductionSecuresCookiesUnlessTold(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(map[string]string{"CADRE_ENV": "production", "CADRE_BASE_URL": "https://cadre.example.org"}))
 	if err != nil || !c.SecureCookies {
 		t.Errorf("production: SecureCookies = %v, %v", c.SecureCookies, err)
@@ -31,6 +33,7 @@ func TestProductionSecuresCookiesUnlessTold(t *testing.T) {
 }
 
 func TestInvalidValuesNameTheVariable(t *testing.T) {
+	t.Parallel()
 	for name, value := range map[string]string{
 		"CADRE_ENV": "prod", "CADRE_ADDR": "localhost", "CADRE_BASE_URL": "ftp://x",
 		"CADRE_SECURE_COOKIES": "oui", "CADRE_LOG_LEVEL": "trace",

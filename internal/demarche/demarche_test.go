@@ -13,6 +13,7 @@ import (
 // TestStateMachine tries every transition from every state with every role: only
 // the transitions of DESIGN.md §4 pass, each only for its roles.
 func TestStateMachine(t *testing.T) {
+	t.Parallel()
 	allowed := map[Transition]struct {
 		from  []Etat
 		to    Etat
@@ -78,6 +79,7 @@ func TestStateMachine(t *testing.T) {
 }
 
 func TestTransitionsThatNeedReasons(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		tr   Transition
 		from Etat
@@ -101,6 +103,7 @@ func TestTransitionsThatNeedReasons(t *testing.T) {
 // TestStoredNamesAreTheDatabases: every state and transition is stored as a
 // French word the database accepts (its CHECK constraints), and has a label.
 func TestStoredNamesAreTheDatabases(t *testing.T) {
+	t.Parallel()
 	schema, err := fs.ReadFile(migrations.FS, "0004_campagnes.up.sql")
 	if err != nil {
 		t.Fatal(err)

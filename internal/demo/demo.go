@@ -329,3 +329,83 @@ func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 	f.Preuves["ML-LYON"] = id
 	return nil
 }
+
+// LoadFixture rebuilds, from a database that Seed filled, the Fixture that Seed
+// returned, looking everything up by its code, email or name. Tests use it on
+// copies of a database seeded once.
+func LoadFixture(ctx context.Context, store *postgres.Store) (*Fixture, error) {
+	f := &Fixture{Regions: map[string]int64{}, Structures: map[string]int64{}, Sites: map[string]int64{}, Users: map[string]int64{},
+		Campagnes: map[string]int64{}, Autoevaluations: map[string]int64{}, Preuves: map[string]int64{}}
+	all := domain.Visibility{All: true}
+	for _, st := range network {
+		if _, ok := f.Regions[st.region]; !ok {
+			id, err := store.IDByCode(ctx, "regions", st.region)
+			if err != nil {
+				return nil, fmt.Errorf("demo: région %s: %w", st.region, err)
+			}
+			f.Regions[st.region] = id
+		}
+		id, err := store.IDByCode(ctx, "structures", st.code)
+		if err != nil {
+			return nil, fmt.Errorf("demo: structure %s: %w", st.code, err)
+		}
+		f.Structures[st.code] = id
+		sites, err := store.Sites(ctx, all, id)
+		if err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		for _, want := range st.sites {
+			i := slices.IndexFunc(sites, func(s domain.Site) bool { return s.Code == want.Code })
+			if i < 0 {
+				return nil, fmt.Errorf("demo: site %s not found", want.Code)
+			}
+			f.Sites[want.Code] = sites[i].ID
+		}
+	}
+	for _, a := range Accounts {
+		c, err := store.CredentialsByEmail(ctx, a.Email)
+		if err != nil {
+			return nil, fmt.Errorf("demo: %s: %w", a.Email, err)
+		}
+		f.Users[a.Email] = c.UserID
+	}
+	list, err := store.ListCampagnes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	for _, year := range []string{"2025", "2026"} {
+		i := slices.IndexFunc(list, func(c campagnes.CampagneRow) bool { return c.Nom == "Auto-évaluation "+year })
+		if i < 0 {
+			return nil, fmt.Errorf("demo: campaign %s not found", year)
+		}
+		f.Campagnes[year] = list[i].ID
+		rows, err := store.CampagneStructures(ctx, list[i].ID)
+		if err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		for _, r := range rows {
+			if r.AutoevaluationID != 0 {
+				f.Autoevaluations[r.Code+"/"+year] = r.AutoevaluationID
+			}
+		}
+	}
+	// The pieces Seed names: ML Rennes' first file, ML Lyon's only one.
+	for code, titre := range map[string]string{"ML-RENNES": preuveTitles[0].titre, "ML-LYON": ""} {
+		list, err := store.ListPreuves(ctx, f.Structures[code], preuves.Filter{})
+		if err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		for _, p := range list {
+			if p.Nature == domain.NatureFichier && (titre == "" || p.Titre == titre) {
+				if f.Preuves[code] != 0 {
+					return nil, fmt.Errorf("demo: several file pieces of %s match", code)
+				}
+				f.Preuves[code] = p.ID
+			}
+		}
+		if f.Preuves[code] == 0 {
+			return nil, fmt.Errorf("demo: file piece of %s not found", code)
+		}
+	}
+	return f, nil
+}

@@ -38,6 +38,7 @@ func checkFields(t *testing.T, err error, field, fragment string) {
 }
 
 func TestRegionNormalize(t *testing.T) {
+	t.Parallel()
 	r := domain.Region{Code: "  BRE\t", Nom: "\n Bretagne  "}
 	r.Normalize()
 	if r.Code != "BRE" || r.Nom != "Bretagne" {
@@ -53,6 +54,7 @@ func TestRegionNormalize(t *testing.T) {
 }
 
 func TestRegionValidate(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, code, nom string
 		field, fragment string
@@ -84,6 +86,7 @@ func TestRegionValidate(t *testing.T) {
 }
 
 func TestStructureNormalize(t *testing.T) {
+	t.Parallel()
 	s := domain.Structure{Code: " ML-RENNES ", Nom: " Mission Locale de Rennes\t", RegionID: 1, Siret: " 123 456 789 00012 "}
 	s.Normalize()
 	want := domain.Structure{Code: "ML-RENNES", Nom: "Mission Locale de Rennes", RegionID: 1, Forme: domain.FormeAssociation, Siret: "12345678900012"}
@@ -102,6 +105,7 @@ func TestStructureNormalize(t *testing.T) {
 }
 
 func TestStructureValidate(t *testing.T) {
+	t.Parallel()
 	valid := func() domain.Structure {
 		return domain.Structure{Code: "ML-RENNES", Nom: "Mission Locale de Rennes", RegionID: 1, Forme: domain.FormeAssociation}
 	}
@@ -143,6 +147,7 @@ func TestStructureValidate(t *testing.T) {
 }
 
 func TestSiteNormalize(t *testing.T) {
+	t.Parallel()
 	s := domain.Site{Code: " RENNES-SIEGE ", Nom: " Rennes — siège ", Kind: "siege", Adresse: " 6 cours des Alliés ", CodePostal: " 35000 ", Commune: " Rennes "}
 	s.Normalize()
 	want := domain.Site{Code: "RENNES-SIEGE", Nom: "Rennes — siège", Kind: "siege", Adresse: "6 cours des Alliés", CodePostal: "35000", Commune: "Rennes"}
@@ -155,6 +160,7 @@ func TestSiteNormalize(t *testing.T) {
 }
 
 func TestSiteValidate(t *testing.T) {
+	t.Parallel()
 	valid := func() domain.Site {
 		return domain.Site{Code: "RENNES-SIEGE", StructureID: 1, Nom: "Rennes — siège", Kind: "siege",
 			Adresse: "6 cours des Alliés", CodePostal: "35000", Commune: "Rennes"}
@@ -204,6 +210,7 @@ func TestSiteValidate(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
+	t.Parallel()
 	for kind, want := range map[string]string{"siege": "Siège", "antenne": "Antenne", "relais": "Relais", "permanence": "Permanence", "autre": "autre"} {
 		if got := domain.SiteKindLabel(kind); got != want {
 			t.Errorf("SiteKindLabel(%q) = %q, want %q", kind, got, want)
@@ -220,6 +227,7 @@ func TestLabels(t *testing.T) {
 }
 
 func TestErrorHelpers(t *testing.T) {
+	t.Parallel()
 	if domain.ErrorCode(nil) != "" {
 		t.Errorf("ErrorCode(nil) = %q, want empty", domain.ErrorCode(nil))
 	}

@@ -130,6 +130,7 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 }
 
 func TestCanEveryRoleActionScope(t *testing.T) {
+	t.Parallel()
 	for _, r := range domain.Roles {
 		if _, ok := allowedScopes[r]; !ok {
 			t.Fatalf("role %q has no expected rights in this test", r)
@@ -149,6 +150,7 @@ func TestCanEveryRoleActionScope(t *testing.T) {
 }
 
 func TestCanUnknownActionAndRole(t *testing.T) {
+	t.Parallel()
 	// A role the policy does not know grants nothing.
 	stranger := &domain.Actor{UserID: 1, Memberships: []domain.Membership{{Role: "stagiaire", StructureID: mlA1}}}
 	for _, act := range actions {
@@ -174,6 +176,7 @@ func TestCanUnknownActionAndRole(t *testing.T) {
 }
 
 func TestCanNilAndEmptyActor(t *testing.T) {
+	t.Parallel()
 	var nilActor *domain.Actor
 	empty := &domain.Actor{UserID: 7}
 	for _, act := range actions {
@@ -197,6 +200,7 @@ func TestCanNilAndEmptyActor(t *testing.T) {
 // A structure-scoped ML scope that forgot its région still matches the ML
 // roles, and never the référent (who is matched on the région).
 func TestCanScopeWithoutRegion(t *testing.T) {
+	t.Parallel()
 	bare := domain.Scope{StructureID: mlA1}
 	dir := &domain.Actor{Memberships: []domain.Membership{membershipOf(domain.RoleDirecteur)}}
 	ref := &domain.Actor{Memberships: []domain.Membership{membershipOf(domain.RoleReferentARML)}}
@@ -216,6 +220,7 @@ func TestCanScopeWithoutRegion(t *testing.T) {
 }
 
 func TestCanTwoMembershipsIsTheUnion(t *testing.T) {
+	t.Parallel()
 	// Directeur of A1 and référent of B: each right comes from one membership,
 	// and is not carried over to the other's scope.
 	a := &domain.Actor{UserID: 1, Memberships: []domain.Membership{
@@ -280,6 +285,7 @@ func scopeNamed(t *testing.T, name string) domain.Scope {
 }
 
 func TestVisible(t *testing.T) {
+	t.Parallel()
 	none := domain.Visibility{}
 	all := domain.Visibility{All: true}
 	cases := []struct {
@@ -331,6 +337,7 @@ func showVisibility(v domain.Visibility) string {
 // Visible must agree with Can: every ML or région it lists is one Can allows, and
 // one it leaves out is one Can refuses.
 func TestVisibleAgreesWithCan(t *testing.T) {
+	t.Parallel()
 	for _, r := range domain.Roles {
 		a := &domain.Actor{UserID: 1, Memberships: []domain.Membership{membershipOf(r)}}
 		for _, act := range []domain.Action{domain.ActViewRegion, domain.ActViewStructure} {
@@ -350,6 +357,7 @@ func TestVisibleAgreesWithCan(t *testing.T) {
 }
 
 func TestHasRole(t *testing.T) {
+	t.Parallel()
 	a := &domain.Actor{Memberships: []domain.Membership{
 		{Role: domain.RoleDirecteur, StructureID: mlA1},
 		{Role: domain.RoleReferentARML, RegionID: regionB},
@@ -363,6 +371,7 @@ func TestHasRole(t *testing.T) {
 }
 
 func TestRoleScopeKindValidLabel(t *testing.T) {
+	t.Parallel()
 	want := map[domain.Role]string{
 		domain.RoleDirecteur:    "structure",
 		domain.RoleContributeur: "structure",
@@ -399,6 +408,7 @@ func TestRoleScopeKindValidLabel(t *testing.T) {
 }
 
 func TestCanDownloadEvidence(t *testing.T) {
+	t.Parallel()
 	own, other := domain.Scope{RegionID: regionA, StructureID: mlA1}, domain.Scope{RegionID: regionB, StructureID: mlB1}
 	actor := func(r domain.Role) *domain.Actor {
 		return &domain.Actor{UserID: 1, Memberships: []domain.Membership{membershipOf(r)}}

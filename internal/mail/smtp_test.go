@@ -24,6 +24,7 @@ import (
 )
 
 func TestNewSMTPSenderURLs(t *testing.T) {
+	t.Parallel()
 	const from = "Cadre <ne-pas-repondre@cadre.example.org>"
 	good := []struct {
 		url         string
@@ -372,6 +373,7 @@ func checkReceived(t *testing.T, got received, m Message) {
 }
 
 func TestSMTPSenderDeliversUTF8PlainText(t *testing.T) {
+	t.Parallel()
 	srv := startSMTPServer(t, &smtpServer{})
 	s := newTestSender(t, "smtp://"+srv.Addr, srv, nil)
 	if err := s.Send(t.Context(), accents); err != nil {
@@ -388,6 +390,7 @@ func TestSMTPSenderDeliversUTF8PlainText(t *testing.T) {
 }
 
 func TestSMTPSenderAuthenticatesOverTLS(t *testing.T) {
+	t.Parallel()
 	serverTLS, clientTLS := testTLS(t, "mail.test")
 	cases := []struct {
 		name string
@@ -421,6 +424,7 @@ func TestSMTPSenderAuthenticatesOverTLS(t *testing.T) {
 }
 
 func TestSMTPSenderCountsAnAcceptedMessageAsSent(t *testing.T) {
+	t.Parallel()
 	// The server hangs up right after accepting: RSET and QUIT fail, and an error
 	// would have the message sent again.
 	srv := startSMTPServer(t, &smtpServer{hangUp: true})
@@ -434,6 +438,7 @@ func TestSMTPSenderCountsAnAcceptedMessageAsSent(t *testing.T) {
 }
 
 func TestSMTPSenderReachesIPv6Literals(t *testing.T) {
+	t.Parallel()
 	srv := startSMTPServer(t, &smtpServer{})
 	s := newTestSender(t, "smtp://[2001:db8::25]:2525", srv, nil)
 	if err := s.Send(t.Context(), accents); err != nil {
@@ -445,6 +450,7 @@ func TestSMTPSenderReachesIPv6Literals(t *testing.T) {
 }
 
 func TestSMTPSenderKeepsThePasswordOffClearConnections(t *testing.T) {
+	t.Parallel()
 	// No STARTTLS, only PLAIN, and a host that is not local: the password must not go.
 	srv := startSMTPServer(t, &smtpServer{auth: true})
 	s := newTestSender(t, "smtp://cadre:secret@mail.test:587", srv, nil)
@@ -459,6 +465,7 @@ func TestSMTPSenderKeepsThePasswordOffClearConnections(t *testing.T) {
 }
 
 func TestSMTPSenderRefusesAServerWithAnUntrustedCertificate(t *testing.T) {
+	t.Parallel()
 	serverTLS, _ := testTLS(t, "mail.test")
 	srv := startSMTPServer(t, &smtpServer{tlsConfig: serverTLS, implicit: true})
 	s := newTestSender(t, "smtps://mail.test", srv, nil)
@@ -493,6 +500,7 @@ func TestSMTPSenderStopsWhenCancelledOrTimedOut(t *testing.T) {
 }
 
 func TestSMTPSenderRefusesInvalidMessages(t *testing.T) {
+	t.Parallel()
 	srv := startSMTPServer(t, &smtpServer{})
 	s := newTestSender(t, "smtp://"+srv.Addr, srv, nil)
 	for _, m := range []Message{

@@ -13,6 +13,7 @@ import (
 )
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		attempts int
 		want     time.Duration
@@ -34,6 +35,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestQueuedStatus(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	for _, c := range []struct {
 		q    Queued
@@ -50,6 +52,7 @@ func TestQueuedStatus(t *testing.T) {
 }
 
 func TestErrorTextIsStorable(t *testing.T) {
+	t.Parallel()
 	long := errors.New(strings.Repeat("é", 2*maxErrorText) + "\x00\xff")
 	got := errorText(long)
 	if len(got) > maxErrorText+len("…") || !utf8.ValidString(got) || strings.Contains(got, "\x00") {
@@ -165,6 +168,7 @@ func newTestWorker(store *memStore, sender Sender) *Worker {
 }
 
 func TestWorkerRetriesWithBackoff(t *testing.T) {
+	t.Parallel()
 	store := &memStore{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	store.add(Message{To: "a@ml.fr", Subject: "Invitation", Body: "Bonjour"})
 	store.add(Message{To: "b@ml.fr", Subject: "Invitation", Body: "Bonjour"})
@@ -302,6 +306,7 @@ func (c cancellingSender) Send(ctx context.Context, m Message) error {
 }
 
 func TestWorkerRecordsASendEvenIfCancelledRightAfter(t *testing.T) {
+	t.Parallel()
 	store := &memStore{now: time.Now()}
 	store.add(Message{To: "a@ml.fr", Subject: "Invitation", Body: "Bonjour"})
 	ctx, cancel := context.WithCancel(t.Context())
@@ -346,6 +351,7 @@ func TestWorkerLeavesTheRestOfABatchWhenTheLeaseRunsShort(t *testing.T) {
 }
 
 func TestMessageValidate(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		m  Message
 		ok bool
@@ -366,6 +372,7 @@ func TestMessageValidate(t *testing.T) {
 }
 
 func TestConsoleSenderPrintsTheWholeMessage(t *testing.T) {
+	t.Parallel()
 	var out strings.Builder
 	c := &ConsoleSender{W: &out}
 	m := Message{To: "a@example.org", Subject: "Invitation", Body: "Ouvrez https://cadre.example/invitation/ABC"}

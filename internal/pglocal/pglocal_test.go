@@ -54,6 +54,7 @@ func query(t *testing.T, c *Cluster) {
 }
 
 func TestStartStopRestart(t *testing.T) {
+	t.Parallel()
 	dir := clusterDir(t)
 	c := startCluster(t, dir)
 	query(t, c)
@@ -82,6 +83,7 @@ func TestStartStopRestart(t *testing.T) {
 }
 
 func TestRecoversAfterCrash(t *testing.T) {
+	t.Parallel()
 	dir := clusterDir(t)
 	c := startCluster(t, dir)
 	// A crash: the server dies without cleaning up, leaving postmaster.pid behind.
@@ -110,6 +112,7 @@ func TestRecoversAfterCrash(t *testing.T) {
 }
 
 func TestNoBinaries(t *testing.T) {
+	t.Parallel()
 	_, err := findBinaries(t.TempDir(), filepath.Join(t.TempDir(), "*", "bin"))
 	if !errors.Is(err, ErrNoBinaries) {
 		t.Fatalf("err = %v, want ErrNoBinaries", err)
@@ -122,6 +125,7 @@ func TestNoBinaries(t *testing.T) {
 }
 
 func TestFindBinariesPrefersTheNewestVersion(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	for _, v := range []string{"9", "15", "13"} {
 		bin := filepath.Join(root, v, "bin")
@@ -137,6 +141,7 @@ func TestFindBinariesPrefersTheNewestVersion(t *testing.T) {
 }
 
 func TestSocketPathTooLong(t *testing.T) {
+	t.Parallel()
 	_, err := Start(t.Context(), Options{Dir: "/tmp/" + strings.Repeat("x", 100), BinDir: "/nonexistent"})
 	if err == nil || !strings.Contains(err.Error(), "CADRE_DATA_DIR") {
 		t.Errorf("err = %v, want a message about CADRE_DATA_DIR", err)

@@ -89,6 +89,7 @@ func structureNames(list []campagnes.CampagneStructure) string {
 }
 
 func TestCreateCampagneConcernsEveryMLByDefault(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	ctx := t.Context()
 	for _, ids := range [][]int64{nil, {}} {
@@ -129,6 +130,7 @@ func TestCreateCampagneConcernsEveryMLByDefault(t *testing.T) {
 }
 
 func TestCreateCampagneForSomeMLs(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	// A repeated ML counts once.
 	ids := []int64{n.structures["ML-RENNES"], n.structures["ML-CAEN"], n.structures["ML-RENNES"]}
@@ -146,6 +148,7 @@ func TestCreateCampagneForSomeMLs(t *testing.T) {
 }
 
 func TestCreateCampagneRefusesBadInputAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	ok := campagne2026(n.ref)
 	cases := []struct {
@@ -189,6 +192,7 @@ func TestCreateCampagneRefusesBadInputAndWritesNothing(t *testing.T) {
 }
 
 func TestCreateCampagneNeedsMLs(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, false)
 	_, err := n.store.CreateCampagne(t.Context(), nil, campagne2026(n.ref), nil)
 	if msg := domain.ErrorFields(err)["structures"]; !strings.Contains(msg, "Aucune Mission Locale") {
@@ -200,6 +204,7 @@ func TestCreateCampagneNeedsMLs(t *testing.T) {
 }
 
 func TestOpenAndCloseCampagne(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	ctx := t.Context()
 	id, err := n.store.CreateCampagne(ctx, nil, campagne2026(n.ref), []int64{n.structures["ML-RENNES"], n.structures["ML-BREST"]})
@@ -270,6 +275,7 @@ func TestOpenAndCloseCampagne(t *testing.T) {
 }
 
 func TestUnknownCampagneIsNotFound(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	ctx := t.Context()
 	if _, err := n.store.Campagne(ctx, 42); domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -287,6 +293,7 @@ func TestUnknownCampagneIsNotFound(t *testing.T) {
 }
 
 func TestConcurrentCampagneOpeningsCreateOnce(t *testing.T) {
+	t.Parallel()
 	n := newCampagneNetwork(t, true)
 	id, err := n.store.CreateCampagne(t.Context(), nil, campagne2026(n.ref), nil)
 	if err != nil {

@@ -60,6 +60,7 @@ func exec(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) {
 }
 
 func TestEnqueueMailBelongsToItsTransaction(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	ctx := t.Context()
@@ -100,6 +101,7 @@ func TestEnqueueMailBelongsToItsTransaction(t *testing.T) {
 }
 
 func TestEnqueueMailRefusesIncompleteMessages(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	for _, m := range []mail.Message{
@@ -128,6 +130,7 @@ func TestEnqueueMailRefusesIncompleteMessages(t *testing.T) {
 }
 
 func TestClaimDueMailLeasesWhatItReturns(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	ctx := t.Context()
@@ -168,6 +171,7 @@ func TestClaimDueMailLeasesWhatItReturns(t *testing.T) {
 }
 
 func TestClaimDueMailSkipsWhatAnotherServerIsClaiming(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	ctx := t.Context()
@@ -191,6 +195,7 @@ func TestClaimDueMailSkipsWhatAnotherServerIsClaiming(t *testing.T) {
 }
 
 func TestConcurrentClaimsNeverShareAMessage(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	const n = 40
@@ -238,6 +243,7 @@ func TestConcurrentClaimsNeverShareAMessage(t *testing.T) {
 }
 
 func TestMailDeliveryBookkeeping(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	ctx := t.Context()
@@ -303,6 +309,7 @@ func TestMailDeliveryBookkeeping(t *testing.T) {
 }
 
 func TestListOutboxNewestFirst(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	enqueue(t, store, "premier@ml.fr", "deuxieme@ml.fr", "troisieme@ml.fr")
@@ -319,6 +326,7 @@ func TestListOutboxNewestFirst(t *testing.T) {
 }
 
 func TestOutboxMessageNotFound(t *testing.T) {
+	t.Parallel()
 	store := postgres.NewStore(pgtest.New(t))
 	_, err := store.OutboxMessage(t.Context(), 42)
 	if domain.ErrorCode(err) != domain.ENOTFOUND || domain.ErrorMessage(err) != "Message introuvable." {
@@ -344,6 +352,7 @@ func (f *flakySender) Send(ctx context.Context, m mail.Message) error {
 }
 
 func TestWorkerDeliversTheOutbox(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	ctx := t.Context()

@@ -13,6 +13,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestMigrationsGoDownAndUpConcurrently(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	mg, err := postgres.NewMigrator(pool)
 	if err != nil {
@@ -47,6 +48,7 @@ func TestMigrationsGoDownAndUpConcurrently(t *testing.T) {
 }
 
 func TestDirtyStateSaysHowToRecover(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	if _, err := pool.Exec(t.Context(), "UPDATE schema_migrations SET dirty = true"); err != nil {
 		t.Fatal(err)

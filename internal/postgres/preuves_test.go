@@ -19,11 +19,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/demo"
+	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
-	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
 )
 
@@ -45,12 +44,8 @@ type preuveEnv struct {
 
 func newPreuveEnv(t *testing.T) *preuveEnv {
 	t.Helper()
-	pool := pgtest.New(t)
+	pool, f := demotest.New(t)
 	store := postgres.NewStore(pool)
-	f, err := demo.Seed(t.Context(), store, auth.TestParams)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := &preuveEnv{ctx: t.Context(), pool: pool, store: store, f: f,
 		rennes: f.Structures["ML-RENNES"], brest: f.Structures["ML-BREST"], lyon: f.Structures["ML-LYON"],
 		dirRennes: f.Users["directeur@ml-rennes.demo"], dirBrest: f.Users["directeur@ml-brest.demo"], auditeur: f.Users["auditeur@unml.demo"],
@@ -137,6 +132,7 @@ func wantField(t *testing.T, what string, err error, field string) {
 }
 
 func TestPutContentHashesAndStoresInChunks(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	for _, tc := range []struct {
 		name   string
@@ -174,6 +170,7 @@ func TestPutContentHashesAndStoresInChunks(t *testing.T) {
 }
 
 func TestPutContentDeduplicatesWithinAnML(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	data := pdfBytes(300<<10, 3)
 	c0, m0 := e.stored(t)
@@ -212,6 +209,7 @@ func (b *endBarrier) Read(p []byte) (int, error) {
 }
 
 func TestPutContentConcurrentSameFileStoredOnce(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	data := pdfBytes(700<<10, 4)
 	c0, m0 := e.stored(t)
@@ -241,6 +239,7 @@ func TestPutContentConcurrentSameFileStoredOnce(t *testing.T) {
 // file certain: the other copy is committed while this upload is at its end,
 // after it looked for an existing copy and before it could record its own.
 func TestPutContentSameFileCommittedMeanwhile(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	data := pdfBytes(300<<10, 25)
 	sum := sha256.Sum256(data)
@@ -305,6 +304,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestPutContentRefusalsStoreNothing(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	errCut := errors.New("unexpected EOF: connection reset by peer")
 	canceled, cancel := context.WithCancel(e.ctx)
@@ -424,6 +424,7 @@ func (s *pdfStream) Read(p []byte) (int, error) {
 // between two samples; and the peak is the highest value seen, never an
 // average, so a slow machine only adds samples.
 func TestPutContentStreams(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	const size, limit = 20 << 20, 12 << 20
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
@@ -473,6 +474,7 @@ func TestPutContentStreams(t *testing.T) {
 }
 
 func TestCreatePreuve(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	content := e.put(t, e.brest, pdfBytes(1000, 12), "cr.pdf")
 	doc, fin := day("2026-01-10"), day("2027-01-10")
@@ -546,6 +548,7 @@ func TestCreatePreuve(t *testing.T) {
 }
 
 func TestVersionsAndDownload(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	v1, v2 := pdfBytes(600<<10, 14), pdfBytes(300<<10, 15)
 	id := e.fichier(t, e.brest, "Procédure", v1)
@@ -615,6 +618,7 @@ func TestVersionsAndDownload(t *testing.T) {
 }
 
 func TestOpenVersionDetectsCorruption(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		sql  []string
@@ -630,6 +634,7 @@ func TestOpenVersionDetectsCorruption(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newPreuveEnv(t)
 			data := pdfBytes(600<<10, 17)
 			id := e.fichier(t, e.brest, "Procédure", data)
@@ -658,6 +663,7 @@ func TestOpenVersionDetectsCorruption(t *testing.T) {
 }
 
 func TestPreuvesTenantIsolation(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	id := e.fichier(t, e.rennes, "Procédure de Rennes", pdfBytes(1000, 18))
 	if err := e.store.Attach(e.ctx, nil, e.rennes, id, e.items[0]); err != nil {
@@ -722,6 +728,7 @@ func TestPreuvesTenantIsolation(t *testing.T) {
 }
 
 func TestAttachDetachCoverage(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	p1 := e.fichier(t, e.brest, "Un", pdfBytes(100, 20))
 	p2 := e.fichier(t, e.brest, "Deux", pdfBytes(100, 21))
@@ -761,6 +768,7 @@ func TestAttachDetachCoverage(t *testing.T) {
 }
 
 func TestListPreuvesFilters(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	past, future := day("2026-01-31"), day("2026-03-01")
 	mk := func(titre, typ string, fin *time.Time) int64 {
@@ -808,6 +816,7 @@ func TestListPreuvesFilters(t *testing.T) {
 }
 
 func TestUpdatePreuve(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	id := e.fichier(t, e.brest, "Avant", pdfBytes(100, 22))
 	fin := day("2027-06-30")
@@ -844,6 +853,7 @@ func TestUpdatePreuve(t *testing.T) {
 }
 
 func TestSetStatut(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	id := e.fichier(t, e.brest, "Procédure", pdfBytes(100, 23))
 	wantField(t, "refusal without reason", e.store.SetStatut(e.ctx, postgres.Person(e.auditeur), e.brest, id, domain.StatutRefusee, "  "), "motif")
@@ -893,6 +903,7 @@ func TestSetStatut(t *testing.T) {
 }
 
 func TestRGPDAcknowledgement(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	if _, ok, err := e.store.RGPDAcknowledged(e.ctx, e.dirBrest); ok || err != nil {
 		t.Fatalf("before: %v, %v", ok, err)
@@ -920,6 +931,7 @@ func TestRGPDAcknowledgement(t *testing.T) {
 }
 
 func TestDocumentsARML(t *testing.T) {
+	t.Parallel()
 	e := newPreuveEnv(t)
 	if ok, err := e.store.DocumentsARML(e.ctx, e.brest); ok || err != nil {
 		t.Fatalf("default: %v, %v; want false", ok, err)

@@ -56,6 +56,7 @@ func count(t *testing.T, store *postgres.Store) int {
 }
 
 func TestImportRoundTripAndIdempotency(t *testing.T) {
+	t.Parallel()
 	store := postgres.NewStore(pgtest.New(t))
 	for _, r := range []*referentiel.Referentiel{cadreCommun(t), parse(t, "../referentiel/testdata/label-fixture.yaml")} {
 		created, err := store.ImportReferentiel(t.Context(), r)
@@ -85,6 +86,7 @@ func TestImportRoundTripAndIdempotency(t *testing.T) {
 }
 
 func TestChangedContentUnderAnExistingVersionIsRefused(t *testing.T) {
+	t.Parallel()
 	store := postgres.NewStore(pgtest.New(t))
 	r := cadreCommun(t)
 	if _, err := store.ImportReferentiel(t.Context(), r); err != nil {
@@ -118,6 +120,7 @@ func TestChangedContentUnderAnExistingVersionIsRefused(t *testing.T) {
 }
 
 func TestConcurrentImportsCreateOnce(t *testing.T) {
+	t.Parallel()
 	store := postgres.NewStore(pgtest.New(t))
 	var wg sync.WaitGroup
 	results := make([]bool, 4)
@@ -141,6 +144,7 @@ func TestConcurrentImportsCreateOnce(t *testing.T) {
 }
 
 func TestSearchReferentiel(t *testing.T) {
+	t.Parallel()
 	store := postgres.NewStore(pgtest.New(t))
 	r := cadreCommun(t)
 	if _, err := store.ImportReferentiel(t.Context(), r); err != nil {
@@ -207,6 +211,7 @@ func TestSearchReferentiel(t *testing.T) {
 }
 
 func TestUnknownReferentielIsNotFound(t *testing.T) {
+	t.Parallel()
 	store := postgres.NewStore(pgtest.New(t))
 	if _, _, err := store.Referentiel(t.Context(), "inconnu", ""); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("err = %v, want ENOTFOUND", err)

@@ -123,6 +123,7 @@ func regionHistory(t *testing.T, pool *pgxpool.Pool, structure string) []regionP
 }
 
 func TestImportNetworkCreatesThenChangesNothing(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	changes := mustImportNetwork(t, store, demoPlan(t), false)
@@ -217,6 +218,7 @@ var networkUpdateChanges = []string{
 }
 
 func TestImportNetworkUpdatesAndMoves(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	mustImportNetwork(t, store, demoPlan(t), false)
@@ -296,6 +298,7 @@ func TestImportNetworkUpdatesAndMoves(t *testing.T) {
 }
 
 func TestImportNetworkSwapsSiegesBetweenMissionsLocales(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	mustImportNetwork(t, store, networkPlan(t, networkHeader+
@@ -319,6 +322,7 @@ func TestImportNetworkSwapsSiegesBetweenMissionsLocales(t *testing.T) {
 }
 
 func TestImportNetworkDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	empty := networkState(t, pool)
@@ -342,6 +346,7 @@ func TestImportNetworkDryRunWritesNothing(t *testing.T) {
 }
 
 func TestImportNetworkConflictsWithTheDatabase(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	mustImportNetwork(t, store, demoPlan(t), false)

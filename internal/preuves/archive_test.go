@@ -32,6 +32,7 @@ func mimetype(t string) [2]string { return [2]string{"mimetype", t} }
 func part(name string) [2]string { return [2]string{name, "<x/>"} }
 
 func TestCheckArchiveAccepts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, sniffed string
 		file          []byte
@@ -57,6 +58,7 @@ func TestCheckArchiveAccepts(t *testing.T) {
 }
 
 func TestCheckArchiveRefuses(t *testing.T) {
+	t.Parallel()
 	valid := zipFile(t, false, ctypes, rels, part("word/document.xml"))
 	const types = "PDF, PNG, JPEG, OpenDocument, Office (docx, xlsx, pptx), CSV ou texte"
 	const invalid = "Ce fichier n'est pas un document OpenDocument ou Office valide : "
@@ -152,6 +154,7 @@ func (r failingReader) ReadAt([]byte, int64) (int, error) {
 }
 
 func TestCheckArchivePassesOtherTypes(t *testing.T) {
+	t.Parallel()
 	for _, typ := range []string{"application/pdf", "image/png", "image/jpeg", "text/csv", "text/plain; charset=utf-8", "application/zip", ""} {
 		got, err := preuves.CheckArchive(failingReader{t}, 1000, typ)
 		if got != typ || err != nil {
@@ -163,6 +166,7 @@ func TestCheckArchivePassesOtherTypes(t *testing.T) {
 // TestSniffThenCheckArchive runs both verdicts on whole generated documents
 // larger than the head, the way an upload does.
 func TestSniffThenCheckArchive(t *testing.T) {
+	t.Parallel()
 	media := make([]byte, 3*preuves.HeadSize) // incompressible, as images are
 	rand.NewChaCha8([32]byte{}).Read(media)
 	image := [2]string{"word/media/image1.png", string(media)}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCleanName(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", 200)
 	for _, tc := range []struct{ name, in, want string }{
 		{"plain", "Compte rendu 2025.pdf", "Compte rendu 2025.pdf"},
@@ -50,6 +51,7 @@ func TestCleanName(t *testing.T) {
 }
 
 func TestContentDisposition(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, in, want string }{
 		{"ascii", "rapport.pdf", `attachment; filename="rapport.pdf"; filename*=UTF-8''rapport.pdf`},
 		{"blanks", "Compte rendu.pdf", `attachment; filename="Compte rendu.pdf"; filename*=UTF-8''Compte%20rendu.pdf`},
@@ -67,6 +69,7 @@ func TestContentDisposition(t *testing.T) {
 }
 
 func TestStoredName(t *testing.T) {
+	t.Parallel()
 	const text, pdf, jpeg, png = "text/plain; charset=utf-8", "application/pdf", "image/jpeg", "image/png"
 	odt := "application/vnd.oasis.opendocument.text"
 	long := strings.Repeat("é", 200)
@@ -117,6 +120,7 @@ func TestStoredName(t *testing.T) {
 }
 
 func TestExtension(t *testing.T) {
+	t.Parallel()
 	for mime, want := range map[string]string{
 		"application/pdf": ".pdf", "image/jpeg": ".jpg", "text/plain; charset=utf-8": ".txt", "text/plain": ".txt",
 		"text/csv": ".csv", docx: ".docx", "application/vnd.oasis.opendocument.spreadsheet": ".ods",

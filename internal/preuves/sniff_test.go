@@ -69,6 +69,7 @@ const (
 )
 
 func TestSniffAccepts(t *testing.T) {
+	t.Parallel()
 	odt := "application/vnd.oasis.opendocument.text"
 	ods := "application/vnd.oasis.opendocument.spreadsheet"
 	// A full head of French text whose last character is cut in two by HeadSize.
@@ -111,6 +112,7 @@ func TestSniffAccepts(t *testing.T) {
 }
 
 func TestSniffRefuses(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", preuves.HeadSize-2)
 	for _, tc := range []struct {
 		name, filename string
@@ -179,6 +181,7 @@ func compressedMimetype(t *testing.T) []byte {
 }
 
 func TestTooLargeError(t *testing.T) {
+	t.Parallel()
 	err := error(&preuves.TooLargeError{Limit: preuves.DefaultMaxBytes})
 	if got := err.Error(); got != "Le fichier dépasse la taille maximale de 20 Mo." {
 		t.Errorf("message = %q", got)
@@ -196,6 +199,7 @@ func TestTooLargeError(t *testing.T) {
 func fmtWrap(err error) error { return errors.Join(errors.New("put content"), err) }
 
 func TestFormatTaille(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int64]string{
 		0: "0 octet", 1: "1 octet", 850: "850 octets", 1024: "1 ko", 12 * 1024: "12 ko", 1536: "1,5 ko",
 		1 << 20: "1 Mo", 3 << 19: "1,5 Mo", 20 << 20: "20 Mo", 5 << 30: "5 Go",

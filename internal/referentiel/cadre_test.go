@@ -32,6 +32,7 @@ func loadCadre(t *testing.T) *referentiel.Referentiel {
 }
 
 func TestCadreCommunLoads(t *testing.T) {
+	t.Parallel()
 	ref := loadCadre(t)
 	if ref.Code != "cadre-commun" || ref.Version != "2018" || ref.Source != "UNML, 2018" {
 		t.Errorf("identity = %q %q %q", ref.Code, ref.Version, ref.Source)
@@ -71,6 +72,7 @@ func TestCadreCommunLoads(t *testing.T) {
 
 // The counts below were taken by hand from the seed text, table by table.
 func TestCadreCommunCounts(t *testing.T) {
+	t.Parallel()
 	ref := loadCadre(t)
 	byCode := map[string]referentiel.Volet{}
 	for _, v := range ref.Volets {
@@ -276,6 +278,7 @@ func isLabel(s string) bool {
 // TestCadreCommunMatchesSeed compares the loaded texts with the source, in order
 // and whole: an item dropped, added, moved or altered by one character fails.
 func TestCadreCommunMatchesSeed(t *testing.T) {
+	t.Parallel()
 	ref := loadCadre(t)
 	s := readSeed(t)
 
@@ -367,6 +370,7 @@ func TestCadreCommunMatchesSeed(t *testing.T) {
 }
 
 func TestCadreCommunItems(t *testing.T) {
+	t.Parallel()
 	ref := loadCadre(t)
 	items := ref.Items()
 	byCode := map[string]referentiel.AssessableItem{}
@@ -408,6 +412,7 @@ func TestCadreCommunItems(t *testing.T) {
 // instead) or the canonical encoding changed (existing imports would all look
 // modified).
 func TestCadreCommunFingerprint(t *testing.T) {
+	t.Parallel()
 	const want = "a95d4adf8ed0b56d165247080eb071cfb105a8bdee6d17a21d6b946d2a081fb2"
 	if got := loadCadre(t).Fingerprint(); got != want {
 		t.Errorf("Fingerprint() = %s, want %s", got, want)

@@ -80,6 +80,7 @@ volets:
 `
 
 func TestFingerprint(t *testing.T) {
+	t.Parallel()
 	fp := fingerprint(t, base)
 	if len(fp) != 64 || strings.Trim(fp, "0123456789abcdef") != "" {
 		t.Fatalf("Fingerprint() = %q, want 64 hex digits", fp)

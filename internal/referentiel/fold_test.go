@@ -3,6 +3,7 @@ package referentiel
 import "testing"
 
 func TestFold(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Équipes":                "equipes",
 		"  mise en   ŒUVRE ":     "mise en oeuvre",

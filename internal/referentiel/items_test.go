@@ -20,6 +20,7 @@ func readFixture(t *testing.T) []byte {
 
 // The label's référentiel must load through the same Parse as the cadre commun.
 func TestLabelFixtureItems(t *testing.T) {
+	t.Parallel()
 	ref, err := referentiel.Parse("label-fixture.yaml", readFixture(t))
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +72,7 @@ func TestLabelFixtureItems(t *testing.T) {
 }
 
 func TestKindLibelle(t *testing.T) {
+	t.Parallel()
 	for k, want := range map[referentiel.Kind]string{
 		referentiel.KindModalite:   "Modalité",
 		referentiel.KindCritere:    "Critère",
@@ -84,6 +86,7 @@ func TestKindLibelle(t *testing.T) {
 }
 
 func TestLibelleRessource(t *testing.T) {
+	t.Parallel()
 	want := []string{"Volet RH", "Volet partenariat", "Volet organisation", "Volet financier", "Avec son réseau régional"}
 	var got []string
 	for _, k := range referentiel.RessourceVolets() {
@@ -99,6 +102,7 @@ func TestLibelleRessource(t *testing.T) {
 
 // The README's complete example is what authors will copy: it must load.
 func TestReadmeExampleParses(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../referentiel/README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -133,6 +133,7 @@ func replace(old, new string) func(string) string {
 }
 
 func TestParseBaseIsValid(t *testing.T) {
+	t.Parallel()
 	ref, err := referentiel.Parse("base.yaml", []byte(base))
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +147,7 @@ func TestParseBaseIsValid(t *testing.T) {
 }
 
 func TestParseMalformed(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		mutate func(string) string
@@ -274,6 +276,7 @@ func TestParseMalformed(t *testing.T) {
 // TestParseReportsEveryProblem breaks the real file in four unrelated places: all
 // four must come back, with their lines, in one error.
 func TestParseReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	doc := string(mustRead(t))
 	for _, r := range [][2]string{
 		{"- code: G.C2.M1", "- code: G.C1.M1"},
@@ -306,6 +309,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 }
 
 func TestProblemString(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		p    referentiel.Problem
 		want string
@@ -320,6 +324,7 @@ func TestProblemString(t *testing.T) {
 }
 
 func TestParseFS(t *testing.T) {
+	t.Parallel()
 	fixture := readFixture(t)
 	t.Run("valid", func(t *testing.T) {
 		refs, err := referentiel.ParseFS(fstest.MapFS{

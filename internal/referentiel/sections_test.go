@@ -6,6 +6,7 @@ import (
 )
 
 func TestSections(t *testing.T) {
+	t.Parallel()
 	r := loadCadre(t)
 	sections := r.Sections()
 	var codes []string

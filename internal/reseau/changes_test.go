@@ -17,6 +17,7 @@ func texts(cs reseau.Changes) []string {
 }
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	bre := reseau.Region{Region: domain.Region{Code: "BRE", Nom: "Bretagne"}, Line: 2}
 	rennes := reseau.Structure{Structure: domain.Structure{Code: "ML-RENNES", Nom: "Mission Locale de Rennes", Forme: "association"}, RegionCode: "BRE", Line: 2}
 	siege := reseau.Site{Site: domain.Site{Code: "RENNES-SIEGE", Nom: "Siège de Rennes", Kind: "siege", Adresse: "6 cours des Alliés", CodePostal: "35000", Commune: "Rennes"},
@@ -73,6 +74,7 @@ func TestDiff(t *testing.T) {
 }
 
 func TestChangesSummary(t *testing.T) {
+	t.Parallel()
 	var cs reseau.Changes
 	if got, want := cs.Summary(), "régions : 0 créée, 0 modifiée ; Missions Locales : 0 créée, 0 modifiée, 0 déplacée ; sites : 0 créé, 0 modifié, 0 déplacé"; got != want {
 		t.Errorf("empty summary = %q\nwant %q", got, want)

@@ -43,6 +43,7 @@ func problems(t *testing.T, content string) []reseau.Problem {
 }
 
 func TestParseDemo(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("testdata/demo.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +85,7 @@ func TestParseDemo(t *testing.T) {
 // TestParseVariants checks that the same content reads the same whatever the
 // separator, byte order mark, line endings, column order and header case.
 func TestParseVariants(t *testing.T) {
+	t.Parallel()
 	want := parse(t, file(header, rowSiege, rowAntenne))
 	comma := func(s string) string { return strings.ReplaceAll(s, ";", ",") }
 	cases := []struct{ name, content string }{
@@ -145,6 +147,7 @@ func samePlan(a, b *reseau.Plan) bool {
 }
 
 func TestParseSiteTypeLabels(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"Siège": "siege", "SIÈGE": "siege", "siege": "siege", "siège": "siege",
 		"Antenne": "antenne", " antenne ": "antenne", "ANTENNE": "antenne",
@@ -162,6 +165,7 @@ func TestParseSiteTypeLabels(t *testing.T) {
 }
 
 func TestParseMissionLocaleWithoutSite(t *testing.T) {
+	t.Parallel()
 	plan := parse(t, file(header,
 		"ARA;Auvergne-Rhône-Alpes;ML-LYON;Mission Locale de Lyon;gip;130 001 234 00012;;;;;;",
 		rowSiege,
@@ -177,6 +181,7 @@ func TestParseMissionLocaleWithoutSite(t *testing.T) {
 }
 
 func TestParseReportsEachDefectAtItsLine(t *testing.T) {
+	t.Parallel()
 	replace := func(row, old, repl string) string {
 		if !strings.Contains(row, old) {
 			panic("row lacks " + old)
@@ -245,6 +250,7 @@ func TestParseReportsEachDefectAtItsLine(t *testing.T) {
 }
 
 func TestParseListsEveryProblem(t *testing.T) {
+	t.Parallel()
 	content := file(header,
 		rowSiege,
 		strings.Replace(rowAntenne, ";35700;", ";7500;", 1),                   // 3: postal code
@@ -282,6 +288,7 @@ func TestParseListsEveryProblem(t *testing.T) {
 
 // TestFormatExample keeps the example of FORMAT.md valid.
 func TestFormatExample(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("FORMAT.md")
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,7 @@ func linkPath(t *testing.T, body, prefix string) string {
 }
 
 func TestBrowserLoginAndLogout(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 	// A page asked for before signing in is shown after it.
@@ -67,6 +68,7 @@ func TestBrowserLoginAndLogout(t *testing.T) {
 }
 
 func TestBrowserThrottlingMessage(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 	for i := range 6 {
@@ -87,6 +89,7 @@ func TestBrowserThrottlingMessage(t *testing.T) {
 }
 
 func TestBrowserInvitationAcceptance(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 	b.Login("directeur@ml-rennes.demo", demo.Password)
@@ -137,6 +140,7 @@ func TestBrowserInvitationAcceptance(t *testing.T) {
 }
 
 func TestBrowserPasswordResetThroughTheOutbox(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 	b.Visit("/connexion")
@@ -179,6 +183,7 @@ func TestBrowserPasswordResetThroughTheOutbox(t *testing.T) {
 }
 
 func TestBrowserDirectorCannotSeeAnotherML(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 	b.Login("directeur@ml-brest.demo", demo.Password)
@@ -204,6 +209,7 @@ func TestBrowserDirectorCannotSeeAnotherML(t *testing.T) {
 }
 
 func TestBrowserNationalTeamManagesTheNetwork(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 	b.Login("pole@unml.demo", demo.Password)

@@ -175,6 +175,7 @@ func (w want) with(p string, own, other int) want {
 // TestAuthorizationMatrix asks every route of the router as every role, on its own
 // tenant and on another, and anonymously. A route without a row fails the test.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	shared := apptest.New(t)
 	routes := map[string]bool{}
 	err := chi.Walk(shared.Server.Config.Handler.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
@@ -199,6 +200,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 	for name, r := range matrix {
 		t.Run(strings.ReplaceAll(name, "/", "_"), func(t *testing.T) {
+			t.Parallel()
 			method := strings.Fields(name)[0]
 			for _, p := range principals {
 				exp, ok := r.want[p]

@@ -20,6 +20,7 @@ import (
 // with the script (each change saves itself), another without it (one form), fills
 // the rest from last year, resolves the checklist and submits.
 func TestBrowserDirectorRatesAndSubmits(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	base := fmt.Sprintf("/autoevaluations/%d", id)

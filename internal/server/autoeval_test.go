@@ -27,6 +27,7 @@ func versionOf(t *testing.T, page, code string) string {
 // TestTwoSessionsOnOneItem: two people load the same item; the second save is
 // refused, shows both values and who made the other change, and loses nothing.
 func TestTwoSessionsOnOneItem(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	section := fmt.Sprintf("/autoevaluations/%d/sections/F5", id)
@@ -102,6 +103,7 @@ func TestTwoSessionsOnOneItem(t *testing.T) {
 }
 
 func TestRatingRulesRefuseBadAnswers(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	app.Login(t, "directeur@ml-rennes.demo")
@@ -138,6 +140,7 @@ func TestRatingRulesRefuseBadAnswers(t *testing.T) {
 }
 
 func TestCopyPreviousAnswers(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	app.Login(t, "directeur@ml-rennes.demo")
@@ -169,6 +172,7 @@ func TestCopyPreviousAnswers(t *testing.T) {
 }
 
 func TestSubmitLocksEditing(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	app.Login(t, "directeur@ml-rennes.demo")
@@ -197,6 +201,7 @@ func TestSubmitLocksEditing(t *testing.T) {
 }
 
 func TestDirectorLimitsAContributorToSomeSections(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	var membership int64
@@ -244,6 +249,7 @@ func TestDirectorLimitsAContributorToSomeSections(t *testing.T) {
 // item; one changed by someone else meanwhile but left alone here is neither a
 // conflict nor overwritten.
 func TestWholePageSaveKeepsOthersUntouchedItems(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	section := fmt.Sprintf("/autoevaluations/%d/sections/F3", id)

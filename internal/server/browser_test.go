@@ -10,6 +10,7 @@ import (
 )
 
 func TestBrowserLoginAndErrorPages(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 

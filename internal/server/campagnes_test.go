@@ -36,6 +36,7 @@ func countCampagnes(t *testing.T, app *apptest.App) int {
 }
 
 func TestCreateCampagneForm(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "pole@unml.demo")
 	ref := latestReferentiel(t, app)
@@ -84,6 +85,7 @@ func TestCreateCampagneForm(t *testing.T) {
 }
 
 func TestOpenCampagneTwice(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "pole@unml.demo")
 	resp, _ := app.PostForm(t, "/campagnes/nouvelle", url.Values{"nom": {"Campagne bretonne"}, "referentiel": {latestReferentiel(t, app)},
@@ -135,6 +137,7 @@ func TestOpenCampagneTwice(t *testing.T) {
 }
 
 func TestBrowserPoleCreatesAndOpensACampaign(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 	b.Login("pole@unml.demo", demo.Password)

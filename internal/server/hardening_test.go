@@ -192,6 +192,7 @@ func TestMultipartRefusedOnFormsWithoutFile(t *testing.T) {
 // moment, a hundred times: each time one is saved and the other told of a
 // conflict, and the history holds one version 1.
 func TestConcurrentFirstSave(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
 	var code string
@@ -261,6 +262,7 @@ func TestConcurrentFirstSave(t *testing.T) {
 // TestHistoryRefusesTwoRowsOfOneVersion: the database is the last guard against
 // a lost update.
 func TestHistoryRefusesTwoRowsOfOneVersion(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	_, err := app.Pool.Exec(t.Context(), `INSERT INTO cotation_historique (autoevaluation_id, item_id, version, old_non_concerne, new_non_concerne,
 			old_justification, new_justification, old_commentaire, new_commentaire)
@@ -273,6 +275,7 @@ func TestHistoryRefusesTwoRowsOfOneVersion(t *testing.T) {
 // TestOutboxMasksSingleUseLinks: the platform admin sees that an invitation and a
 // reset went out, never their links.
 func TestOutboxMasksSingleUseLinks(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "pole@unml.demo")
 	if resp, body := app.PostForm(t, "/utilisateurs/inviter", url.Values{"email": {"nouvelle@unml.demo"}, "role": {"auditeur"}}); resp.StatusCode != http.StatusSeeOther {
@@ -345,6 +348,7 @@ func docx(t *testing.T, parts ...string) []byte {
 // row of any table changes; an accepted file is stored under the extension of
 // its real type.
 func TestRefusedUploadsLeaveNothing(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "directeur@ml-rennes.demo")
 	rennes := app.Fixture.Structures["ML-RENNES"]
@@ -473,6 +477,7 @@ func TestRefusedUploadsLeaveNothing(t *testing.T) {
 // TestIntegersPast32Bits: a version or rating past the int columns' range is a
 // bad request, never an internal error.
 func TestIntegersPast32Bits(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "directeur@ml-rennes.demo")
 	id := app.Fixture.Autoevaluations["ML-RENNES/2026"]
@@ -500,6 +505,7 @@ func TestIntegersPast32Bits(t *testing.T) {
 // TestRedirectTargetsStayOnTheSite: a way back with a control character or a
 // backslash, which browsers drop or read as "/", goes home instead.
 func TestRedirectTargetsStayOnTheSite(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	for _, suite := range []string{"/\t/ailleurs.example", "/\r\n/ailleurs.example", "/\\ailleurs.example", "//ailleurs.example", "/ok/\n/x", "https://ailleurs.example"} {
 		anon := apptest.NewClient(t)
@@ -520,6 +526,7 @@ func TestRedirectTargetsStayOnTheSite(t *testing.T) {
 // TestResetFormIsThrottled: the fourth reset request for one address within 15
 // minutes is refused with a French 429, and no fourth email goes.
 func TestResetFormIsThrottled(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	anon := apptest.NewClient(t)
 	app.Client = anon

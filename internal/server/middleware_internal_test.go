@@ -12,6 +12,7 @@ import (
 )
 
 func TestPanicBecomesTheErrorPage(t *testing.T) {
+	t.Parallel()
 	cfg, _ := config.Load(func(string) string { return "" })
 	var logs bytes.Buffer
 	s := &Server{cfg: cfg, logger: slog.New(slog.NewTextHandler(&logs, nil))}

@@ -19,6 +19,7 @@ import (
 // TestBrowserEvidence: a contributor acknowledges the RGPD warning, uploads a
 // file, attaches it to an item, and downloads it back.
 func TestBrowserEvidence(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	rennes := app.Fixture.Structures["ML-RENNES"]
 	library := fmt.Sprintf("/reseau/structures/%d/preuves", rennes)

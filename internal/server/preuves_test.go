@@ -54,6 +54,7 @@ func (zeros) Read(p []byte) (int, error) {
 }
 
 func TestUploadTooLargeIsRefusedWithTheLimit(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "directeur@ml-rennes.demo")
 	before, beforeChunks := countContents(t, app)
@@ -72,6 +73,7 @@ func TestUploadTooLargeIsRefusedWithTheLimit(t *testing.T) {
 }
 
 func TestInterruptedUploadStoresNothing(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "directeur@ml-rennes.demo")
 	before, beforeChunks := countContents(t, app)
@@ -111,6 +113,7 @@ func TestInterruptedUploadStoresNothing(t *testing.T) {
 }
 
 func TestARMLDownloadsOnlyWhenTheMLAllows(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	piece := fmt.Sprintf("/preuves/%d/telecharger", app.Fixture.Preuves["ML-RENNES"])
 	app.Login(t, "referent@bretagne.demo")

@@ -34,6 +34,7 @@ func embeddedCadreCommun(t *testing.T) *referentiel.Referentiel {
 // The page shows every assessable item of the file, word for word, with its anchor;
 // the file itself is checked word for word against the seed in internal/referentiel.
 func TestReferentielPageShowsEveryItem(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "contributeur@ml-rennes.demo")
 	resp, body := app.Get(t, "/referentiel")
@@ -72,6 +73,7 @@ func TestReferentielPageShowsEveryItem(t *testing.T) {
 }
 
 func TestReferentielSearch(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "referent@bretagne.demo")
 	resp, body := app.Get(t, "/referentiel?q=equipe")
@@ -100,6 +102,7 @@ func TestReferentielSearch(t *testing.T) {
 }
 
 func TestReferentielVersions(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	app.Login(t, "auditeur@unml.demo")
 	if resp, _ := app.Get(t, "/referentiel/cadre-commun/2018"); resp.StatusCode != http.StatusOK {
@@ -113,6 +116,7 @@ func TestReferentielVersions(t *testing.T) {
 }
 
 func TestBrowserReferentiel(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	b := browsertest.New(t, app.URL)
 	b.Login("directeur@ml-lyon.demo", demo.Password)

@@ -14,6 +14,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestAnonymousVisitorIsSentToLogin(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	resp, _ := app.Get(t, "/")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/connexion" {
@@ -46,6 +47,7 @@ func TestAnonymousVisitorIsSentToLogin(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	for _, path := range []string{"/nulle-part", "/static/x/../../etc/passwd", "/static/" + web.StaticVersion() + "/css/", "/static/" + web.StaticVersion() + "/absent.css"} {
 		resp, body := app.Get(t, path)
@@ -60,6 +62,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	resp, body := app.PostForm(t, "/", url.Values{"a": {"b"}})
 	if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(body, "Méthode non autorisée") {
@@ -68,6 +71,7 @@ func TestMethodNotAllowed(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, body := app.Get(t, path)
@@ -86,6 +90,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestHostileInputIsRefused(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	cases := []struct {
 		name, method, target, body string
@@ -126,6 +131,7 @@ func TestHostileInputIsRefused(t *testing.T) {
 }
 
 func TestFormBodyTooLarge(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	resp, body := app.PostForm(t, "/", url.Values{"x": {strings.Repeat("a", 2<<20)}})
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "dépasse la taille autorisée") {
@@ -134,6 +140,7 @@ func TestFormBodyTooLarge(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	for _, path := range []string{"/", "/connexion", "/nulle-part", "/healthz", "/?q=%00", web.Asset("css/cadre.css")} {
 		resp, _ := app.Get(t, path)
@@ -155,6 +162,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestStaticAssetsAreVersionedAndCached(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	resp, body := app.Get(t, web.Asset("css/cadre.css"))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, ".skip-link") {
@@ -173,6 +181,7 @@ func TestStaticAssetsAreVersionedAndCached(t *testing.T) {
 }
 
 func TestCrossOriginPostIsRefused(t *testing.T) {
+	t.Parallel()
 	app := apptest.New(t)
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, app.URL+"/", strings.NewReader("a=b"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

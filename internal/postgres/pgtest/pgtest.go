@@ -3,7 +3,8 @@
 // The databases live on TEST_DATABASE_URL when it is set, otherwise on a throwaway
 // cluster that Main starts through pglocal for the test binary. Each is a copy of a
 // template database migrated once per migration set, which takes a few tens of
-// milliseconds instead of a full migration.
+// milliseconds instead of a full migration. NewSeeded copies instead a second
+// template that also holds a seed function's data, built once per test binary.
 package pgtest
 
 import (
@@ -35,6 +36,13 @@ var (
 
 	templateMu    sync.Mutex
 	templateReady string
+
+	// seeded holds the seeded templates this process built, by key. They are
+	// named after this process, so test binaries running side by side never
+	// share one (each binary may hold another version of the seed function),
+	// and Main drops them when the tests are done.
+	seededMu sync.Mutex
+	seeded   = map[string]string{}
 )
 
 // Main runs a package's tests. Call it from TestMain in every package that uses New.
@@ -59,6 +67,7 @@ func run(m *testing.M) int {
 		defer c.Stop()
 		admin = c.ConnString("postgres")
 	}
+	defer dropSeeded()
 	return m.Run()
 }
 
@@ -82,11 +91,46 @@ func NewURL(t testing.TB) string {
 	if admin == "" {
 		t.Fatal("pgtest: call pgtest.Main(m) from TestMain")
 	}
-	ctx := context.Background()
-	tpl, err := template(ctx)
+	tpl, err := template(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return copyOf(t, tpl)
+}
+
+// NewSeeded returns a pool on a fresh database, dropped when the test ends, that
+// holds the migrations and what seed wrote. seed runs once per test binary and
+// key, on a template database that each call then copies; key (lower-case
+// letters, digits and _) names the seed function, which must always write the
+// same data for the same key.
+func NewSeeded(t testing.TB, key string, seed func(ctx context.Context, pool *pgxpool.Pool) error) *pgxpool.Pool {
+	t.Helper()
+	pool, err := postgres.Open(t.Context(), NewSeededURL(t, key, seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// NewSeededURL is NewSeeded returning the database's connection string.
+func NewSeededURL(t testing.TB, key string, seed func(ctx context.Context, pool *pgxpool.Pool) error) string {
+	t.Helper()
+	if admin == "" {
+		t.Fatal("pgtest: call pgtest.Main(m) from TestMain")
+	}
+	tpl, err := seededTemplate(key, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return copyOf(t, tpl)
+}
+
+// copyOf creates a copy of the template tpl, dropped when the test ends, and
+// returns its connection string.
+func copyOf(t testing.TB, tpl string) string {
+	t.Helper()
+	ctx := context.Background()
 	name := "cadre_test_" + rand.Text()[:12]
 	name = strings.ToLower(name)
 	conn, err := pgx.Connect(ctx, admin)
@@ -151,6 +195,88 @@ func template(ctx context.Context) (string, error) {
 	}
 	templateReady = name
 	return name, nil
+}
+
+// seededTemplate returns the name of the template holding the migrations and
+// seed's data, creating it the first time a key is asked for in this process.
+func seededTemplate(key string, seed func(ctx context.Context, pool *pgxpool.Pool) error) (string, error) {
+	if !validKey(key) {
+		return "", fmt.Errorf("pgtest: seed key %q: want 1 to 16 lower-case letters, digits or _", key)
+	}
+	seededMu.Lock()
+	defer seededMu.Unlock()
+	if name, ok := seeded[key]; ok {
+		return name, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	base, err := template(ctx)
+	if err != nil {
+		return "", err
+	}
+	// base is cadre_tpl_<migrations hash>: the name keeps the hash and the key,
+	// and ends with this process's mark.
+	name := strings.ToLower(base + "_" + key + "_" + rand.Text()[:8])
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "", fmt.Errorf("pgtest: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY",
+		pgx.Identifier{name}.Sanitize(), pgx.Identifier{base}.Sanitize())); err != nil {
+		return "", fmt.Errorf("pgtest: create seeded template: %w", err)
+	}
+	if err := seedTemplate(ctx, withDatabase(admin, name), seed); err != nil {
+		conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		return "", fmt.Errorf("pgtest: seed template %s: %w", key, err)
+	}
+	seeded[key] = name
+	return name, nil
+}
+
+func seedTemplate(ctx context.Context, connString string, seed func(ctx context.Context, pool *pgxpool.Pool) error) error {
+	pool, err := postgres.Open(ctx, connString)
+	if err != nil {
+		return err
+	}
+	// Closed before the template is copied: a copy needs it without connections.
+	defer pool.Close()
+	return seed(ctx, pool)
+}
+
+func validKey(key string) bool {
+	if key == "" || len(key) > 16 {
+		return false
+	}
+	for _, r := range key {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// dropSeeded drops the seeded templates of this process once its tests are done.
+func dropSeeded() {
+	seededMu.Lock()
+	defer seededMu.Unlock()
+	if len(seeded) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest: drop seeded templates:", err)
+		return
+	}
+	defer conn.Close(ctx)
+	for _, name := range seeded {
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest: drop seeded template:", err)
+		}
+	}
+	clear(seeded)
 }
 
 func migrateTemplate(ctx context.Context, connString string) error {
