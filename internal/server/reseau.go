@@ -21,8 +21,6 @@ func idParam(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-var errForbidden = domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas cette action.")
-
 func structureItem(st reseau.StructureRow) web.StructureItem {
 	return web.StructureItem{ID: st.ID, Code: st.Code, Nom: st.Nom, Forme: domain.FormeLabel(st.Forme), RegionNom: st.RegionNom, Sites: st.Sites}
 }
