@@ -424,7 +424,6 @@ func (s *pdfStream) Read(p []byte) (int, error) {
 // between two samples; and the peak is the highest value seen, never an
 // average, so a slow machine only adds samples.
 func TestPutContentStreams(t *testing.T) {
-	t.Parallel()
 	e := newPreuveEnv(t)
 	const size, limit = 20 << 20, 12 << 20
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
