@@ -25,8 +25,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -44,8 +46,8 @@ type Browser struct {
 	problems []string
 }
 
-// New starts Chromium for the test and opens a tab; the browser is closed when the
-// test ends. baseURL is prefixed to the paths given to Visit.
+// New opens a tab for the test in the binary's Chromium (started on first use),
+// in a browser context of its own; the tab is closed when the test ends. baseURL is prefixed to the paths given to Visit.
 func New(t testing.TB, baseURL string) *Browser {
 	t.Helper()
 	if _, err := os.Stat(ChromiumPath); err != nil {
@@ -58,25 +60,17 @@ func New(t testing.TB, baseURL string) *Browser {
 	if err != nil {
 		t.Fatalf("browsertest: axe-core not found (%v): run `make test`, or `npm ci` in internal/browsertest", err)
 	}
-	// Not t.TempDir: Chromium may still be writing its profile while it exits, and
-	// a failed removal would fail the test.
-	profile, err := os.MkdirTemp("", "browsertest-")
+	bctx, err := sharedBrowser()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("browsertest: start chromium: %v", err)
 	}
-	t.Cleanup(func() { os.RemoveAll(profile) })
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(ChromiumPath),
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
+	tab, dispose, err := newTab(bctx)
+	if err != nil {
+		t.Fatalf("browsertest: open a tab: %v", err)
+	}
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithTargetID(tab))
 	ctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { tcancel(); cancel(); acancel() })
+	t.Cleanup(func() { tcancel(); cancel(); dispose() })
 
 	b := &Browser{t: t, ctx: ctx, baseURL: strings.TrimRight(baseURL, "/"), axe: string(axe)}
 	chromedp.ListenTarget(ctx, func(ev any) {
@@ -100,6 +94,92 @@ func New(t testing.TB, baseURL string) *Browser {
 		}
 	})
 	return b
+}
+
+// browser is the Chromium process that every test of the binary opens its tabs
+// in: starting one per test costs about a second of CPU each, and their tabs
+// already run in separate browser contexts. It exits with the test binary
+// (chromedp starts it with a parent-death signal).
+var browser struct {
+	once sync.Once
+	ctx  context.Context
+	err  error
+	// stop would close the browser; it is kept, never called: the browser
+	// lives as long as the binary.
+	stop []context.CancelFunc
+}
+
+// sharedBrowser starts the binary's Chromium on first use and returns its
+// context, from which each test opens a tab.
+func sharedBrowser() (context.Context, error) {
+	browser.once.Do(func() {
+		// Not t.TempDir: the profile outlives any one test. Chromium removes
+		// nothing itself, so the directory is named after this process and the
+		// next binary to start removes the profiles of processes that are gone.
+		removeStaleProfiles()
+		profile, err := os.MkdirTemp("", fmt.Sprintf("browsertest-%d-", os.Getpid()))
+		if err != nil {
+			browser.err = err
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(ChromiumPath),
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-quic", true),
+			chromedp.UserDataDir(profile),
+			chromedp.WindowSize(1280, 900),
+		)
+		actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(actx)
+		browser.stop = []context.CancelFunc{cancel, acancel}
+		// The first Run starts the browser (and its first, unused, tab).
+		browser.ctx, browser.err = ctx, chromedp.Run(ctx)
+	})
+	return browser.ctx, browser.err
+}
+
+// newTab opens a window in a browser context of its own, so that cookies,
+// storage and cache are not shared with the tests running beside it in the same
+// Chromium, and returns its target and the function that closes both.
+// (chromedp.WithNewBrowserContext opens its tab without a window, which headless
+// Chromium refuses with "no browser is open".)
+func newTab(bctx context.Context) (target.ID, func(), error) {
+	var id target.ID
+	var bc cdp.BrowserContextID
+	browserDo := func(fn func(ctx context.Context) error) error {
+		return chromedp.Run(bctx, chromedp.ActionFunc(func(ctx context.Context) error {
+			return fn(cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Browser))
+		}))
+	}
+	err := browserDo(func(ctx context.Context) error {
+		var err error
+		if bc, err = target.CreateBrowserContext().Do(ctx); err != nil {
+			return err
+		}
+		id, err = target.CreateTarget("about:blank").WithBrowserContextID(bc).WithNewWindow(true).Do(ctx)
+		return err
+	})
+	dispose := func() {
+		_ = browserDo(func(ctx context.Context) error { return target.DisposeBrowserContext(bc).Do(ctx) })
+	}
+	return id, dispose, err
+}
+
+// removeStaleProfiles removes the Chromium profiles left in the temporary
+// directory by test binaries that have exited.
+func removeStaleProfiles() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "browsertest-*-*"))
+	for _, dir := range dirs {
+		pid, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(dir), "browsertest-"), "-")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", n)); os.IsNotExist(err) {
+			os.RemoveAll(dir)
+		}
+	}
 }
 
 func (b *Browser) report(p string) {
