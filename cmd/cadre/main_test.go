@@ -19,10 +19,16 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// envOf is an environment of these variables. A test database's DATABASE_URL
+// (the application role) comes with its MIGRATE_DATABASE_URL (the owner role),
+// as a production configuration has them.
 func envOf(kv ...string) func(string) string {
 	m := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
+	}
+	if u := m["DATABASE_URL"]; u != "" && m["MIGRATE_DATABASE_URL"] == "" {
+		m["MIGRATE_DATABASE_URL"] = pgtest.OwnerURL(u)
 	}
 	return func(k string) string { return m[k] }
 }
