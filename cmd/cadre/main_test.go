@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,7 +18,15 @@ import (
 	"github.com/unml/cadre/internal/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// The crash test runs this binary as the real server: main, from its
+	// arguments, killed with SIGKILL.
+	if os.Getenv("CADRE_TEST_SERVE") == "1" {
+		main()
+		return
+	}
+	pgtest.Main(m)
+}
 
 // envOf is an environment of these variables. A test database's DATABASE_URL
 // (the application role) comes with its MIGRATE_DATABASE_URL (the owner role),

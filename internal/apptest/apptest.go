@@ -23,6 +23,7 @@ import (
 	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
@@ -30,7 +31,9 @@ import (
 )
 
 // App is a running server with its database, the demo data, and a client that
-// keeps cookies and does not follow redirects, so tests see every 303.
+// keeps cookies and does not follow redirects, so tests see every 303. The
+// server runs as the application role, under row-level security; Pool is the
+// superuser's, for the tests' own checks and set-ups, which see every row.
 type App struct {
 	URL     string
 	Pool    *pgxpool.Pool
@@ -66,7 +69,7 @@ func New(t testing.TB) *App {
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &App{URL: ts.URL, Pool: pool, Store: store, Client: NewClient(t), Server: ts, Fixture: fixture}
+	return &App{URL: ts.URL, Pool: pgtest.Admin(t, pool), Store: store, Client: NewClient(t), Server: ts, Fixture: fixture}
 }
 
 // Login signs the app's client in as a demo account.
