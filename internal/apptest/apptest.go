@@ -33,14 +33,16 @@ import (
 // App is a running server with its database, the demo data, and a client that
 // keeps cookies and does not follow redirects, so tests see every 303. The
 // server runs as the application role, under row-level security; Pool is the
-// superuser's, for the tests' own checks and set-ups, which see every row.
+// superuser's, for the tests' own checks and set-ups, which see every row;
+// ServerPool the application role's, the server's own.
 type App struct {
-	URL     string
-	Pool    *pgxpool.Pool
-	Store   *postgres.Store
-	Client  *http.Client
-	Server  *httptest.Server
-	Fixture *demo.Fixture
+	URL        string
+	Pool       *pgxpool.Pool
+	ServerPool *pgxpool.Pool
+	Store      *postgres.Store
+	Client     *http.Client
+	Server     *httptest.Server
+	Fixture    *demo.Fixture
 }
 
 // New starts the server on a fresh database holding the demo data (a copy of a
@@ -69,7 +71,7 @@ func New(t testing.TB) *App {
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &App{URL: ts.URL, Pool: pgtest.Admin(t, pool), Store: store, Client: NewClient(t), Server: ts, Fixture: fixture}
+	return &App{URL: ts.URL, Pool: pgtest.Admin(t, pool), ServerPool: pool, Store: store, Client: NewClient(t), Server: ts, Fixture: fixture}
 }
 
 // Login signs the app's client in as a demo account.
