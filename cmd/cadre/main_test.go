@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,12 +18,26 @@ import (
 	"github.com/unml/cadre/internal/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// The crash test runs this binary as the real server: main, from its
+	// arguments, killed with SIGKILL.
+	if os.Getenv("CADRE_TEST_SERVE") == "1" {
+		main()
+		return
+	}
+	pgtest.Main(m)
+}
 
+// envOf is an environment of these variables. A test database's DATABASE_URL
+// (the application role) comes with its MIGRATE_DATABASE_URL (the owner role),
+// as a production configuration has them.
 func envOf(kv ...string) func(string) string {
 	m := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
+	}
+	if u := m["DATABASE_URL"]; u != "" && m["MIGRATE_DATABASE_URL"] == "" {
+		m["MIGRATE_DATABASE_URL"] = pgtest.OwnerURL(u)
 	}
 	return func(k string) string { return m[k] }
 }

@@ -35,7 +35,12 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer db.Close()
-	mg, err := postgres.NewMigrator(db.pool)
+	owner, err := postgres.OpenOwner(ctx, db.ownerURL)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	mg, err := postgres.NewMigrator(owner)
 	if err != nil {
 		return err
 	}
@@ -50,6 +55,11 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if err != nil {
 		return err
+	}
+	if db.appRole != "" && sub != "version" {
+		if err := postgres.GrantApp(ctx, owner, db.appRole); err != nil {
+			return err
+		}
 	}
 	v, dirty, err := mg.Version()
 	if err != nil {

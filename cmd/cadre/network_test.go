@@ -41,7 +41,7 @@ func TestNetworkImport(t *testing.T) {
 	}
 	sites := func() int {
 		t.Helper()
-		pool, err := postgres.Open(t.Context(), url)
+		pool, err := postgres.Open(t.Context(), pgtest.AdminURL(url)) // counts every ML's sites
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -117,7 +117,7 @@ func withStore(ctx context.Context, getenv func(string) string, stderr io.Writer
 		return err
 	}
 	defer db.Close()
-	if err := postgres.Migrate(ctx, db.pool); err != nil {
+	if err := db.migrate(ctx); err != nil {
 		return err
 	}
 	return fn(postgres.NewStore(db.pool))

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/accounts"
@@ -60,10 +61,15 @@ func setup(getenv func(string) string, stderr io.Writer) (config.Config, *slog.L
 	return cfg, slog.New(h), nil
 }
 
-// database is an open pool, with the local cluster behind it when there is one.
+// database is the application role's pool, with the local cluster behind it
+// when there is one, and how to reach the owner role that migrates.
 type database struct {
 	pool    *pgxpool.Pool
 	cluster *pglocal.Cluster
+	// ownerURL is the owner role's connection string; appRole the role GrantApp
+	// gives its rights to, empty when one role does everything.
+	ownerURL string
+	appRole  string
 }
 
 // Close closes the pool, then stops the local cluster.
@@ -74,12 +80,26 @@ func (d *database) Close() {
 	}
 }
 
-// openDatabase connects to DATABASE_URL or, when it is unset, to the local cluster
-// in CADRE_DATA_DIR/postgres, which it starts.
+// migrate applies the pending migrations as the owner role, then gives the
+// application role its rights on every table (postgres.Setup).
+func (d *database) migrate(ctx context.Context) error {
+	owner, err := postgres.OpenOwner(ctx, d.ownerURL)
+	if err != nil {
+		return fmt.Errorf("MIGRATE_DATABASE_URL: %w", err)
+	}
+	defer owner.Close()
+	return postgres.Setup(ctx, owner, d.appRole)
+}
+
+// openDatabase connects the application role to DATABASE_URL, the owner being
+// MIGRATE_DATABASE_URL's (or, without it, DATABASE_URL's own role). When
+// DATABASE_URL is unset, it starts the local cluster in CADRE_DATA_DIR/postgres
+// and creates both roles there (postgres.OwnerRole and postgres.AppRole).
 func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*database, error) {
 	d := &database{}
 	conn := cfg.DatabaseURL
-	if conn == "" {
+	switch {
+	case conn == "":
 		c, err := pglocal.Start(ctx, pglocal.Options{
 			Dir:      filepath.Join(cfg.DataDir, "postgres"),
 			Database: "cadre",
@@ -90,7 +110,22 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 			return nil, err
 		}
 		d.cluster = c
-		conn = c.ConnString("cadre")
+		if err := localRoles(ctx, c); err != nil {
+			c.Stop()
+			return nil, err
+		}
+		conn = c.ConnStringAs(postgres.AppRole, "cadre")
+		d.ownerURL, d.appRole = c.ConnStringAs(postgres.OwnerRole, "cadre"), postgres.AppRole
+	case cfg.MigrateDatabaseURL != "":
+		app, err := pgx.ParseConfig(conn)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		d.ownerURL, d.appRole = cfg.MigrateDatabaseURL, app.User
+	default:
+		d.ownerURL = conn
+		logger.Warn("no MIGRATE_DATABASE_URL: DATABASE_URL's role runs the migrations and owns the tables; " +
+			"row-level security still binds it, but it could lift it. See README, Database roles")
 	}
 	pool, err := postgres.Open(ctx, conn)
 	if err != nil {
@@ -101,6 +136,21 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 	}
 	d.pool = pool
 	return d, nil
+}
+
+// localRoles creates the owner and application roles in the local cluster and
+// gives the owner the database, with what an earlier version of Cadre created
+// there as the superuser.
+func localRoles(ctx context.Context, c *pglocal.Cluster) error {
+	conn, err := pgx.Connect(ctx, c.ConnString("cadre"))
+	if err != nil {
+		return fmt.Errorf("local PostgreSQL: %w", err)
+	}
+	defer conn.Close(ctx)
+	if err := postgres.EnsureRoles(ctx, conn, postgres.OwnerRole, postgres.AppRole, ""); err != nil {
+		return err
+	}
+	return postgres.AdoptDatabase(ctx, conn, "cadre", postgres.OwnerRole)
 }
 
 func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -120,7 +170,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return err
 	}
 	defer db.Close()
-	if err := postgres.Migrate(ctx, db.pool); err != nil {
+	if err := db.migrate(ctx); err != nil {
 		var dirty *postgres.DirtyError
 		if errors.As(err, &dirty) {
 			return &exitError{code: 1, err: err}

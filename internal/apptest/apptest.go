@@ -23,6 +23,7 @@ import (
 	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
@@ -30,14 +31,18 @@ import (
 )
 
 // App is a running server with its database, the demo data, and a client that
-// keeps cookies and does not follow redirects, so tests see every 303.
+// keeps cookies and does not follow redirects, so tests see every 303. The
+// server runs as the application role, under row-level security; Pool is the
+// superuser's, for the tests' own checks and set-ups, which see every row;
+// ServerPool the application role's, the server's own.
 type App struct {
-	URL     string
-	Pool    *pgxpool.Pool
-	Store   *postgres.Store
-	Client  *http.Client
-	Server  *httptest.Server
-	Fixture *demo.Fixture
+	URL        string
+	Pool       *pgxpool.Pool
+	ServerPool *pgxpool.Pool
+	Store      *postgres.Store
+	Client     *http.Client
+	Server     *httptest.Server
+	Fixture    *demo.Fixture
 }
 
 // New starts the server on a fresh database holding the demo data (a copy of a
@@ -66,7 +71,7 @@ func New(t testing.TB) *App {
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &App{URL: ts.URL, Pool: pool, Store: store, Client: NewClient(t), Server: ts, Fixture: fixture}
+	return &App{URL: ts.URL, Pool: pgtest.Admin(t, pool), ServerPool: pool, Store: store, Client: NewClient(t), Server: ts, Fixture: fixture}
 }
 
 // Login signs the app's client in as a demo account.

@@ -28,7 +28,8 @@ var today = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
 // Rennes has two directors, a contributor and a disabled director; Brest submits
 // its auto-évaluation; Lyon has one director.
 type reminderFixture struct {
-	pool       *pgxpool.Pool
+	pool       *pgxpool.Pool // the superuser's, for the fixture's own SQL
+	app        *pgxpool.Pool // the application role's
 	store      *postgres.Store
 	ref        int64
 	structures map[string]int64
@@ -37,7 +38,9 @@ type reminderFixture struct {
 func newReminderFixture(t *testing.T) reminderFixture {
 	t.Helper()
 	pool := pgtest.New(t)
-	f := reminderFixture{pool: pool, store: postgres.NewStore(pool), structures: map[string]int64{}}
+	// The store is the application role's; the fixture's own SQL sees past
+	// row-level security.
+	f := reminderFixture{pool: pgtest.Admin(t, pool), app: pool, store: postgres.NewStore(pool), structures: map[string]int64{}}
 	ctx := t.Context()
 	if err := pool.QueryRow(ctx, `INSERT INTO referentiels (code, version, titre, non_concerne, fingerprint)
 		VALUES ('essai', '1', 'Référentiel d''essai', 'Non concerné', 'x') RETURNING id`).Scan(&f.ref); err != nil {
@@ -286,7 +289,7 @@ func TestRemindersAreNeverDuplicatedByParallelWorkers(t *testing.T) {
 	// Each server has its own pool and worker.
 	workers := make([]*campagnes.Worker, 4)
 	for i := range workers {
-		pool, err := postgres.Open(t.Context(), f.pool.Config().ConnString())
+		pool, err := postgres.Open(t.Context(), f.app.Config().ConnString())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,16 +23,21 @@ const (
 
 // Config is the whole configuration of one Cadre process.
 type Config struct {
-	// DatabaseURL is empty when Cadre runs its own local PostgreSQL cluster.
-	DatabaseURL   string
-	Addr          string
-	DataDir       string
-	BaseURL       *url.URL
-	SecureCookies bool
-	LogLevel      slog.Level
-	Env           Environment
-	SessionIdle   time.Duration
-	SessionMax    time.Duration
+	// DatabaseURL is the application role's connection (it owns nothing and
+	// row-level security binds it); empty when Cadre runs its own local
+	// PostgreSQL cluster.
+	DatabaseURL string
+	// MigrateDatabaseURL is the owner role's, which runs the migrations; empty:
+	// DatabaseURL's role runs them too (one role, owner of the tables).
+	MigrateDatabaseURL string
+	Addr               string
+	DataDir            string
+	BaseURL            *url.URL
+	SecureCookies      bool
+	LogLevel           slog.Level
+	Env                Environment
+	SessionIdle        time.Duration
+	SessionMax         time.Duration
 	// SMTPURL is where email goes (smtp://user:password@host:587); empty keeps
 	// messages in the outbox, readable by platform admins.
 	SMTPURL  *url.URL
@@ -64,14 +69,15 @@ func redact(v string) string {
 // first invalid variable as an *Error.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		DatabaseURL: strings.TrimSpace(getenv("DATABASE_URL")),
-		Addr:        "127.0.0.1:8080",
-		DataDir:     "./var",
-		LogLevel:    slog.LevelInfo,
-		Env:         Development,
-		SessionIdle: 30 * time.Minute,
-		SessionMax:  12 * time.Hour,
-		MaxUpload:   20 << 20,
+		DatabaseURL:        strings.TrimSpace(getenv("DATABASE_URL")),
+		MigrateDatabaseURL: strings.TrimSpace(getenv("MIGRATE_DATABASE_URL")),
+		Addr:               "127.0.0.1:8080",
+		DataDir:            "./var",
+		LogLevel:           slog.LevelInfo,
+		Env:                Development,
+		SessionIdle:        30 * time.Minute,
+		SessionMax:         12 * time.Hour,
+		MaxUpload:          20 << 20,
 	}
 	if v := getenv("CADRE_ENV"); v != "" {
 		switch Environment(v) {
@@ -146,6 +152,9 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, &Error{"CADRE_MAX_UPLOAD_MB", v, "must be a number of megabytes between 1 and 1024"}
 		}
 		c.MaxUpload = int64(n) << 20
+	}
+	if c.MigrateDatabaseURL != "" && c.DatabaseURL == "" {
+		return c, &Error{"MIGRATE_DATABASE_URL", redact(c.MigrateDatabaseURL), "needs DATABASE_URL too: the application's role, which runs the server"}
 	}
 	if v := getenv("CADRE_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

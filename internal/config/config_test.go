@@ -37,6 +37,7 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 	for name, value := range map[string]string{
 		"CADRE_ENV": "prod", "CADRE_ADDR": "localhost", "CADRE_BASE_URL": "ftp://x",
 		"CADRE_SECURE_COOKIES": "oui", "CADRE_LOG_LEVEL": "trace",
+		"MIGRATE_DATABASE_URL": "postgres://owner@db/cadre", // without DATABASE_URL
 	} {
 		_, err := Load(env(map[string]string{name: value}))
 		var ce *Error

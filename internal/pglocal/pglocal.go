@@ -234,7 +234,12 @@ func (c *Cluster) start(ctx context.Context, bin string, cred *syscall.Credentia
 
 // ConnString returns a connection string for database db over the cluster's socket.
 func (c *Cluster) ConnString(db string) string {
-	return fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable", c.dir, port, db)
+	return c.ConnStringAs("postgres", db)
+}
+
+// ConnStringAs returns a connection string for database db as role user.
+func (c *Cluster) ConnStringAs(user, db string) string {
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", c.dir, port, user, db)
 }
 
 // Dir returns the cluster's folder.

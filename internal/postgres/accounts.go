@@ -44,7 +44,8 @@ func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (
 	} else if err != nil {
 		return nil, fmt.Errorf("actor %d: %w", userID, err)
 	}
-	a.Memberships, err = s.memberships(ctx, "m.user_id = $1", userID)
+	// The person's scope is what is being loaded: the system reads it.
+	a.Memberships, err = s.memberships(ctx, systemTenant, "m.user_id = $1", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +53,13 @@ func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (
 }
 
 // memberships lists memberships matching a condition, with their scope's name.
-func (s *Store) memberships(ctx context.Context, where string, args ...any) ([]domain.Membership, error) {
-	rows, _ := s.pool.Query(ctx, `
+func (s *Store) memberships(ctx context.Context, t tenant, where string, args ...any) ([]domain.Membership, error) {
+	var list []domain.Membership
+	err := s.query(ctx, t, func(rows pgx.Rows) error {
+		var err error
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Membership])
+		return err
+	}, `
 		SELECT m.id, m.user_id, m.role, coalesce(m.region_id, 0), coalesce(m.structure_id, 0),
 		       coalesce(st.nom, r.nom, '')
 		FROM memberships m
@@ -61,7 +67,6 @@ func (s *Store) memberships(ctx context.Context, where string, args ...any) ([]d
 		LEFT JOIN regions r ON r.id = m.region_id
 		WHERE `+where+`
 		ORDER BY array_position(ARRAY['pole','admin','auditeur','referent_arml','directeur','contributeur'], m.role), 6`, args...)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Membership])
 	if err != nil {
 		return nil, fmt.Errorf("memberships: %w", err)
 	}
@@ -229,12 +234,16 @@ func (s *Store) RequestReset(ctx context.Context, actor *domain.Actor, email, ip
 
 // StructureMembers lists the people holding a role on an ML the visibility covers.
 func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, structureID int64) ([]accounts.Member, error) {
-	rows, _ := s.pool.Query(ctx, `
+	var list []accounts.Member
+	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+		var err error
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
+		return err
+	}, `
 		SELECT u.id, u.email, u.nom, u.password_hash IS NOT NULL, u.disabled_at IS NOT NULL, m.id, m.role, s.nom
 		FROM memberships m JOIN users u ON u.id = m.user_id JOIN structures s ON s.id = m.structure_id
 		WHERE m.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY m.role DESC, u.nom, u.email`, append(visArgs(v), structureID)...)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
 	if err != nil {
 		return nil, fmt.Errorf("members of %d: %w", structureID, err)
 	}
@@ -243,13 +252,17 @@ func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, struc
 
 // ListMembers lists every membership of every person (the national team's view).
 func (s *Store) ListMembers(ctx context.Context) ([]accounts.Member, error) {
-	rows, _ := s.pool.Query(ctx, `
+	var list []accounts.Member
+	err := s.query(ctx, nationalTenant, func(rows pgx.Rows) error {
+		var err error
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
+		return err
+	}, `
 		SELECT u.id, u.email, u.nom, u.password_hash IS NOT NULL, u.disabled_at IS NOT NULL,
 		       coalesce(m.id, 0), coalesce(m.role, ''), coalesce(st.nom, r.nom, '')
 		FROM users u LEFT JOIN memberships m ON m.user_id = u.id
 		LEFT JOIN structures st ON st.id = m.structure_id LEFT JOIN regions r ON r.id = m.region_id
 		ORDER BY u.email, m.role`)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}
@@ -258,7 +271,8 @@ func (s *Store) ListMembers(ctx context.Context) ([]accounts.Member, error) {
 
 // Membership returns one membership (with its ML's région, for the policy).
 func (s *Store) Membership(ctx context.Context, id int64) (domain.Membership, domain.Scope, error) {
-	list, err := s.memberships(ctx, "m.id = $1", id)
+	// Read before the policy is asked about it: the system reads it.
+	list, err := s.memberships(ctx, systemTenant, "m.id = $1", id)
 	if err != nil {
 		return domain.Membership{}, domain.Scope{}, err
 	}

@@ -35,8 +35,8 @@ type codedCotation struct {
 // Autoevaluation returns one auto-évaluation, ENOTFOUND unless the visibility
 // covers its ML.
 func (s *Store) Autoevaluation(ctx context.Context, v domain.Visibility, id int64) (autoeval.Autoevaluation, error) {
-	rows, _ := s.pool.Query(ctx, "SELECT "+autoevalColumns+autoevalFrom+"WHERE a.id = $4 AND "+visibleStructure, append(visArgs(v), id)...)
-	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[autoeval.Autoevaluation])
+	a, err := collectOne(ctx, s, visibleTenant(v), pgx.RowToStructByName[autoeval.Autoevaluation],
+		"SELECT "+autoevalColumns+autoevalFrom+"WHERE a.id = $4 AND "+visibleStructure, append(visArgs(v), id)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, domain.Errorf(domain.ENOTFOUND, "Auto-évaluation introuvable.")
 	} else if err != nil {
@@ -48,8 +48,8 @@ func (s *Store) Autoevaluation(ctx context.Context, v domain.Visibility, id int6
 // Autoevaluations lists the auto-évaluations the visibility covers, the latest
 // campaigns first.
 func (s *Store) Autoevaluations(ctx context.Context, v domain.Visibility) ([]autoeval.Autoevaluation, error) {
-	rows, _ := s.pool.Query(ctx, "SELECT "+autoevalColumns+autoevalFrom+"WHERE "+visibleStructure+" ORDER BY c.cloture DESC, s.nom", visArgs(v)...)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[autoeval.Autoevaluation])
+	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByName[autoeval.Autoevaluation],
+		"SELECT "+autoevalColumns+autoevalFrom+"WHERE "+visibleStructure+" ORDER BY c.cloture DESC, s.nom", visArgs(v)...)
 	if err != nil {
 		return nil, fmt.Errorf("autoevaluations: %w", err)
 	}
@@ -58,12 +58,11 @@ func (s *Store) Autoevaluations(ctx context.Context, v domain.Visibility) ([]aut
 
 // Cotations returns the answers of an auto-évaluation of the ML by item code.
 func (s *Store) Cotations(ctx context.Context, structureID, autoevalID int64) (map[string]autoeval.SavedCotation, error) {
-	rows, _ := s.pool.Query(ctx, `
+	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[codedCotation], `
 		SELECT i.code, `+cotationColumns+`
 		FROM cotations c JOIN autoevaluations a ON a.id = c.autoevaluation_id
 		JOIN referentiel_items i ON i.id = c.item_id LEFT JOIN users u ON u.id = c.updated_by
 		WHERE a.structure_id = $1 AND c.autoevaluation_id = $2`, structureID, autoevalID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[codedCotation])
 	if err != nil {
 		return nil, fmt.Errorf("cotations of autoevaluation %d: %w", autoevalID, err)
 	}
@@ -272,23 +271,22 @@ func cotationAtVersion(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64,
 // CotationHistory returns the changes of one item's answer in an
 // auto-évaluation of the ML, the latest first.
 func (s *Store) CotationHistory(ctx context.Context, structureID, autoevalID int64, code string) ([]autoeval.HistoryEntry, error) {
-	rows, err := s.pool.Query(ctx, `
+	var out []autoeval.HistoryEntry
+	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+		var e autoeval.HistoryEntry
+		_, err := pgx.ForEachRow(rows, []any{&e.Version, &e.By, &e.At, &e.Old.Valeur, &e.Old.NonConcerne, &e.Old.Justification, &e.Old.Commentaire,
+			&e.New.Valeur, &e.New.NonConcerne, &e.New.Justification, &e.New.Commentaire}, func() error {
+			out = append(out, e)
+			return nil
+		})
+		return err
+	}, `
 		SELECT h.version, coalesce(nullif(u.nom, ''), u.email, ''), h.changed_at,
 		       coalesce(h.old_valeur, 0), h.old_non_concerne, h.old_justification, h.old_commentaire,
 		       coalesce(h.new_valeur, 0), h.new_non_concerne, h.new_justification, h.new_commentaire
 		FROM cotation_historique h JOIN autoevaluations a ON a.id = h.autoevaluation_id
 		JOIN referentiel_items i ON i.id = h.item_id LEFT JOIN users u ON u.id = h.changed_by
 		WHERE a.structure_id = $1 AND h.autoevaluation_id = $2 AND i.code = $3 ORDER BY h.version DESC`, structureID, autoevalID, code)
-	if err != nil {
-		return nil, fmt.Errorf("history of %s in autoevaluation %d: %w", code, autoevalID, err)
-	}
-	var out []autoeval.HistoryEntry
-	var e autoeval.HistoryEntry
-	_, err = pgx.ForEachRow(rows, []any{&e.Version, &e.By, &e.At, &e.Old.Valeur, &e.Old.NonConcerne, &e.Old.Justification, &e.Old.Commentaire,
-		&e.New.Valeur, &e.New.NonConcerne, &e.New.Justification, &e.New.Commentaire}, func() error {
-		out = append(out, e)
-		return nil
-	})
 	if err != nil {
 		return nil, fmt.Errorf("history of %s in autoevaluation %d: %w", code, autoevalID, err)
 	}
@@ -345,11 +343,11 @@ func cotationsTx(ctx context.Context, tx pgx.Tx, autoevalID int64) (map[string]a
 
 // Transitions returns the transitions of an auto-évaluation of the ML, oldest first.
 func (s *Store) Transitions(ctx context.Context, structureID, autoevalID int64) ([]demarche.Record, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT t.action, t.from_etat AS "from", t.to_etat AS "to", coalesce(nullif(u.nom, ''), u.email, '') AS "by",
+	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[demarche.Record],
+		`SELECT t.action, t.from_etat AS "from", t.to_etat AS "to", coalesce(nullif(u.nom, ''), u.email, '') AS "by",
 		t.by_role AS "role", t.commentaire, t.at
 		FROM autoevaluation_transitions t JOIN autoevaluations a ON a.id = t.autoevaluation_id LEFT JOIN users u ON u.id = t.by_user
 		WHERE a.structure_id = $1 AND t.autoevaluation_id = $2 ORDER BY t.at, t.id`, structureID, autoevalID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[demarche.Record])
 	if err != nil {
 		return nil, fmt.Errorf("transitions of autoevaluation %d: %w", autoevalID, err)
 	}
@@ -359,12 +357,12 @@ func (s *Store) Transitions(ctx context.Context, structureID, autoevalID int64) 
 // PreviousAutoevaluation returns the ML's auto-évaluation of the campaign before
 // this one's (by closing date); ENOTFOUND when there is none.
 func (s *Store) PreviousAutoevaluation(ctx context.Context, structureID, autoevalID int64) (autoeval.Autoevaluation, error) {
-	rows, _ := s.pool.Query(ctx, "SELECT "+autoevalColumns+autoevalFrom+`
+	a, err := collectOne(ctx, s, structureTenant(structureID), pgx.RowToStructByName[autoeval.Autoevaluation],
+		"SELECT "+autoevalColumns+autoevalFrom+`
 		JOIN autoevaluations cur ON cur.structure_id = a.structure_id AND cur.id = $2
 		JOIN campagnes cc ON cc.id = cur.campagne_id
 		WHERE a.structure_id = $1 AND a.id <> cur.id AND c.cloture < cc.cloture
 		ORDER BY c.cloture DESC LIMIT 1`, structureID, autoevalID)
-	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[autoeval.Autoevaluation])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, domain.Errorf(domain.ENOTFOUND, "Aucune auto-évaluation précédente pour cette Mission Locale.")
 	} else if err != nil {
@@ -376,18 +374,17 @@ func (s *Store) PreviousAutoevaluation(ctx context.Context, structureID, autoeva
 // ContributorSections returns, for each contributor membership of an ML, the
 // sections it is limited to (absent: every section).
 func (s *Store) ContributorSections(ctx context.Context, structureID int64) (map[int64][]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT ms.membership_id, ms.section FROM membership_sections ms
-		JOIN memberships m ON m.id = ms.membership_id WHERE m.structure_id = $1 ORDER BY ms.section`, structureID)
-	if err != nil {
-		return nil, fmt.Errorf("sections of structure %d: %w", structureID, err)
-	}
 	out := map[int64][]string{}
-	var id int64
-	var section string
-	_, err = pgx.ForEachRow(rows, []any{&id, &section}, func() error {
-		out[id] = append(out[id], section)
-		return nil
-	})
+	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+		var id int64
+		var section string
+		_, err := pgx.ForEachRow(rows, []any{&id, &section}, func() error {
+			out[id] = append(out[id], section)
+			return nil
+		})
+		return err
+	}, `SELECT ms.membership_id, ms.section FROM membership_sections ms
+		JOIN memberships m ON m.id = ms.membership_id WHERE m.structure_id = $1 ORDER BY ms.section`, structureID)
 	if err != nil {
 		return nil, fmt.Errorf("sections of structure %d: %w", structureID, err)
 	}

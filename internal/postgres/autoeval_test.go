@@ -28,6 +28,15 @@ func (c *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 
 func (c *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// TraceBatchStart counts a batch as one statement: it is one round trip.
+func (c *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (c *statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
 // demoStore is the demo data on a fresh database whose statements are counted.
 func demoStore(t *testing.T) (*postgres.Store, *demo.Fixture, *statements) {
 	t.Helper()
@@ -164,7 +173,12 @@ func TestSaveCotationsReturnsWhatItStored(t *testing.T) {
 		t.Errorf("unknown item: %v, want EINVALID", err)
 	}
 	brest := f.Autoevaluations["ML-BREST/2026"] // submitted by the demo
-	if _, err := store.SaveCotations(ctx, actor, f.Structures["ML-BREST"], brest, changes[1:]); domain.ErrorCode(err) != domain.ECONFLICT {
+	// Brest's director: row-level security keeps Rennes' out of Brest's rows.
+	brestActor, err := store.Actor(ctx, f.Users["directeur@ml-brest.demo"], time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.SaveCotations(ctx, brestActor, f.Structures["ML-BREST"], brest, changes[1:]); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("save after submission: %v, want ECONFLICT", err)
 	}
 	if got, _ := store.Cotations(ctx, rennes, f.Autoevaluations["ML-BREST/2026"]); len(got) != 0 {
@@ -181,7 +195,7 @@ func TestTransitionNamesAreFrench(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Action != "soumettre" || list[0].From != "en_cours" || list[0].To != "soumise" || list[0].By != "Gwen Brest" {
 		t.Fatalf("transitions = %+v, %v", list, err)
 	}
-	pool := pgtest.New(t)
+	pool := pgtest.NewOwner(t)
 	mg, err := postgres.NewMigrator(pool)
 	if err != nil {
 		t.Fatal(err)

@@ -82,14 +82,14 @@ func (s *Store) CreateCampagne(ctx context.Context, actor *domain.Actor, c campa
 // ListCampagnes returns every campaign, the latest opening first, with the number
 // of MLs concerned and of auto-évaluations per state.
 func (s *Store) ListCampagnes(ctx context.Context) ([]campagnes.CampagneRow, error) {
-	rows, _ := s.pool.Query(ctx, `
+	// Campaigns are the national team's: their counts cover every ML.
+	list, err := collect(ctx, s, nationalTenant, pgx.RowToStructByName[campagnes.CampagneRow], `
 		SELECT `+campagneColumns+`,
 		       (SELECT count(*) FROM campagne_structures cs WHERE cs.campagne_id = c.id)::int AS structures,
 		       coalesce((SELECT jsonb_object_agg(x.etat, x.n) FROM
 		           (SELECT a.etat, count(*) AS n FROM autoevaluations a WHERE a.campagne_id = c.id GROUP BY a.etat) x), '{}') AS etats
 		FROM campagnes c JOIN referentiels r ON r.id = c.referentiel_id
 		ORDER BY c.ouverture DESC, c.id DESC`)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[campagnes.CampagneRow])
 	if err != nil {
 		return nil, fmt.Errorf("list campagnes: %w", err)
 	}
@@ -113,7 +113,7 @@ func (s *Store) Campagne(ctx context.Context, id int64) (campagnes.Campagne, err
 // each with its current région and, once the campaign is open, its
 // auto-évaluation. ENOTFOUND if there is no such campaign.
 func (s *Store) CampagneStructures(ctx context.Context, id int64) ([]campagnes.CampagneStructure, error) {
-	rows, _ := s.pool.Query(ctx, `
+	list, err := collect(ctx, s, nationalTenant, pgx.RowToStructByName[campagnes.CampagneStructure], `
 		SELECT s.id AS structure_id, s.code, s.nom, s.region_id, r.nom AS region_nom,
 		       coalesce(a.id, 0) AS autoevaluation_id, coalesce(a.etat, '') AS etat
 		FROM campagne_structures cs
@@ -122,7 +122,6 @@ func (s *Store) CampagneStructures(ctx context.Context, id int64) ([]campagnes.C
 		LEFT JOIN autoevaluations a ON a.campagne_id = cs.campagne_id AND a.structure_id = cs.structure_id
 		WHERE cs.campagne_id = $1
 		ORDER BY r.nom, s.nom, s.id`, id)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[campagnes.CampagneStructure])
 	if err != nil {
 		return nil, fmt.Errorf("structures of campagne %d: %w", id, err)
 	}
@@ -196,7 +195,8 @@ func (s *Store) CloseCampagne(ctx context.Context, actor *domain.Actor, id int64
 // campaign closing between today and today + within days, with the days left and
 // the reminders already sent, by campaign then ML.
 func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int) ([]campagnes.Rappel, error) {
-	rows, _ := s.pool.Query(ctx, `
+	// The reminders worker reads every ML: the system's scope.
+	list, err := collect(ctx, s, systemTenant, pgx.RowToStructByName[campagnes.Rappel], `
 		SELECT c.id AS campagne_id, c.nom AS campagne_nom, c.cloture, s.id AS structure_id, s.nom AS structure_nom,
 		       a.id AS autoevaluation_id, c.cloture - $1::date AS jours_restants,
 		       coalesce((SELECT array_agg(x.kind ORDER BY x.kind) FROM campagne_rappels x
@@ -207,7 +207,6 @@ func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int)
 		WHERE c.etat = $3 AND a.etat = 'en_cours'
 		  AND c.cloture BETWEEN $1::date AND $1::date + $2::int
 		ORDER BY c.id, s.id`, campagnes.Day(today), within, campagnes.EtatOuverte)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[campagnes.Rappel])
 	if err != nil {
 		return nil, fmt.Errorf("pending rappels: %w", err)
 	}

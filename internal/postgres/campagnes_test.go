@@ -27,7 +27,7 @@ type campagneNetwork struct {
 func newCampagneNetwork(t *testing.T, withMLs bool) campagneNetwork {
 	t.Helper()
 	pool := pgtest.New(t)
-	n := campagneNetwork{store: postgres.NewStore(pool), pool: pool, structures: map[string]int64{}}
+	n := campagneNetwork{store: postgres.NewStore(pool), pool: pgtest.Admin(t, pool), structures: map[string]int64{}}
 	if err := pool.QueryRow(t.Context(), `INSERT INTO referentiels (code, version, titre, non_concerne, fingerprint)
 		VALUES ('essai', '1', 'Référentiel d''essai', 'Non concerné', 'x') RETURNING id`).Scan(&n.ref); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -53,7 +54,7 @@ func TestEveryWriteTakesTheActorAndRunsInInTx(t *testing.T) {
 			}
 			body := string(src[fset.Position(fn.Body.Pos()).Offset:fset.Position(fn.Body.End()).Offset])
 			writes := strings.Contains(body, "s.inTx(") || strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") ||
-				strings.Contains(body, "pgx.BeginFunc(")
+				strings.Contains(body, "pgx.BeginFunc(") || strings.Contains(body, "s.scopedTx(")
 			if !writes {
 				continue
 			}
@@ -71,6 +72,53 @@ func TestEveryWriteTakesTheActorAndRunsInInTx(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Errorf("only %d writing methods found: the test no longer sees the store's writes", checked)
+	}
+}
+
+// tenantTables are the tables of migration 0009's policies (TestRowLevelSecurity
+// finds them from the catalog).
+var tenantTables = []string{"sites", "structure_regions", "campagne_structures", "autoevaluations",
+	"autoevaluation_transitions", "cotations", "cotation_historique", "membership_sections", "campagne_rappels",
+	"preuve_contenus", "preuve_morceaux", "preuves", "preuve_versions", "preuve_sites", "preuve_items",
+	"preuve_statuts", "preuve_telechargements", "memberships"}
+
+// TestTenantReadsSetTheScope reads the store's code: a function that names a
+// tenant table in its SQL must not query it on the pool directly, where no
+// scope is set and row-level security shows nothing; it reads through s.query
+// or s.read (or writes through s.inTx), which set the scope.
+func TestTenantReadsSetTheScope(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for _, tb := range tenantTables {
+		tables = append(tables, regexp.QuoteMeta(tb))
+	}
+	tenantSQL := regexp.MustCompile(`(?i)\b(FROM|JOIN|INTO|UPDATE)\s+(` + strings.Join(tables, "|") + `)\b`)
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, name, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			body := string(src[fset.Position(fn.Body.Pos()).Offset:fset.Position(fn.Body.End()).Offset])
+			if m := tenantSQL.FindString(body); m != "" && strings.Contains(body, ".pool.") {
+				t.Errorf("%s: %s names %q and uses the pool directly: read through s.query or s.read", fset.Position(fn.Pos()), fn.Name.Name, m)
+			}
+		}
 	}
 }
 

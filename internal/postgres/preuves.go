@@ -16,7 +16,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/preuves"
@@ -372,12 +371,18 @@ func (s *Store) addVersion(ctx context.Context, actor *domain.Actor, structureID
 // is older than age (an upload still in flight has not committed, so it is never
 // seen), and returns how many went. Several servers may run it at once.
 func (s *Store) CollectOrphanContent(ctx context.Context, age time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM preuve_contenus c WHERE c.created_at < now() - make_interval(secs => $1)
+	// Background cleanup across every ML: the system's scope.
+	var n int64
+	err := s.scopedTx(ctx, systemTenant, pgx.ReadWrite, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM preuve_contenus c WHERE c.created_at < now() - make_interval(secs => $1)
 		AND NOT EXISTS (SELECT 1 FROM preuve_versions v WHERE v.contenu_id = c.id)`, age.Seconds())
+		n = tag.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("collect orphan content: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // UpdatePreuve changes the metadata and sites of a piece of p.StructureID. Its
@@ -428,7 +433,18 @@ func scanPreuve(row pgx.Row) (domain.Preuve, error) {
 // visibility covers its ML. Whether its file may be downloaded (an ARML only
 // where the ML allows it: DocumentsARML) is the caller's decision.
 func (s *Store) Preuve(ctx context.Context, v domain.Visibility, id int64) (domain.Preuve, error) {
-	p, err := scanPreuve(s.pool.QueryRow(ctx, "SELECT "+preuveColumns+preuveFrom+"WHERE p.id = $4 AND "+visibleStructure, append(visArgs(v), id)...))
+	var p domain.Preuve
+	err := s.query(ctx, visibleTenant(v), func(rows pgx.Rows) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return pgx.ErrNoRows
+		}
+		var err error
+		p, err = scanPreuve(rows)
+		return err
+	}, "SELECT "+preuveColumns+preuveFrom+"WHERE p.id = $4 AND "+visibleStructure, append(visArgs(v), id)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, errPreuveNotFound()
 	} else if err != nil {
@@ -442,23 +458,23 @@ func (s *Store) ListPreuves(ctx context.Context, structureID int64, f preuves.Fi
 	if f.Today.IsZero() {
 		f.Today = time.Now()
 	}
-	rows, err := s.pool.Query(ctx, "SELECT "+preuveColumns+preuveFrom+`
+	list := []domain.Preuve{}
+	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+		for rows.Next() {
+			p, err := scanPreuve(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			list = append(list, p)
+		}
+		return rows.Err()
+	}, "SELECT "+preuveColumns+preuveFrom+`
 		WHERE p.structure_id = $1 AND ($2 = '' OR p.type = $2)
 		  AND ($3::bigint = 0 OR EXISTS (SELECT 1 FROM preuve_items x WHERE x.preuve_id = p.id AND x.item_id = $3))
 		  AND (NOT $4 OR p.fin_validite < $5::date)
 		ORDER BY lower(p.titre), p.id`, structureID, f.Type, f.ItemID, f.Expired, civilDay(f.Today))
 	if err != nil {
-		return nil, fmt.Errorf("list preuves of structure %d: %w", structureID, err)
-	}
-	list := []domain.Preuve{}
-	for rows.Next() {
-		p, err := scanPreuve(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list preuves of structure %d: %w", structureID, err)
-		}
-		list = append(list, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list preuves of structure %d: %w", structureID, err)
 	}
 	return list, nil
@@ -485,18 +501,30 @@ func checkPreuve(ctx context.Context, q querier, structureID, preuveID int64) er
 	return nil
 }
 
+// checkedCollect runs, under the ML's scope, checkPreuve and then one query
+// about the piece ($1 is preuveID), collecting its rows with fn.
+func checkedCollect[T any](ctx context.Context, s *Store, structureID, preuveID int64, fn pgx.RowToFunc[T], sql string) ([]T, error) {
+	var list []T
+	err := s.read(ctx, structureTenant(structureID), func(tx pgx.Tx) error {
+		if err := checkPreuve(ctx, tx, structureID, preuveID); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, sql, preuveID)
+		var err error
+		list, err = pgx.CollectRows(rows, fn)
+		return err
+	})
+	return list, err
+}
+
 // PreuveVersions returns the file versions of a piece of the ML, the current one
 // first; ENOTFOUND when the piece is not the ML's.
 func (s *Store) PreuveVersions(ctx context.Context, structureID, preuveID int64) ([]preuves.Version, error) {
-	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
-		return nil, fmt.Errorf("versions of preuve %d: %w", preuveID, err)
-	}
-	rows, _ := s.pool.Query(ctx, `
+	list, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowToStructByName[preuves.Version], `
 		SELECT v.id, v.version, v.nom, c.taille, c.mime, encode(c.sha256, 'hex') AS sha256,
 		       coalesce(nullif(u.nom, ''), u.email, '') AS "by", v.created_at AS at
 		FROM preuve_versions v JOIN preuve_contenus c ON c.id = v.contenu_id LEFT JOIN users u ON u.id = v.created_by
-		WHERE v.preuve_id = $1 ORDER BY v.version DESC`, preuveID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[preuves.Version])
+		WHERE v.preuve_id = $1 ORDER BY v.version DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("versions of preuve %d: %w", preuveID, err)
 	}
@@ -534,12 +562,9 @@ func (s *Store) Detach(ctx context.Context, actor *domain.Actor, structureID, pr
 // PreuveItems returns the codes of the référentiel items a piece of the ML
 // supports, in the référentiel's order; ENOTFOUND when the piece is not the ML's.
 func (s *Store) PreuveItems(ctx context.Context, structureID, preuveID int64) ([]string, error) {
-	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
-		return nil, fmt.Errorf("items of preuve %d: %w", preuveID, err)
-	}
-	rows, _ := s.pool.Query(ctx, `SELECT i.code FROM preuve_items x JOIN referentiel_items i ON i.id = x.item_id
-		WHERE x.preuve_id = $1 ORDER BY i.referentiel_id, i.ordre`, preuveID)
-	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	codes, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowTo[string],
+		`SELECT i.code FROM preuve_items x JOIN referentiel_items i ON i.id = x.item_id
+		WHERE x.preuve_id = $1 ORDER BY i.referentiel_id, i.ordre`)
 	if err != nil {
 		return nil, fmt.Errorf("items of preuve %d: %w", preuveID, err)
 	}
@@ -550,20 +575,20 @@ func (s *Store) PreuveItems(ctx context.Context, structureID, preuveID int64) ([
 // pieces support, how many pieces support each, by item code (items without a
 // piece are absent).
 func (s *Store) CoverageCounts(ctx context.Context, structureID, referentielID int64) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, `
+	out := map[string]int{}
+	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+		var code string
+		var n int
+		_, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error {
+			out[code] = n
+			return nil
+		})
+		return err
+	}, `
 		SELECT i.code, count(*)::int FROM preuve_items x
 		JOIN preuves p ON p.id = x.preuve_id JOIN referentiel_items i ON i.id = x.item_id
 		WHERE p.structure_id = $1 AND i.referentiel_id = $2 GROUP BY i.code`, structureID, referentielID)
 	if err != nil {
-		return nil, fmt.Errorf("coverage: %w", err)
-	}
-	out := map[string]int{}
-	var code string
-	var n int
-	if _, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error {
-		out[code] = n
-		return nil
-	}); err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
 	return out, nil
@@ -580,7 +605,8 @@ type ContentReader struct {
 
 	// ctx is OpenVersion's: an io.Reader has no context of its own.
 	ctx       context.Context
-	pool      *pgxpool.Pool
+	store     *Store
+	tenant    tenant // the ML's: every chunk is read under its scope
 	contentID int64
 	want      []byte
 	next      int       // sequence number of the next chunk
@@ -594,13 +620,13 @@ type ContentReader struct {
 // reading; ENOTFOUND when the piece is not the ML's, is not a file, or has no such
 // version. Reads use ctx. The file is a *ContentReader.
 func (s *Store) OpenVersion(ctx context.Context, structureID, preuveID int64, version int) (preuves.File, error) {
-	c := &ContentReader{ctx: ctx, pool: s.pool, sum: sha256.New()}
-	err := s.pool.QueryRow(ctx, `
+	c := &ContentReader{ctx: ctx, store: s, tenant: structureTenant(structureID), sum: sha256.New()}
+	err := s.scanOne(ctx, c.tenant, `
 		SELECT v.id, v.version, v.nom, c.taille, c.mime, c.sha256, c.id
 		FROM preuve_versions v JOIN preuves p ON p.id = v.preuve_id JOIN preuve_contenus c ON c.id = v.contenu_id
 		WHERE p.id = $1 AND p.structure_id = $2 AND c.structure_id = p.structure_id AND ($3 = 0 OR v.version = $3)
-		ORDER BY v.version DESC LIMIT 1`, preuveID, structureID, version).
-		Scan(&c.VersionID, &c.Version, &c.Nom, &c.Taille, &c.Mime, &c.want, &c.contentID)
+		ORDER BY v.version DESC LIMIT 1`, []any{preuveID, structureID, version},
+		&c.VersionID, &c.Version, &c.Nom, &c.Taille, &c.Mime, &c.want, &c.contentID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Fichier introuvable.")
 	} else if err != nil {
@@ -631,7 +657,7 @@ func (c *ContentReader) Read(p []byte) (int, error) {
 // reaches its end: a client told Content-Length sees a cut transfer.
 func (c *ContentReader) fetch() {
 	var data []byte
-	err := c.pool.QueryRow(c.ctx, "SELECT data FROM preuve_morceaux WHERE contenu_id = $1 AND seq = $2", c.contentID, c.next).Scan(&data)
+	err := c.store.scanOne(c.ctx, c.tenant, "SELECT data FROM preuve_morceaux WHERE contenu_id = $1 AND seq = $2", []any{c.contentID, c.next}, &data)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		c.err = c.verify() // fewer chunks than the size says
@@ -648,7 +674,7 @@ func (c *ContentReader) fetch() {
 		return
 	}
 	var more bool
-	err = c.pool.QueryRow(c.ctx, "SELECT EXISTS (SELECT 1 FROM preuve_morceaux WHERE contenu_id = $1 AND seq >= $2)", c.contentID, c.next).Scan(&more)
+	err = c.store.scanOne(c.ctx, c.tenant, "SELECT EXISTS (SELECT 1 FROM preuve_morceaux WHERE contenu_id = $1 AND seq >= $2)", []any{c.contentID, c.next}, &more)
 	switch {
 	case err != nil:
 		c.err = fmt.Errorf("content %d: %w", c.contentID, err)
@@ -691,14 +717,10 @@ func (s *Store) LogDownload(ctx context.Context, actor *domain.Actor, structureI
 // Downloads returns who downloaded a piece of the ML, the latest first;
 // ENOTFOUND when the piece is not the ML's.
 func (s *Store) Downloads(ctx context.Context, structureID, preuveID int64) ([]preuves.Download, error) {
-	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
-		return nil, fmt.Errorf("downloads of preuve %d: %w", preuveID, err)
-	}
-	rows, _ := s.pool.Query(ctx, `
+	list, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowToStructByName[preuves.Download], `
 		SELECT coalesce(v.version, 0) AS version, coalesce(nullif(u.nom, ''), u.email, '') AS "by", t.at
 		FROM preuve_telechargements t LEFT JOIN preuve_versions v ON v.id = t.version_id LEFT JOIN users u ON u.id = t.user_id
-		WHERE t.preuve_id = $1 ORDER BY t.at DESC, t.id DESC`, preuveID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[preuves.Download])
+		WHERE t.preuve_id = $1 ORDER BY t.at DESC, t.id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("downloads of preuve %d: %w", preuveID, err)
 	}
@@ -731,14 +753,10 @@ func (s *Store) SetStatut(ctx context.Context, actor *domain.Actor, structureID,
 // StatutHistory returns the review decisions on a piece of the ML, the latest
 // first, from its deposit; ENOTFOUND when the piece is not the ML's.
 func (s *Store) StatutHistory(ctx context.Context, structureID, preuveID int64) ([]preuves.StatutEntry, error) {
-	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
-		return nil, fmt.Errorf("statut history of preuve %d: %w", preuveID, err)
-	}
-	rows, _ := s.pool.Query(ctx, `
+	list, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowToStructByName[preuves.StatutEntry], `
 		SELECT h.statut, h.motif, coalesce(nullif(u.nom, ''), u.email, '') AS "by", h.at
 		FROM preuve_statuts h LEFT JOIN users u ON u.id = h.by_user
-		WHERE h.preuve_id = $1 ORDER BY h.at DESC, h.id DESC`, preuveID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[preuves.StatutEntry])
+		WHERE h.preuve_id = $1 ORDER BY h.at DESC, h.id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("statut history of preuve %d: %w", preuveID, err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
+	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
 )
 
@@ -46,7 +47,7 @@ func newPreuveEnv(t *testing.T) *preuveEnv {
 	t.Helper()
 	pool, f := demotest.New(t)
 	store := postgres.NewStore(pool)
-	e := &preuveEnv{ctx: t.Context(), pool: pool, store: store, f: f,
+	e := &preuveEnv{ctx: t.Context(), pool: pgtest.Admin(t, pool), store: store, f: f,
 		rennes: f.Structures["ML-RENNES"], brest: f.Structures["ML-BREST"], lyon: f.Structures["ML-LYON"],
 		dirRennes: f.Users["directeur@ml-rennes.demo"], dirBrest: f.Users["directeur@ml-brest.demo"], auditeur: f.Users["auditeur@unml.demo"],
 		siteRennes: f.Sites["RENNES-ANT-1"], siteBrest: f.Sites["BREST-ANT-1"]}

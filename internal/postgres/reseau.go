@@ -57,21 +57,20 @@ func (s *Store) Region(ctx context.Context, v domain.Visibility, id int64) (doma
 // ListStructures returns the MLs the visibility covers, optionally only those of
 // one région (regionID 0: all), by région then name.
 func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionID int64) ([]reseau.StructureRow, error) {
-	rows, err := s.pool.Query(ctx, `
+	var list []reseau.StructureRow
+	err := s.query(ctx, visibleTenant(v), func(rows pgx.Rows) error {
+		var row reseau.StructureRow
+		_, err := pgx.ForEachRow(rows, []any{&row.ID, &row.Code, &row.Nom, &row.RegionID, &row.RegionNom, &row.Forme, &row.Siret, &row.RegionCode, &row.Sites}, func() error {
+			list = append(list, row)
+			return nil
+		})
+		return err
+	}, `
 		SELECT s.id, s.code, s.nom, s.region_id, r.nom, s.forme, coalesce(s.siret, ''), r.code,
 		       (SELECT count(*) FROM sites x WHERE x.structure_id = s.id)::int
 		FROM structures s JOIN regions r ON r.id = s.region_id
 		WHERE `+visibleStructure+` AND ($4 = 0 OR s.region_id = $4)
 		ORDER BY r.nom, s.nom`, append(visArgs(v), regionID)...)
-	if err != nil {
-		return nil, fmt.Errorf("list structures: %w", err)
-	}
-	var list []reseau.StructureRow
-	var row reseau.StructureRow
-	_, err = pgx.ForEachRow(rows, []any{&row.ID, &row.Code, &row.Nom, &row.RegionID, &row.RegionNom, &row.Forme, &row.Siret, &row.RegionCode, &row.Sites}, func() error {
-		list = append(list, row)
-		return nil
-	})
 	if err != nil {
 		return nil, fmt.Errorf("list structures: %w", err)
 	}
@@ -96,12 +95,11 @@ func (s *Store) Structure(ctx context.Context, v domain.Visibility, id int64) (d
 
 // Sites returns the sites of an ML the visibility covers, siège first.
 func (s *Store) Sites(ctx context.Context, v domain.Visibility, structureID int64) ([]domain.Site, error) {
-	rows, _ := s.pool.Query(ctx, `
+	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByPos[domain.Site], `
 		SELECT x.id, x.code, x.structure_id, x.nom, x.kind, x.adresse, x.code_postal, x.commune
 		FROM sites x JOIN structures s ON s.id = x.structure_id
 		WHERE x.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY array_position(ARRAY['siege','antenne','relais','permanence'], x.kind), x.nom`, append(visArgs(v), structureID)...)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Site])
 	if err != nil {
 		return nil, fmt.Errorf("sites of %d: %w", structureID, err)
 	}
@@ -110,11 +108,10 @@ func (s *Store) Sites(ctx context.Context, v domain.Visibility, structureID int6
 
 // Site returns one site, ENOTFOUND unless the visibility covers its ML.
 func (s *Store) Site(ctx context.Context, v domain.Visibility, id int64) (domain.Site, error) {
-	rows, _ := s.pool.Query(ctx, `
+	site, err := collectOne(ctx, s, visibleTenant(v), pgx.RowToStructByPos[domain.Site], `
 		SELECT x.id, x.code, x.structure_id, x.nom, x.kind, x.adresse, x.code_postal, x.commune
 		FROM sites x JOIN structures s ON s.id = x.structure_id
 		WHERE x.id = $4 AND `+visibleStructure, append(visArgs(v), id)...)
-	site, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[domain.Site])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return site, domain.Errorf(domain.ENOTFOUND, "Lieu d'accueil introuvable.")
 	} else if err != nil {
@@ -125,12 +122,11 @@ func (s *Store) Site(ctx context.Context, v domain.Visibility, id int64) (domain
 
 // StructureHistory returns the régions an ML belonged to, the current one first.
 func (s *Store) StructureHistory(ctx context.Context, v domain.Visibility, structureID int64) ([]reseau.RegionStint, error) {
-	rows, _ := s.pool.Query(ctx, `
+	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByPos[reseau.RegionStint], `
 		SELECT r.nom, h.since, h.until FROM structure_regions h
 		JOIN regions r ON r.id = h.region_id JOIN structures s ON s.id = h.structure_id
 		WHERE h.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY h.since DESC, h.id DESC`, append(visArgs(v), structureID)...)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[reseau.RegionStint])
 	if err != nil {
 		return nil, fmt.Errorf("history of %d: %w", structureID, err)
 	}

@@ -124,8 +124,9 @@ func regionHistory(t *testing.T, pool *pgxpool.Pool, structure string) []regionP
 
 func TestImportNetworkCreatesThenChangesNothing(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.New(t)
-	store := postgres.NewStore(pool)
+	app := pgtest.New(t)
+	store := postgres.NewStore(app)
+	pool := pgtest.Admin(t, app) // the checks see past row-level security
 	changes := mustImportNetwork(t, store, demoPlan(t), false)
 
 	counts := []struct {
@@ -219,8 +220,9 @@ var networkUpdateChanges = []string{
 
 func TestImportNetworkUpdatesAndMoves(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.New(t)
-	store := postgres.NewStore(pool)
+	app := pgtest.New(t)
+	store := postgres.NewStore(app)
+	pool := pgtest.Admin(t, app) // the checks see past row-level security
 	mustImportNetwork(t, store, demoPlan(t), false)
 	before := networkUpdatedAt(t, pool)
 
@@ -299,8 +301,9 @@ func TestImportNetworkUpdatesAndMoves(t *testing.T) {
 
 func TestImportNetworkSwapsSiegesBetweenMissionsLocales(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.New(t)
-	store := postgres.NewStore(pool)
+	app := pgtest.New(t)
+	store := postgres.NewStore(app)
+	pool := pgtest.Admin(t, app) // the checks see past row-level security
 	mustImportNetwork(t, store, networkPlan(t, networkHeader+
 		"BRE;Bretagne;ML-A;Mission Locale A;;;A-1;Site un;siège;;;Vannes\n"+
 		"BRE;Bretagne;ML-B;Mission Locale B;;;B-1;Site deux;siège;;;Lorient\n"), false)
@@ -323,8 +326,9 @@ func TestImportNetworkSwapsSiegesBetweenMissionsLocales(t *testing.T) {
 
 func TestImportNetworkDryRunWritesNothing(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.New(t)
-	store := postgres.NewStore(pool)
+	app := pgtest.New(t)
+	store := postgres.NewStore(app)
+	pool := pgtest.Admin(t, app) // the checks see past row-level security
 	empty := networkState(t, pool)
 	changes := mustImportNetwork(t, store, demoPlan(t), true)
 	if len(changes) != 15 {
@@ -347,8 +351,9 @@ func TestImportNetworkDryRunWritesNothing(t *testing.T) {
 
 func TestImportNetworkConflictsWithTheDatabase(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.New(t)
-	store := postgres.NewStore(pool)
+	app := pgtest.New(t)
+	store := postgres.NewStore(app)
+	pool := pgtest.Admin(t, app) // the checks see past row-level security
 	mustImportNetwork(t, store, demoPlan(t), false)
 	state := networkState(t, pool)
 

@@ -80,7 +80,7 @@ func TestHealth(t *testing.T) {
 		}
 	}
 	// Without its database the process is alive but not ready.
-	app.Pool.Close()
+	app.ServerPool.Close()
 	if resp, _ := app.Get(t, "/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("GET /readyz with the database gone = %d, want 503", resp.StatusCode)
 	}

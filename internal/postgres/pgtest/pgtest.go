@@ -5,6 +5,12 @@
 // template database migrated once per migration set, which takes a few tens of
 // milliseconds instead of a full migration. NewSeeded copies instead a second
 // template that also holds a seed function's data, built once per test binary.
+//
+// Tests get the production split of database roles: the templates are migrated
+// by an owner role (OwnerRole) and the pools and connection strings handed out
+// connect as the application role (AppRole), which owns nothing and is bound by
+// row-level security. Both roles are created once per cluster. AdminURL gives
+// the superuser on a test's database, for checks that must see past RLS.
 package pgtest
 
 import (
@@ -28,6 +34,17 @@ import (
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/migrations"
 )
+
+// The test roles, shared by every test database of a cluster.
+const (
+	OwnerRole = "cadre_test_owner"
+	AppRole   = "cadre_test_app"
+	password  = "cadre_test"
+)
+
+// harness is part of the templates' name: a change in how they are built
+// (here, the role split) gets new templates on a long-lived cluster.
+const harness = "roles-1"
 
 var (
 	// admin is the connection string of the maintenance database that creates and
@@ -80,6 +97,18 @@ func New(t testing.TB) *pgxpool.Pool {
 	}
 	// Registered after NewURL's cleanup, so it runs first: the pool is closed
 	// before the database is dropped.
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// NewOwner returns a pool on a fresh migrated database as the owner role, the
+// one that runs migrations, dropped when the test ends.
+func NewOwner(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	pool, err := postgres.OpenOwner(t.Context(), OwnerURL(NewURL(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(pool.Close)
 	return pool
 }
@@ -138,8 +167,8 @@ func copyOf(t testing.TB, tpl string) string {
 		t.Fatalf("pgtest: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY",
-		pgx.Identifier{name}.Sanitize(), pgx.Identifier{tpl}.Sanitize())); err != nil {
+	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s STRATEGY FILE_COPY",
+		pgx.Identifier{name}.Sanitize(), pgx.Identifier{tpl}.Sanitize(), pgx.Identifier{OwnerRole}.Sanitize())); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
@@ -155,7 +184,47 @@ func copyOf(t testing.TB, tpl string) string {
 			t.Errorf("pgtest: drop %s: %v", name, err)
 		}
 	})
-	return withDatabase(admin, name)
+	return withUser(withDatabase(admin, name), AppRole)
+}
+
+// Admin returns a pool on pool's database as the cluster's superuser, closed
+// when the test ends: for a test's own checks and set-ups that must see or
+// change every row, past row-level security.
+func Admin(t testing.TB, pool *pgxpool.Pool) *pgxpool.Pool {
+	t.Helper()
+	admin, err := postgres.Open(t.Context(), withDatabase(admin, pool.Config().ConnConfig.Database))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(admin.Close)
+	return admin
+}
+
+// AdminURL returns connString (a test database's) as the cluster's superuser,
+// who is not bound by row-level security.
+func AdminURL(connString string) string {
+	cfg, err := pgx.ParseConfig(connString)
+	if err != nil {
+		return connString
+	}
+	return withDatabase(admin, cfg.Database)
+}
+
+// OwnerURL returns connString (a test database's) as the owner role, which
+// FORCE ROW LEVEL SECURITY binds like the application role.
+func OwnerURL(connString string) string {
+	return withUser(AdminURL(connString), OwnerRole)
+}
+
+// withUser returns connString with another user, and the test roles' password.
+func withUser(connString, user string) string {
+	if strings.HasPrefix(connString, "postgres://") || strings.HasPrefix(connString, "postgresql://") {
+		if u, err := url.Parse(connString); err == nil {
+			u.User = url.UserPassword(user, password)
+			return u.String()
+		}
+	}
+	return connString + " user=" + user + " password=" + password
 }
 
 // template returns the name of the migrated template database, creating it once.
@@ -185,10 +254,13 @@ func template(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("pgtest: %w", err)
 	}
 	if !exists {
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		if err := postgres.EnsureRoles(ctx, conn, OwnerRole, AppRole, password); err != nil {
+			return "", fmt.Errorf("pgtest: %w", err)
+		}
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" OWNER "+pgx.Identifier{OwnerRole}.Sanitize()); err != nil {
 			return "", fmt.Errorf("pgtest: create template: %w", err)
 		}
-		if err := migrateTemplate(ctx, withDatabase(admin, name)); err != nil {
+		if err := migrateTemplate(ctx, withUser(withDatabase(admin, name), OwnerRole)); err != nil {
 			conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 			return "", err
 		}
@@ -222,11 +294,12 @@ func seededTemplate(key string, seed func(ctx context.Context, pool *pgxpool.Poo
 		return "", fmt.Errorf("pgtest: %w", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY",
-		pgx.Identifier{name}.Sanitize(), pgx.Identifier{base}.Sanitize())); err != nil {
+	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s STRATEGY FILE_COPY",
+		pgx.Identifier{name}.Sanitize(), pgx.Identifier{base}.Sanitize(), pgx.Identifier{OwnerRole}.Sanitize())); err != nil {
 		return "", fmt.Errorf("pgtest: create seeded template: %w", err)
 	}
-	if err := seedTemplate(ctx, withDatabase(admin, name), seed); err != nil {
+	// Seeded through the application role, as the commands would.
+	if err := seedTemplate(ctx, withUser(withDatabase(admin, name), AppRole), seed); err != nil {
 		conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 		return "", fmt.Errorf("pgtest: seed template %s: %w", key, err)
 	}
@@ -280,12 +353,12 @@ func dropSeeded() {
 }
 
 func migrateTemplate(ctx context.Context, connString string) error {
-	pool, err := postgres.Open(ctx, connString)
+	pool, err := postgres.OpenOwner(ctx, connString)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := postgres.Migrate(ctx, pool); err != nil {
+	if err := postgres.Setup(ctx, pool, AppRole); err != nil {
 		return fmt.Errorf("pgtest: migrate template: %w", err)
 	}
 	return nil
@@ -295,6 +368,7 @@ func migrateTemplate(ctx context.Context, connString string) error {
 // migration set gets a new template instead of a stale one.
 func migrationsHash() (string, error) {
 	h := sha256.New()
+	h.Write([]byte(harness))
 	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
