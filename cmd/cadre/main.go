@@ -61,6 +61,8 @@ const usage = `Usage:
                                  CODE is the Mission Locale's or région's code for scoped roles
   cadre user disable EMAIL...    disable accounts: their sessions end, their pending links die
   cadre seed demo [--if-empty]   add the demo network and accounts (refused in production)
+  cadre seed national [--if-empty] [--seed N] [--size national|tiny]
+                                 add the national dataset, the benchmark's (refused in production)
   cadre version                  print the program version
 
 Configuration comes from the environment: see README.md.`

@@ -200,6 +200,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err := printDemoAccounts(ctx, store, stdout); err != nil {
 		return err
 	}
+	if cfg.DebugAddr != "" {
+		dln, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (CADRE_DEBUG_ADDR): %w", cfg.DebugAddr, err)
+		}
+		defer dln.Close()
+		logger.Warn("debug endpoints served (never in production)", "addr", dln.Addr().String())
+		debugDone := make(chan struct{})
+		go func() { server.Serve(ctx, dln, server.DebugHandler(), logger); close(debugDone) }()
+		defer func() { <-debugDone }()
+	}
 	fmt.Fprintf(stdout, "Cadre is ready: %s (Ctrl-C to stop)\n", url)
 	return server.Serve(ctx, ln, srv.Handler(), logger)
 }
