@@ -138,6 +138,8 @@ type benchRun struct {
 	serverPID       int
 	postmasterPID   int
 	clients         map[string][]*benchClient
+	// profileDir, when set, receives the server's CPU profile of each scenario.
+	profileDir string
 }
 
 // BenchResult is one scenario's measure, as the JSON file holds it.
@@ -156,12 +158,14 @@ type BenchResult struct {
 	ErrorsByStatus map[string]int `json:"errors_by_status,omitempty"`
 	AllocsPerReq   float64        `json:"allocs_per_req"`
 	BytesPerReq    float64        `json:"alloc_bytes_per_req"`
-	ServerCPU      float64        `json:"server_cpu_s"`
-	PostgresCPU    float64        `json:"postgres_cpu_s"`
-	ClientCPU      float64        `json:"client_cpu_s"`
-	ShareOfFloor   float64        `json:"share_of_signed_in_floor"`
-	RSSMB          float64        `json:"rss_end_mb"`
-	Targets        []string       `json:"targets_missed,omitempty"`
+	// StatementsPerReq counts what the server sent PostgreSQL (BEGIN, COMMIT included).
+	StatementsPerReq float64  `json:"statements_per_req"`
+	ServerCPU        float64  `json:"server_cpu_s"`
+	PostgresCPU      float64  `json:"postgres_cpu_s"`
+	ClientCPU        float64  `json:"client_cpu_s"`
+	ShareOfFloor     float64  `json:"share_of_signed_in_floor"`
+	RSSMB            float64  `json:"rss_end_mb"`
+	Targets          []string `json:"targets_missed,omitempty"`
 }
 
 // BenchReport is the JSON file's content.
@@ -196,8 +200,9 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	only := fs.String("only", "", "")
 	seed := fs.Int64("seed", 1, "")
 	sizeName := fs.String("size", "national", "")
+	profiles := fs.String("profile", "", "")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *clients < 1 || *duration < 100*time.Millisecond {
-		return usageError("bench takes: [--clients N] [--duration D] [--json FILE] [--only REGEXP] [--seed N] [--size national|tiny]")
+		return usageError("bench takes: [--clients N] [--duration D] [--json FILE] [--only REGEXP] [--seed N] [--size national|tiny] [--profile DIR]")
 	}
 	size, ok := map[string]national.Size{"national": national.National, "tiny": national.Tiny}[*sizeName]
 	if !ok {
@@ -268,7 +273,12 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	run := &benchRun{targets: targets, postmasterPID: postmaster, clients: map[string][]*benchClient{}}
+	run := &benchRun{targets: targets, postmasterPID: postmaster, clients: map[string][]*benchClient{}, profileDir: *profiles}
+	if *profiles != "" {
+		if err := os.MkdirAll(*profiles, 0o755); err != nil {
+			return err
+		}
+	}
 	srv, logPath, err := run.startServer(ctx, conn, getenv)
 	if err != nil {
 		return err
@@ -579,6 +589,15 @@ func (run *benchRun) measure(ctx context.Context, sc benchScenario, d time.Durat
 	}
 	run.loop(ctx, sc, clients, min(time.Second, d/5), nil)
 	m0, cpu0 := run.memstats(), run.cpu()
+	profiled := make(chan struct{})
+	if run.profileDir != "" {
+		go func() {
+			defer close(profiled)
+			run.profile(sc.name, d)
+		}()
+	} else {
+		close(profiled)
+	}
 	lat := make([][]time.Duration, len(clients))
 	errs := make([]map[string]int, len(clients))
 	elapsed := run.loop(ctx, sc, clients, d, func(i int, took time.Duration, status int, err error) {
@@ -597,6 +616,7 @@ func (run *benchRun) measure(ctx context.Context, sc benchScenario, d time.Durat
 		}
 	})
 	m1, cpu1 := run.memstats(), run.cpu()
+	<-profiled
 	var all []time.Duration
 	for i := range clients {
 		all = append(all, lat[i]...)
@@ -615,6 +635,7 @@ func (run *benchRun) measure(ctx context.Context, sc benchScenario, d time.Durat
 		res.P50, res.P95, res.P99 = ms(pct(all, 0.50)), ms(pct(all, 0.95)), ms(pct(all, 0.99))
 		res.AllocsPerReq = float64(m1.Mallocs-m0.Mallocs) / float64(len(all))
 		res.BytesPerReq = float64(m1.TotalAlloc-m0.TotalAlloc) / float64(len(all))
+		res.StatementsPerReq = float64(m1.Statements-m0.Statements) / float64(len(all))
 	}
 	res.ServerCPU, res.PostgresCPU, res.ClientCPU = cpu1.server-cpu0.server, cpu1.postgres-cpu0.postgres, cpu1.client-cpu0.client
 	res.RSSMB = float64(procStatusKB(run.serverPID, "VmRSS")) / 1024
@@ -659,12 +680,27 @@ func truncate(s string, n int) string {
 	return s
 }
 
-type memstats struct{ Mallocs, TotalAlloc uint64 }
+// profile saves the server's CPU profile over the next d as DIR/NAME.pprof
+// (read it with go tool pprof).
+func (run *benchRun) profile(name string, d time.Duration) {
+	resp, err := run.http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", run.debugBase, max(1, int(d.Seconds()))))
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode == http.StatusOK {
+		_ = os.WriteFile(filepath.Join(run.profileDir, name+".pprof"), b, 0o644)
+	}
+}
+
+type memstats struct{ Mallocs, TotalAlloc, Statements uint64 }
 
 // memstats reads the server's allocation counters from /debug/vars.
 func (run *benchRun) memstats() memstats {
 	var v struct {
-		Memstats memstats `json:"memstats"`
+		Memstats   memstats `json:"memstats"`
+		Statements uint64   `json:"pg_statements"`
 	}
 	resp, err := run.http.Get(run.debugBase + "/debug/vars")
 	if err != nil {
@@ -672,6 +708,7 @@ func (run *benchRun) memstats() memstats {
 	}
 	defer resp.Body.Close()
 	_ = json.NewDecoder(resp.Body).Decode(&v)
+	v.Memstats.Statements = v.Statements
 	return v.Memstats
 }
 
@@ -812,11 +849,11 @@ func writeBenchTable(w io.Writer, r *BenchReport) {
 	fmt.Fprintf(w, "\n%d clients, %s per scenario, %s; dataset: %d régions, %d MLs, %d sites, %d people, %d pieces, %d answers.\n\n",
 		r.Clients, time.Duration(r.DurationS*float64(time.Second)), r.Machine, r.Dataset["regions"], r.Dataset["structures"],
 		r.Dataset["sites"], r.Dataset["users"], r.Dataset["preuves"], r.Dataset["cotations"])
-	fmt.Fprintln(w, "| Scenario | Role | rps | p50 ms | p95 ms | p99 ms | errors | allocs/req | % signed-in floor | CPU server / PG | targets |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| Scenario | Role | rps | p50 ms | p95 ms | p99 ms | errors | statements/req | allocs/req | % signed-in floor | CPU server / PG | targets |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, s := range r.Scenarios {
 		if s.Skipped {
-			fmt.Fprintf(w, "| %s | %s | – | – | – | – | – | – | – | – | skipped: %s |\n", s.Name, s.Role, s.Note)
+			fmt.Fprintf(w, "| %s | %s | – | – | – | – | – | – | – | – | – | skipped: %s |\n", s.Name, s.Role, s.Note)
 			continue
 		}
 		errs := strconv.Itoa(s.Errors)
@@ -838,8 +875,8 @@ func writeBenchTable(w io.Writer, r *BenchReport) {
 		if tot := s.ServerCPU + s.PostgresCPU; tot > 0 {
 			split = fmt.Sprintf("%.0f / %.0f %%", 100*s.ServerCPU/tot, 100*s.PostgresCPU/tot)
 		}
-		fmt.Fprintf(w, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %s | %.0f | %.1f %% | %s | %s |\n",
-			s.Name, s.Role, s.RPS, s.P50, s.P95, s.P99, errs, s.AllocsPerReq, 100*s.ShareOfFloor, split, verdict)
+		fmt.Fprintf(w, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %s | %.1f | %.0f | %.1f %% | %s | %s |\n",
+			s.Name, s.Role, s.RPS, s.P50, s.P95, s.P99, errs, s.StatementsPerReq, s.AllocsPerReq, 100*s.ShareOfFloor, split, verdict)
 	}
 	tot := r.ServerCPU + r.PostgresCPU + r.ClientCPU
 	if tot == 0 {

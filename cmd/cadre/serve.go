@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"expvar"
 	"fmt"
 	"io"
 	"log/slog"
@@ -207,6 +208,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		}
 		defer dln.Close()
 		logger.Warn("debug endpoints served (never in production)", "addr", dln.Addr().String())
+		expvar.Publish("pg_statements", expvar.Func(func() any { return postgres.Statements() }))
 		debugDone := make(chan struct{})
 		go func() { server.Serve(ctx, dln, server.DebugHandler(), logger); close(debugDone) }()
 		defer func() { <-debugDone }()

@@ -62,7 +62,9 @@ func New(d Deps) *Server {
 	sm := scs.New()
 	sm.Store = d.Sessions
 	sm.Lifetime = d.Config.SessionMax
-	sm.IdleTimeout = d.Config.SessionIdle
+	// No sm.IdleTimeout: scs would then rewrite the session row on every
+	// request. loadActor enforces the idle timeout from a time it refreshes
+	// at most once a minute (see sessionSeen).
 	sm.Cookie.Name = "cadre_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
