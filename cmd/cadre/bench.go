@@ -160,6 +160,7 @@ type BenchResult struct {
 	BytesPerReq    float64        `json:"alloc_bytes_per_req"`
 	// StatementsPerReq counts what the server sent PostgreSQL (BEGIN, COMMIT included).
 	StatementsPerReq float64  `json:"statements_per_req"`
+	RoundTripsPerReq float64  `json:"round_trips_per_req"`
 	ServerCPU        float64  `json:"server_cpu_s"`
 	PostgresCPU      float64  `json:"postgres_cpu_s"`
 	ClientCPU        float64  `json:"client_cpu_s"`
@@ -636,6 +637,7 @@ func (run *benchRun) measure(ctx context.Context, sc benchScenario, d time.Durat
 		res.AllocsPerReq = float64(m1.Mallocs-m0.Mallocs) / float64(len(all))
 		res.BytesPerReq = float64(m1.TotalAlloc-m0.TotalAlloc) / float64(len(all))
 		res.StatementsPerReq = float64(m1.Statements-m0.Statements) / float64(len(all))
+		res.RoundTripsPerReq = float64(m1.RoundTrips-m0.RoundTrips) / float64(len(all))
 	}
 	res.ServerCPU, res.PostgresCPU, res.ClientCPU = cpu1.server-cpu0.server, cpu1.postgres-cpu0.postgres, cpu1.client-cpu0.client
 	res.RSSMB = float64(procStatusKB(run.serverPID, "VmRSS")) / 1024
@@ -694,13 +696,14 @@ func (run *benchRun) profile(name string, d time.Duration) {
 	}
 }
 
-type memstats struct{ Mallocs, TotalAlloc, Statements uint64 }
+type memstats struct{ Mallocs, TotalAlloc, Statements, RoundTrips uint64 }
 
 // memstats reads the server's allocation counters from /debug/vars.
 func (run *benchRun) memstats() memstats {
 	var v struct {
 		Memstats   memstats `json:"memstats"`
 		Statements uint64   `json:"pg_statements"`
+		RoundTrips uint64   `json:"pg_round_trips"`
 	}
 	resp, err := run.http.Get(run.debugBase + "/debug/vars")
 	if err != nil {
@@ -708,7 +711,7 @@ func (run *benchRun) memstats() memstats {
 	}
 	defer resp.Body.Close()
 	_ = json.NewDecoder(resp.Body).Decode(&v)
-	v.Memstats.Statements = v.Statements
+	v.Memstats.Statements, v.Memstats.RoundTrips = v.Statements, v.RoundTrips
 	return v.Memstats
 }
 
@@ -849,7 +852,7 @@ func writeBenchTable(w io.Writer, r *BenchReport) {
 	fmt.Fprintf(w, "\n%d clients, %s per scenario, %s; dataset: %d régions, %d MLs, %d sites, %d people, %d pieces, %d answers.\n\n",
 		r.Clients, time.Duration(r.DurationS*float64(time.Second)), r.Machine, r.Dataset["regions"], r.Dataset["structures"],
 		r.Dataset["sites"], r.Dataset["users"], r.Dataset["preuves"], r.Dataset["cotations"])
-	fmt.Fprintln(w, "| Scenario | Role | rps | p50 ms | p95 ms | p99 ms | errors | statements/req | allocs/req | % signed-in floor | CPU server / PG | targets |")
+	fmt.Fprintln(w, "| Scenario | Role | rps | p50 ms | p95 ms | p99 ms | errors | statements (round trips)/req | allocs/req | % signed-in floor | CPU server / PG | targets |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, s := range r.Scenarios {
 		if s.Skipped {
@@ -875,8 +878,8 @@ func writeBenchTable(w io.Writer, r *BenchReport) {
 		if tot := s.ServerCPU + s.PostgresCPU; tot > 0 {
 			split = fmt.Sprintf("%.0f / %.0f %%", 100*s.ServerCPU/tot, 100*s.PostgresCPU/tot)
 		}
-		fmt.Fprintf(w, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %s | %.1f | %.0f | %.1f %% | %s | %s |\n",
-			s.Name, s.Role, s.RPS, s.P50, s.P95, s.P99, errs, s.StatementsPerReq, s.AllocsPerReq, 100*s.ShareOfFloor, split, verdict)
+		fmt.Fprintf(w, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %s | %.1f (%.1f) | %.0f | %.1f %% | %s | %s |\n",
+			s.Name, s.Role, s.RPS, s.P50, s.P95, s.P99, errs, s.StatementsPerReq, s.RoundTripsPerReq, s.AllocsPerReq, 100*s.ShareOfFloor, split, verdict)
 	}
 	tot := r.ServerCPU + r.PostgresCPU + r.ClientCPU
 	if tot == 0 {

@@ -209,6 +209,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		defer dln.Close()
 		logger.Warn("debug endpoints served (never in production)", "addr", dln.Addr().String())
 		expvar.Publish("pg_statements", expvar.Func(func() any { return postgres.Statements() }))
+		expvar.Publish("pg_round_trips", expvar.Func(func() any { return postgres.RoundTrips() }))
 		debugDone := make(chan struct{})
 		go func() { server.Serve(ctx, dln, server.DebugHandler(), logger); close(debugDone) }()
 		defer func() { <-debugDone }()

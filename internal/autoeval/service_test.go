@@ -116,7 +116,16 @@ func (f *fakeStore) Cotations(_ context.Context, structureID, id int64) (map[str
 	return f.answers[id], nil
 }
 
-func (f *fakeStore) CoverageCounts(context.Context, int64, int64) (map[string]int, error) {
+func (f *fakeStore) AnswersAndCoverage(ctx context.Context, structureID, id, refID int64) (map[string]autoeval.SavedCotation, map[string]int, error) {
+	saved, err := f.Cotations(ctx, structureID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	coverage, err := f.coverageCounts()
+	return saved, coverage, err
+}
+
+func (f *fakeStore) coverageCounts() (map[string]int, error) {
 	f.calls["CoverageCounts"]++
 	return map[string]int{}, nil
 }
