@@ -109,6 +109,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	tuneGC(getenv)
 	// Listen first: a taken port fails fast, before any database work.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -216,6 +217,19 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	fmt.Fprintf(stdout, "Cadre is ready: %s (Ctrl-C to stop)\n", url)
 	return server.Serve(ctx, ln, srv.Handler(), logger)
+}
+
+// tuneGC makes the collector run half as often as Go's default (GOGC=200),
+// under a soft memory limit of 160 MiB that brings it back when the heap
+// grows: a server's live heap is a few megabytes, and on national lists the
+// collector took a large share of the CPU. GOGC or GOMEMLIMIT, when set, win.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(160 << 20)
+	}
 }
 
 // serverDeps builds the services on the one store, and the HTTP layer's

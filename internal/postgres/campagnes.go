@@ -114,15 +114,20 @@ func (s *Store) Campagne(ctx context.Context, id int64) (campagnes.Campagne, err
 // auto-évaluation. ENOTFOUND if there is no such campaign.
 func (s *Store) CampagneStructures(ctx context.Context, id int64) ([]campagnes.CampagneStructure, error) {
 	rows, _ := s.pool.Query(ctx, `
-		SELECT s.id AS structure_id, s.code, s.nom, s.region_id, r.nom AS region_nom,
-		       coalesce(a.id, 0) AS autoevaluation_id, coalesce(a.etat, '') AS etat
+		SELECT s.id, s.code, s.nom, s.region_id, r.nom, coalesce(a.id, 0), coalesce(a.etat, '')
 		FROM campagne_structures cs
 		JOIN structures s ON s.id = cs.structure_id
 		JOIN regions r ON r.id = s.region_id
 		LEFT JOIN autoevaluations a ON a.campagne_id = cs.campagne_id AND a.structure_id = cs.structure_id
 		WHERE cs.campagne_id = $1
 		ORDER BY r.nom, s.nom, s.id`, id)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[campagnes.CampagneStructure])
+	// By position: reflection per row cost more than the query on 440 MLs.
+	list := make([]campagnes.CampagneStructure, 0, 512)
+	var c campagnes.CampagneStructure
+	_, err := pgx.ForEachRow(rows, []any{&c.StructureID, &c.Code, &c.Nom, &c.RegionID, &c.RegionNom, &c.AutoevaluationID, &c.Etat}, func() error {
+		list = append(list, c)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("structures of campagne %d: %w", id, err)
 	}

@@ -66,7 +66,7 @@ func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionI
 	if err != nil {
 		return nil, fmt.Errorf("list structures: %w", err)
 	}
-	var list []reseau.StructureRow
+	list := make([]reseau.StructureRow, 0, 512)
 	var row reseau.StructureRow
 	_, err = pgx.ForEachRow(rows, []any{&row.ID, &row.Code, &row.Nom, &row.RegionID, &row.RegionNom, &row.Forme, &row.Siret, &row.RegionCode, &row.Sites}, func() error {
 		list = append(list, row)
