@@ -280,11 +280,11 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
-	srv, logPath, err := run.startServer(ctx, conn, getenv)
+	stop, logPath, err := run.startServer(ctx, conn)
 	if err != nil {
 		return err
 	}
-	defer stopServer(srv)
+	defer stop()
 	fmt.Fprintf(stdout, "Server %s (pid %d, log %s); signing in %d clients per role…\n", run.base, run.serverPID, logPath, *clients)
 	rssIdle := procStatusKB(run.serverPID, "VmRSS")
 	if err := run.signIn(ctx, *clients); err != nil {
@@ -333,9 +333,15 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
+// benchInProcess, set by tests, runs the server in this process (the test
+// binary is no `cadre`); the benchmark proper runs `cadre serve` apart, so
+// that its RSS, CPU and allocations are the server's alone.
+var benchInProcess bool
+
 // startServer runs `cadre serve` from this same executable on free ports, with
-// the debug endpoints, and waits until it is ready. Its output goes to a log file.
-func (run *benchRun) startServer(ctx context.Context, conn string, getenv func(string) string) (*exec.Cmd, string, error) {
+// the debug endpoints, and waits until it is ready; its output goes to a log
+// file. stop ends it.
+func (run *benchRun) startServer(ctx context.Context, conn string) (stop func(), logPath string, err error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, "", err
@@ -344,30 +350,12 @@ func (run *benchRun) startServer(ctx context.Context, conn string, getenv func(s
 	if err != nil {
 		return nil, "", err
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, "", err
-	}
 	logFile, err := os.CreateTemp("", "cadre-bench-server-*.log")
 	if err != nil {
 		return nil, "", err
 	}
-	cmd := exec.Command(exe, "serve")
-	env := []string{"DATABASE_URL=" + conn, "CADRE_ADDR=" + addr, "CADRE_DEBUG_ADDR=" + debugAddr, "CADRE_ENV=development",
-		"CADRE_BASE_URL=http://" + addr}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k != "DATABASE_URL" && k != "CADRE_ADDR" && k != "CADRE_DEBUG_ADDR" && k != "CADRE_ENV" && k != "CADRE_BASE_URL" && k != "CADRE_SMTP_URL" {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, "", err
-	}
-	logFile.Close()
-	run.serverPID = cmd.Process.Pid
+	vars := map[string]string{"DATABASE_URL": conn, "CADRE_ADDR": addr, "CADRE_DEBUG_ADDR": debugAddr, "CADRE_ENV": "development",
+		"CADRE_BASE_URL": "http://" + addr, "CADRE_SMTP_URL": ""}
 	run.base, run.debugBase = "http://"+addr, "http://"+debugAddr
 	run.http = &http.Client{
 		Transport: &http.Transport{MaxIdleConns: 0, MaxIdleConnsPerHost: 1024, DisableCompression: true, IdleConnTimeout: time.Minute},
@@ -377,45 +365,87 @@ func (run *benchRun) startServer(ctx context.Context, conn string, getenv func(s
 		Timeout: time.Minute,
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	if benchInProcess {
+		sctx, cancel := context.WithCancel(ctx)
+		getenv := func(k string) string {
+			if v, ok := vars[k]; ok {
+				return v
+			}
+			return os.Getenv(k)
+		}
+		go func() { exited <- serveInProcess(sctx, getenv, logFile) }()
+		run.serverPID = os.Getpid()
+		stop = func() {
+			cancel()
+			<-exited
+			logFile.Close()
+		}
+	} else {
+		exe, err := os.Executable()
+		if err != nil {
+			logFile.Close()
+			return nil, "", err
+		}
+		cmd := exec.Command(exe, "serve")
+		for k, v := range vars {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		for _, kv := range os.Environ() {
+			if k, _, _ := strings.Cut(kv, "="); vars[k] == "" && k != "CADRE_SMTP_URL" {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		cmd.Stdout, cmd.Stderr = logFile, logFile
+		if err := cmd.Start(); err != nil {
+			logFile.Close()
+			return nil, "", err
+		}
+		logFile.Close()
+		run.serverPID = cmd.Process.Pid
+		go func() { exited <- cmd.Wait() }()
+		stop = func() { stopServer(cmd, exited) }
+	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		resp, err := run.http.Get(run.base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				go func() { <-exited }()
-				return cmd, logFile.Name(), nil
+				return stop, logFile.Name(), nil
 			}
 		}
 		select {
 		case err := <-exited:
+			exited <- err
+			stop()
 			return nil, "", fmt.Errorf("the server stopped (%v): see %s", err, logFile.Name())
 		case <-ctx.Done():
-			stopServer(cmd)
+			stop()
 			return nil, "", ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			stopServer(cmd)
+			stop()
 			return nil, "", fmt.Errorf("the server was not ready within 2 minutes: see %s", logFile.Name())
 		}
 	}
 }
 
+// serveInProcess is `cadre serve` in this process, for tests.
+func serveInProcess(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	return serve(ctx, getenv, out, out)
+}
+
 // stopServer asks the server to finish (SIGINT), then kills it after 40 s.
-func stopServer(cmd *exec.Cmd) {
-	if cmd == nil || cmd.Process == nil {
-		return
-	}
+func stopServer(cmd *exec.Cmd, exited chan error) {
 	_ = cmd.Process.Signal(os.Interrupt)
-	for range 400 {
-		if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	select {
+	case err := <-exited:
+		exited <- err
+	case <-time.After(40 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
 	}
-	_ = cmd.Process.Kill()
 }
 
 func freeAddr() (string, error) {

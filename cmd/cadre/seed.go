@@ -86,6 +86,14 @@ func refuseDemoAccounts(ctx context.Context, store *postgres.Store) error {
 			}
 		}
 	}
+	national, err := store.UsersWithEmailSuffix(ctx, postgres.NationalEmailDomain)
+	if err != nil {
+		return err
+	}
+	if len(national) > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("this database holds the national benchmark dataset (%d enabled accounts ending in %s, "+
+			"whose password is public): a production server does not serve it", len(national), postgres.NationalEmailDomain)}
+	}
 	if len(demoAccounts) == 0 {
 		return nil
 	}
