@@ -29,6 +29,9 @@ type Store interface {
 	ReferentielByID(ctx context.Context, id int64) (*referentiel.Referentiel, error)
 	// Cotations returns the answers of an auto-évaluation of the ML by item code.
 	Cotations(ctx context.Context, structureID, autoevalID int64) (map[string]SavedCotation, error)
+	// Overview returns, in one round trip, what the dashboard of an
+	// auto-évaluation of the ML shows (see Overview).
+	Overview(ctx context.Context, structureID, autoevalID, referentielID int64) (Overview, error)
 	// AnswersAndCoverage returns, in one round trip, what Cotations returns and
 	// the ML's pieces of evidence counted per item code of a référentiel.
 	AnswersAndCoverage(ctx context.Context, structureID, autoevalID, referentielID int64) (map[string]SavedCotation, map[string]int, error)
@@ -210,6 +213,28 @@ func (s *Service) Complete(ctx context.Context, sh *Sheet) (*View, error) {
 		return nil, err
 	}
 	return &View{Sheet: sh, Saved: saved, Coverage: coverage}, nil
+}
+
+// Overview is what an auto-évaluation's dashboard shows besides its sheet:
+// its answers and evidence coverage, whether the ML has a previous one to copy
+// from, the sections each contributor membership is limited to, and the
+// transitions so far.
+type Overview struct {
+	Saved       map[string]SavedCotation
+	Coverage    map[string]int
+	HasPrevious bool
+	Assignments map[int64][]string
+	Transitions []demarche.Record
+}
+
+// Dashboard returns the sheet completed (as Complete) and its Overview, read
+// together.
+func (s *Service) Dashboard(ctx context.Context, sh *Sheet) (*View, Overview, error) {
+	o, err := s.store.Overview(ctx, sh.Autoeval.StructureID, sh.Autoeval.ID, sh.Autoeval.ReferentielID)
+	if err != nil {
+		return nil, o, err
+	}
+	return &View{Sheet: sh, Saved: o.Saved, Coverage: o.Coverage}, o, nil
 }
 
 // ErrMayNotRate refuses a save to a role that may not rate (EFORBIDDEN).

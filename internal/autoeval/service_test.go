@@ -125,6 +125,21 @@ func (f *fakeStore) AnswersAndCoverage(ctx context.Context, structureID, id, ref
 	return saved, coverage, err
 }
 
+func (f *fakeStore) Overview(ctx context.Context, structureID, id, refID int64) (autoeval.Overview, error) {
+	var o autoeval.Overview
+	var err error
+	if o.Saved, o.Coverage, err = f.AnswersAndCoverage(ctx, structureID, id, refID); err != nil {
+		return o, err
+	}
+	_, perr := f.PreviousAutoevaluation(ctx, structureID, id)
+	o.HasPrevious = perr == nil
+	if o.Assignments, err = f.ContributorSections(ctx, structureID); err != nil {
+		return o, err
+	}
+	o.Transitions, err = f.Transitions(ctx, structureID, id)
+	return o, err
+}
+
 func (f *fakeStore) coverageCounts() (map[string]int, error) {
 	f.calls["CoverageCounts"]++
 	return map[string]int{}, nil

@@ -402,10 +402,7 @@ func cotationsTx(ctx context.Context, tx pgx.Tx, autoevalID int64) (map[string]a
 
 // Transitions returns the transitions of an auto-évaluation of the ML, oldest first.
 func (s *Store) Transitions(ctx context.Context, structureID, autoevalID int64) ([]demarche.Record, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT t.action, t.from_etat AS "from", t.to_etat AS "to", coalesce(nullif(u.nom, ''), u.email, '') AS "by",
-		t.by_role AS "role", t.commentaire, t.at
-		FROM autoevaluation_transitions t JOIN autoevaluations a ON a.id = t.autoevaluation_id LEFT JOIN users u ON u.id = t.by_user
-		WHERE a.structure_id = $1 AND t.autoevaluation_id = $2 ORDER BY t.at, t.id`, structureID, autoevalID)
+	rows, _ := s.pool.Query(ctx, transitionsSQL, structureID, autoevalID)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[demarche.Record])
 	if err != nil {
 		return nil, fmt.Errorf("transitions of autoevaluation %d: %w", autoevalID, err)
@@ -413,14 +410,57 @@ func (s *Store) Transitions(ctx context.Context, structureID, autoevalID int64) 
 	return list, nil
 }
 
+const transitionsSQL = `SELECT t.action, t.from_etat AS "from", t.to_etat AS "to", coalesce(nullif(u.nom, ''), u.email, '') AS "by",
+	t.by_role AS "role", t.commentaire, t.at
+	FROM autoevaluation_transitions t JOIN autoevaluations a ON a.id = t.autoevaluation_id LEFT JOIN users u ON u.id = t.by_user
+	WHERE a.structure_id = $1 AND t.autoevaluation_id = $2 ORDER BY t.at, t.id`
+
+// Overview returns, in one round trip, what the dashboard of an auto-évaluation
+// of the ML shows: its answers and evidence coverage (as AnswersAndCoverage),
+// whether a previous one exists, the contributors' sections and the transitions.
+func (s *Store) Overview(ctx context.Context, structureID, autoevalID, referentielID int64) (autoeval.Overview, error) {
+	var o autoeval.Overview
+	b := &pgx.Batch{}
+	b.Queue(cotationsSQL, structureID, autoevalID)
+	b.Queue(coverageSQL, structureID, referentielID)
+	b.Queue("SELECT EXISTS (SELECT 1"+previousSQL+")", structureID, autoevalID)
+	b.Queue(contributorSectionsSQL, structureID)
+	b.Queue(transitionsSQL, structureID, autoevalID)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	fail := func(err error) (autoeval.Overview, error) {
+		return o, fmt.Errorf("overview of autoevaluation %d: %w", autoevalID, err)
+	}
+	rows, _ := br.Query()
+	var err error
+	if o.Saved, err = scanCotations(rows); err != nil {
+		return fail(err)
+	}
+	rows, _ = br.Query()
+	if o.Coverage, err = scanCoverage(rows); err != nil {
+		return fail(err)
+	}
+	if err := br.QueryRow().Scan(&o.HasPrevious); err != nil {
+		return fail(err)
+	}
+	rows, _ = br.Query()
+	if o.Assignments, err = scanContributorSections(rows); err != nil {
+		return fail(err)
+	}
+	rows, _ = br.Query()
+	if o.Transitions, err = pgx.CollectRows(rows, pgx.RowToStructByName[demarche.Record]); err != nil {
+		return fail(err)
+	}
+	if err := br.Close(); err != nil {
+		return fail(err)
+	}
+	return o, nil
+}
+
 // PreviousAutoevaluation returns the ML's auto-évaluation of the campaign before
 // this one's (by closing date); ENOTFOUND when there is none.
 func (s *Store) PreviousAutoevaluation(ctx context.Context, structureID, autoevalID int64) (autoeval.Autoevaluation, error) {
-	rows, _ := s.pool.Query(ctx, "SELECT "+autoevalColumns+autoevalFrom+`
-		JOIN autoevaluations cur ON cur.structure_id = a.structure_id AND cur.id = $2
-		JOIN campagnes cc ON cc.id = cur.campagne_id
-		WHERE a.structure_id = $1 AND a.id <> cur.id AND c.cloture < cc.cloture
-		ORDER BY c.cloture DESC LIMIT 1`, structureID, autoevalID)
+	rows, _ := s.pool.Query(ctx, "SELECT "+autoevalColumns+previousSQL, structureID, autoevalID)
 	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[autoeval.Autoevaluation])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, domain.Errorf(domain.ENOTFOUND, "Aucune auto-évaluation précédente pour cette Mission Locale.")
@@ -430,25 +470,37 @@ func (s *Store) PreviousAutoevaluation(ctx context.Context, structureID, autoeva
 	return a, nil
 }
 
+// previousSQL finds, after its SELECT list, the ML's ($1) auto-évaluation of
+// the campaign before that of $2.
+const previousSQL = autoevalFrom + `
+	JOIN autoevaluations cur ON cur.structure_id = a.structure_id AND cur.id = $2
+	JOIN campagnes cc ON cc.id = cur.campagne_id
+	WHERE a.structure_id = $1 AND a.id <> cur.id AND c.cloture < cc.cloture
+	ORDER BY c.cloture DESC LIMIT 1`
+
 // ContributorSections returns, for each contributor membership of an ML, the
 // sections it is limited to (absent: every section).
 func (s *Store) ContributorSections(ctx context.Context, structureID int64) (map[int64][]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT ms.membership_id, ms.section FROM membership_sections ms
-		JOIN memberships m ON m.id = ms.membership_id WHERE m.structure_id = $1 ORDER BY ms.section`, structureID)
-	if err != nil {
-		return nil, fmt.Errorf("sections of structure %d: %w", structureID, err)
-	}
-	out := map[int64][]string{}
-	var id int64
-	var section string
-	_, err = pgx.ForEachRow(rows, []any{&id, &section}, func() error {
-		out[id] = append(out[id], section)
-		return nil
-	})
+	rows, _ := s.pool.Query(ctx, contributorSectionsSQL, structureID)
+	out, err := scanContributorSections(rows)
 	if err != nil {
 		return nil, fmt.Errorf("sections of structure %d: %w", structureID, err)
 	}
 	return out, nil
+}
+
+const contributorSectionsSQL = `SELECT ms.membership_id, ms.section FROM membership_sections ms
+	JOIN memberships m ON m.id = ms.membership_id WHERE m.structure_id = $1 ORDER BY ms.section`
+
+func scanContributorSections(rows pgx.Rows) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	var id int64
+	var section string
+	_, err := pgx.ForEachRow(rows, []any{&id, &section}, func() error {
+		out[id] = append(out[id], section)
+		return nil
+	})
+	return out, err
 }
 
 // SetContributorSections replaces the sections a contributor membership of an ML
