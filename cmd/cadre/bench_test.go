@@ -30,6 +30,21 @@ func TestSeedNationalAndBench(t *testing.T) {
 	if err := run(t.Context(), []string{"seed", "national", "--size", "tiny"}, env, io.Discard, io.Discard); err == nil {
 		t.Error("seeding a filled database succeeded")
 	}
+	// Its accounts share a published password: production does not serve them.
+	prod := func(k string) string {
+		if k == "CADRE_ENV" {
+			return "production"
+		}
+		if k == "CADRE_ADDR" {
+			return "127.0.0.1:0"
+		}
+		return env(k)
+	}
+	var ee *exitError
+	if err := run(t.Context(), []string{"serve"}, prod, io.Discard, io.Discard); !errors.As(err, &ee) || ee.code != 1 ||
+		!strings.Contains(err.Error(), "national") {
+		t.Errorf("production serve on the national dataset: %v, want refused", err)
+	}
 	if !strings.Contains(out.String(), "| fonction-page | directeur |") {
 		t.Errorf("no Markdown table:\n%s", out.String())
 	}

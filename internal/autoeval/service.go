@@ -64,8 +64,9 @@ type Store interface {
 // Service applies the self-assessment rules on the store.
 type Service struct {
 	store Store
-	// derived keeps, per référentiel tree (immutable, cached by the store),
-	// its items, sections and item index: computing them cost every page.
+	// derived keeps, per référentiel tree (immutable; the store returns one
+	// tree per version, cached), its items, sections and item index:
+	// computing them cost every page.
 	derived sync.Map // *referentiel.Referentiel → *derived
 }
 
