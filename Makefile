@@ -5,7 +5,7 @@ BIN     := bin/cadre
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GOFILES_DIRS := cmd internal migrations web referentiel
 
-.PHONY: run build test generate check-generated lint fmt fmt-check tidy-check npm-ci clean
+.PHONY: run build bench test generate check-generated lint fmt fmt-check tidy-check npm-ci clean
 
 ## run: build, add the demo data to an empty database, then serve on CADRE_ADDR (default 127.0.0.1:8080)
 ## with the embedded PostgreSQL unless DATABASE_URL is set
@@ -17,6 +17,14 @@ run: build
 ## build: compile bin/cadre
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/cadre
+
+## bench: build, seed the national dataset into its own cluster (var/bench, or DATABASE_URL) if empty,
+## serve it, measure every scenario, print the Markdown table and write bench.json (not part of make test)
+BENCH_DIR   ?= var/bench
+BENCH_FLAGS ?=
+bench: build
+	@[ -n "$$DATABASE_URL" ] || .ci/ensure-deps postgres
+	CADRE_DATA_DIR=$(BENCH_DIR) ./$(BIN) bench --json bench.json $(BENCH_FLAGS)
 
 ## test: generated files current, gofmt, go vet, staticcheck, then every test with -race (browser tests included)
 test: check-generated fmt-check lint npm-ci

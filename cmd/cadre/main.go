@@ -61,6 +61,11 @@ const usage = `Usage:
                                  CODE is the Mission Locale's or région's code for scoped roles
   cadre user disable EMAIL...    disable accounts: their sessions end, their pending links die
   cadre seed demo [--if-empty]   add the demo network and accounts (refused in production)
+  cadre seed national [--if-empty] [--seed N] [--size national|tiny]
+                                 add the national dataset, the benchmark's (refused in production)
+  cadre bench [--clients N] [--duration D] [--json FILE] [--only REGEXP]
+                                 measure every page at national scale (seeds an empty database first;
+                                 refused in production)
   cadre version                  print the program version
 
 Configuration comes from the environment: see README.md.`
@@ -83,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return userCmd(ctx, args, getenv, stdout, stderr)
 	case "seed":
 		return seedCmd(ctx, args, getenv, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, args, getenv, stdout, stderr)
 	case "network":
 		return networkCmd(ctx, args, getenv, stdout, stderr)
 	case "referentiel":

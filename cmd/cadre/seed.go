@@ -2,28 +2,45 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/demo"
+	"github.com/unml/cadre/internal/national"
 	"github.com/unml/cadre/internal/postgres"
 )
 
-// seedCmd runs `cadre seed demo [--if-empty]`.
+// seedCmd runs `cadre seed demo [--if-empty]` and
+// `cadre seed national [--if-empty] [--seed N] [--size national|tiny]`.
 func seedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ifEmpty := len(args) == 2 && args[1] == "--if-empty"
-	if len(args) == 0 || args[0] != "demo" || (len(args) == 2 && !ifEmpty) || len(args) > 2 {
-		return usageError("seed takes one data set: cadre seed demo [--if-empty]")
+	const usageSeed = "seed takes one data set: cadre seed demo [--if-empty], cadre seed national [--if-empty] [--seed N] [--size national|tiny]"
+	if len(args) == 0 || (args[0] != "demo" && args[0] != "national") {
+		return usageError(usageSeed)
+	}
+	set := args[0]
+	fs := flag.NewFlagSet("seed "+set, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	ifEmpty := fs.Bool("if-empty", false, "")
+	seed := fs.Int64("seed", 1, "")
+	sizeName := fs.String("size", "national", "")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || (set == "demo" && (*seed != 1 || *sizeName != "national")) {
+		return usageError(usageSeed)
+	}
+	size, ok := map[string]national.Size{"national": national.National, "tiny": national.Tiny}[*sizeName]
+	if !ok {
+		return usageError("--size is national or tiny")
 	}
 	cfg, _, err := setup(getenv, stderr)
 	if err != nil {
 		return err
 	}
 	if cfg.Env == config.Production {
-		return &exitError{code: 2, err: fmt.Errorf("demo data is refused when CADRE_ENV=production: its accounts share a published password")}
+		return &exitError{code: 2, err: fmt.Errorf("%s data is refused when CADRE_ENV=production: its accounts share a published password", set)}
 	}
 	return withStore(ctx, getenv, stderr, func(store *postgres.Store) error {
 		empty, err := store.IsEmpty(ctx)
@@ -31,10 +48,19 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		if !empty {
-			if ifEmpty {
+			if *ifEmpty {
 				return nil
 			}
-			return fmt.Errorf("the database already holds data: demo data goes only into an empty database")
+			return fmt.Errorf("the database already holds data: %s data goes only into an empty database", set)
+		}
+		if set == "national" {
+			start := time.Now()
+			if err := national.Seed(ctx, store, size, *seed, auth.DefaultParams); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "National dataset created (seed %d) in %s; every account's password is %s.\n",
+				*seed, time.Since(start).Round(100*time.Millisecond), national.Password)
+			return nil
 		}
 		if _, err := demo.Seed(ctx, store, auth.DefaultParams); err != nil {
 			return err
@@ -59,6 +85,14 @@ func refuseDemoAccounts(ctx context.Context, store *postgres.Store) error {
 				demoAccounts = append(demoAccounts, e)
 			}
 		}
+	}
+	national, err := store.UsersWithEmailSuffix(ctx, postgres.NationalEmailDomain)
+	if err != nil {
+		return err
+	}
+	if len(national) > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("this database holds the national benchmark dataset (%d enabled accounts ending in %s, "+
+			"whose password is public): a production server does not serve it", len(national), postgres.NationalEmailDomain)}
 	}
 	if len(demoAccounts) == 0 {
 		return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"expvar"
 	"fmt"
 	"io"
 	"log/slog"
@@ -158,6 +159,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	tuneGC(getenv)
 	// Listen first: a taken port fails fast, before any database work.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -250,8 +252,34 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err := printDemoAccounts(ctx, store, stdout); err != nil {
 		return err
 	}
+	if cfg.DebugAddr != "" {
+		dln, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (CADRE_DEBUG_ADDR): %w", cfg.DebugAddr, err)
+		}
+		defer dln.Close()
+		logger.Warn("debug endpoints served (never in production)", "addr", dln.Addr().String())
+		expvar.Publish("pg_statements", expvar.Func(func() any { return postgres.Statements() }))
+		expvar.Publish("pg_round_trips", expvar.Func(func() any { return postgres.RoundTrips() }))
+		debugDone := make(chan struct{})
+		go func() { server.Serve(ctx, dln, server.DebugHandler(), logger); close(debugDone) }()
+		defer func() { <-debugDone }()
+	}
 	fmt.Fprintf(stdout, "Cadre is ready: %s (Ctrl-C to stop)\n", url)
 	return server.Serve(ctx, ln, srv.Handler(), logger)
+}
+
+// tuneGC makes the collector run half as often as Go's default (GOGC=200),
+// under a soft memory limit of 160 MiB that brings it back when the heap
+// grows: a server's live heap is a few megabytes, and on national lists the
+// collector took a large share of the CPU. GOGC or GOMEMLIMIT, when set, win.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(160 << 20)
+	}
 }
 
 // serverDeps builds the services on the one store, and the HTTP layer's

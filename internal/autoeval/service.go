@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
@@ -28,8 +29,12 @@ type Store interface {
 	ReferentielByID(ctx context.Context, id int64) (*referentiel.Referentiel, error)
 	// Cotations returns the answers of an auto-évaluation of the ML by item code.
 	Cotations(ctx context.Context, structureID, autoevalID int64) (map[string]SavedCotation, error)
-	// CoverageCounts counts the ML's pieces of evidence per item code of a référentiel.
-	CoverageCounts(ctx context.Context, structureID, referentielID int64) (map[string]int, error)
+	// Overview returns, in one round trip, what the dashboard of an
+	// auto-évaluation of the ML shows (see Overview).
+	Overview(ctx context.Context, structureID, autoevalID, referentielID int64) (Overview, error)
+	// AnswersAndCoverage returns, in one round trip, what Cotations returns and
+	// the ML's pieces of evidence counted per item code of a référentiel.
+	AnswersAndCoverage(ctx context.Context, structureID, autoevalID, referentielID int64) (map[string]SavedCotation, map[string]int, error)
 	// ContributorSections returns, for each contributor membership of the ML, the
 	// sections it is limited to (absent: every section).
 	ContributorSections(ctx context.Context, structureID int64) (map[int64][]string, error)
@@ -59,6 +64,29 @@ type Store interface {
 // Service applies the self-assessment rules on the store.
 type Service struct {
 	store Store
+	// derived keeps, per référentiel tree (immutable; the store returns one
+	// tree per version, cached), its items, sections and item index:
+	// computing them cost every page.
+	derived sync.Map // *referentiel.Referentiel → *derived
+}
+
+// derived is what a sheet computes from its référentiel; shared, read-only.
+type derived struct {
+	items    []referentiel.AssessableItem
+	sections []referentiel.Section
+	index    map[string]int
+}
+
+func (s *Service) derive(ref *referentiel.Referentiel) *derived {
+	if d, ok := s.derived.Load(ref); ok {
+		return d.(*derived)
+	}
+	d := &derived{items: ref.Items(), sections: ref.Sections(), index: map[string]int{}}
+	for i, it := range d.items {
+		d.index[it.Code] = i
+	}
+	got, _ := s.derived.LoadOrStore(ref, d)
+	return got.(*derived)
 }
 
 // NewService returns the self-assessment rules on store.
@@ -71,6 +99,7 @@ func NewService(store Store) *Service {
 type Sheet struct {
 	Autoeval Autoevaluation
 	Ref      *referentiel.Referentiel
+	// Items and Sections are shared by every sheet of the référentiel: read-only.
 	Items    []referentiel.AssessableItem
 	Sections []referentiel.Section
 	// CanRate: the person may rate, in the sections Allowed reports.
@@ -79,6 +108,8 @@ type Sheet struct {
 	CanSubmit bool
 	// limited is the set of sections a contributor is limited to; nil: all.
 	limited map[string]bool
+	// index finds an item of Items by code (nil: search).
+	index map[string]int
 }
 
 // View is one auto-évaluation as a person may see it: the sheet, its answers
@@ -103,6 +134,13 @@ func (sh *Sheet) entrusted(section string) bool {
 
 // Item returns the item with that code.
 func (sh *Sheet) Item(code string) (referentiel.AssessableItem, bool) {
+	if sh.index != nil {
+		i, ok := sh.index[code]
+		if !ok {
+			return referentiel.AssessableItem{}, false
+		}
+		return sh.Items[i], true
+	}
 	i := slices.IndexFunc(sh.Items, func(it referentiel.AssessableItem) bool { return it.Code == code })
 	if i < 0 {
 		return referentiel.AssessableItem{}, false
@@ -138,7 +176,8 @@ func (s *Service) Sheet(ctx context.Context, actor *domain.Actor, id int64) (*Sh
 	if err != nil {
 		return nil, err
 	}
-	sh := &Sheet{Autoeval: a, Ref: ref, Items: ref.Items(), Sections: ref.Sections(),
+	d := s.derive(ref)
+	sh := &Sheet{Autoeval: a, Ref: ref, Items: d.items, Sections: d.sections, index: d.index,
 		CanRate: actor.Can(domain.ActRate, a.Scope()), CanSubmit: actor.Can(domain.ActSubmit, a.Scope())}
 	if sh.CanRate && !sh.CanSubmit && !actor.Can(domain.ActManageCampaigns, a.Scope()) {
 		// A contributor: the director may have limited them to some sections.
@@ -170,15 +209,33 @@ func (s *Service) Load(ctx context.Context, actor *domain.Actor, id int64) (*Vie
 
 // Complete adds to a loaded sheet its answers and evidence coverage, for its pages.
 func (s *Service) Complete(ctx context.Context, sh *Sheet) (*View, error) {
-	saved, err := s.store.Cotations(ctx, sh.Autoeval.StructureID, sh.Autoeval.ID)
-	if err != nil {
-		return nil, err
-	}
-	coverage, err := s.store.CoverageCounts(ctx, sh.Autoeval.StructureID, sh.Autoeval.ReferentielID)
+	saved, coverage, err := s.store.AnswersAndCoverage(ctx, sh.Autoeval.StructureID, sh.Autoeval.ID, sh.Autoeval.ReferentielID)
 	if err != nil {
 		return nil, err
 	}
 	return &View{Sheet: sh, Saved: saved, Coverage: coverage}, nil
+}
+
+// Overview is what an auto-évaluation's dashboard shows besides its sheet:
+// its answers and evidence coverage, whether the ML has a previous one to copy
+// from, the sections each contributor membership is limited to, and the
+// transitions so far.
+type Overview struct {
+	Saved       map[string]SavedCotation
+	Coverage    map[string]int
+	HasPrevious bool
+	Assignments map[int64][]string
+	Transitions []demarche.Record
+}
+
+// Dashboard returns the sheet completed (as Complete) and its Overview, read
+// together.
+func (s *Service) Dashboard(ctx context.Context, sh *Sheet) (*View, Overview, error) {
+	o, err := s.store.Overview(ctx, sh.Autoeval.StructureID, sh.Autoeval.ID, sh.Autoeval.ReferentielID)
+	if err != nil {
+		return nil, o, err
+	}
+	return &View{Sheet: sh, Saved: o.Saved, Coverage: o.Coverage}, o, nil
 }
 
 // ErrMayNotRate refuses a save to a role that may not rate (EFORBIDDEN).

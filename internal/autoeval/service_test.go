@@ -116,7 +116,31 @@ func (f *fakeStore) Cotations(_ context.Context, structureID, id int64) (map[str
 	return f.answers[id], nil
 }
 
-func (f *fakeStore) CoverageCounts(context.Context, int64, int64) (map[string]int, error) {
+func (f *fakeStore) AnswersAndCoverage(ctx context.Context, structureID, id, refID int64) (map[string]autoeval.SavedCotation, map[string]int, error) {
+	saved, err := f.Cotations(ctx, structureID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	coverage, err := f.coverageCounts()
+	return saved, coverage, err
+}
+
+func (f *fakeStore) Overview(ctx context.Context, structureID, id, refID int64) (autoeval.Overview, error) {
+	var o autoeval.Overview
+	var err error
+	if o.Saved, o.Coverage, err = f.AnswersAndCoverage(ctx, structureID, id, refID); err != nil {
+		return o, err
+	}
+	_, perr := f.PreviousAutoevaluation(ctx, structureID, id)
+	o.HasPrevious = perr == nil
+	if o.Assignments, err = f.ContributorSections(ctx, structureID); err != nil {
+		return o, err
+	}
+	o.Transitions, err = f.Transitions(ctx, structureID, id)
+	return o, err
+}
+
+func (f *fakeStore) coverageCounts() (map[string]int, error) {
 	f.calls["CoverageCounts"]++
 	return map[string]int{}, nil
 }

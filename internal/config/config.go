@@ -44,6 +44,9 @@ type Config struct {
 	MailFrom string
 	// MaxUpload is the largest evidence file accepted, in bytes.
 	MaxUpload int64
+	// DebugAddr, when set (never in production), serves the Go profiler and
+	// runtime counters there and adds the benchmark's minimal signed-in page.
+	DebugAddr string
 }
 
 // Error is a configuration error; it names the offending variable.
@@ -160,6 +163,15 @@ func Load(getenv func(string) string) (Config, error) {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, &Error{"CADRE_LOG_LEVEL", v, "must be debug, info, warn or error"}
 		}
+	}
+	if v := getenv("CADRE_DEBUG_ADDR"); v != "" {
+		if c.Env == Production {
+			return c, &Error{"CADRE_DEBUG_ADDR", v, "is refused in production: the profiler shows the server's internals"}
+		}
+		if host, _, err := net.SplitHostPort(v); err != nil || (host != "127.0.0.1" && host != "localhost" && host != "::1") {
+			return c, &Error{"CADRE_DEBUG_ADDR", v, "must be a loopback host:port, for example 127.0.0.1:6060"}
+		}
+		c.DebugAddr = v
 	}
 	return c, nil
 }

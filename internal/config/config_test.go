@@ -46,3 +46,20 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestDebugAddrIsLoopbackAndNeverInProduction(t *testing.T) {
+	t.Parallel()
+	if c, err := Load(env(map[string]string{"CADRE_DEBUG_ADDR": "127.0.0.1:6060"})); err != nil || c.DebugAddr != "127.0.0.1:6060" {
+		t.Errorf("development: DebugAddr = %q, %v", c.DebugAddr, err)
+	}
+	for _, vars := range []map[string]string{
+		{"CADRE_ENV": "production", "CADRE_DEBUG_ADDR": "127.0.0.1:6060"},
+		{"CADRE_DEBUG_ADDR": "0.0.0.0:6060"},
+		{"CADRE_DEBUG_ADDR": "6060"},
+	} {
+		var ce *Error
+		if _, err := Load(env(vars)); !errors.As(err, &ce) || ce.Variable != "CADRE_DEBUG_ADDR" {
+			t.Errorf("%v: err = %v, want a CADRE_DEBUG_ADDR error", vars, err)
+		}
+	}
+}

@@ -35,19 +35,37 @@ func (s *Store) CredentialsByEmail(ctx context.Context, email string) (accounts.
 // disabled or not-yet-activated account, or when signedInAt is before the
 // account's "log out everywhere" instant: the session is then void.
 func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (*domain.Actor, error) {
-	a := &domain.Actor{UserID: userID}
-	err := s.pool.QueryRow(ctx, `SELECT email, nom FROM users
-		WHERE id = $1 AND disabled_at IS NULL AND password_hash IS NOT NULL AND sessions_valid_after <= $2`, userID, signedInAt).
-		Scan(&a.Email, &a.Nom)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, domain.Errorf(domain.EUNAUTH, "Votre session a pris fin : connectez-vous à nouveau.")
-	} else if err != nil {
+	// One round trip: the person and their memberships, every signed-in
+	// request. The person's scope is what is being loaded: the system reads it.
+	var a *domain.Actor
+	err := s.query(ctx, systemTenant, func(rows pgx.Rows) error {
+		var email, nom string
+		var id *int64
+		var m domain.Membership
+		_, err := pgx.ForEachRow(rows, []any{&email, &nom, &id, &m.Role, &m.RegionID, &m.StructureID, &m.ScopeLabel}, func() error {
+			if a == nil {
+				a = &domain.Actor{UserID: userID, Email: email, Nom: nom}
+			}
+			if id != nil {
+				m.ID, m.UserID = *id, userID
+				a.Memberships = append(a.Memberships, m)
+			}
+			return nil
+		})
+		return err
+	}, `
+		SELECT u.email, u.nom, m.id, coalesce(m.role, ''), coalesce(m.region_id, 0), coalesce(m.structure_id, 0), coalesce(st.nom, r.nom, '')
+		FROM users u
+		LEFT JOIN memberships m ON m.user_id = u.id
+		LEFT JOIN structures st ON st.id = m.structure_id
+		LEFT JOIN regions r ON r.id = m.region_id
+		WHERE u.id = $1 AND u.disabled_at IS NULL AND u.password_hash IS NOT NULL AND u.sessions_valid_after <= $2
+		ORDER BY array_position(ARRAY['pole','admin','auditeur','referent_arml','directeur','contributeur'], m.role), 7`, userID, signedInAt)
+	if err != nil {
 		return nil, fmt.Errorf("actor %d: %w", userID, err)
 	}
-	// The person's scope is what is being loaded: the system reads it.
-	a.Memberships, err = s.memberships(ctx, systemTenant, "m.user_id = $1", userID)
-	if err != nil {
-		return nil, err
+	if a == nil {
+		return nil, domain.Errorf(domain.EUNAUTH, "Votre session a pris fin : connectez-vous à nouveau.")
 	}
 	return a, nil
 }

@@ -21,17 +21,6 @@ const autoevalColumns = `a.id, a.campagne_id, c.nom AS campagne_nom, c.cloture, 
 const autoevalFrom = ` FROM autoevaluations a JOIN campagnes c ON c.id = a.campagne_id
 	JOIN structures s ON s.id = a.structure_id JOIN referentiels r ON r.id = c.referentiel_id `
 
-// cotationColumns are named for autoeval.SavedCotation; the query must join
-// cotations c and users u (LEFT) on its last author.
-const cotationColumns = `coalesce(c.valeur, 0) AS valeur, c.non_concerne, c.justification, c.commentaire, c.version,
-	coalesce(nullif(u.nom, ''), u.email, '') AS "by", c.updated_at AS "at"`
-
-// codedCotation is a saved answer with its item's code.
-type codedCotation struct {
-	Code string
-	autoeval.SavedCotation
-}
-
 // Autoevaluation returns one auto-évaluation, ENOTFOUND unless the visibility
 // covers its ML.
 func (s *Store) Autoevaluation(ctx context.Context, v domain.Visibility, id int64) (autoeval.Autoevaluation, error) {
@@ -58,19 +47,38 @@ func (s *Store) Autoevaluations(ctx context.Context, v domain.Visibility) ([]aut
 
 // Cotations returns the answers of an auto-évaluation of the ML by item code.
 func (s *Store) Cotations(ctx context.Context, structureID, autoevalID int64) (map[string]autoeval.SavedCotation, error) {
-	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[codedCotation], `
-		SELECT i.code, `+cotationColumns+`
-		FROM cotations c JOIN autoevaluations a ON a.id = c.autoevaluation_id
-		JOIN referentiel_items i ON i.id = c.item_id LEFT JOIN users u ON u.id = c.updated_by
-		WHERE a.structure_id = $1 AND c.autoevaluation_id = $2`, structureID, autoevalID)
+	var out map[string]autoeval.SavedCotation
+	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) (err error) {
+		out, err = scanCotations(rows)
+		return err
+	}, cotationsSQL, structureID, autoevalID)
 	if err != nil {
 		return nil, fmt.Errorf("cotations of autoevaluation %d: %w", autoevalID, err)
 	}
-	out := make(map[string]autoeval.SavedCotation, len(list))
-	for _, c := range list {
-		out[c.Code] = c.SavedCotation
-	}
 	return out, nil
+}
+
+// cotationsSQL reads an auto-évaluation's answers ($2) if it is the ML's ($1).
+// The names of their authors (two or three people) are looked up by key: a
+// join on users hashed the whole table for every page.
+const cotationsSQL = `
+	SELECT i.code, coalesce(c.valeur, 0), c.non_concerne, c.justification, c.commentaire, c.version, coalesce(n.by, ''), c.updated_at
+	FROM cotations c JOIN autoevaluations a ON a.id = c.autoevaluation_id
+	JOIN referentiel_items i ON i.id = c.item_id
+	LEFT JOIN (SELECT u.id, coalesce(nullif(u.nom, ''), u.email) AS by FROM users u
+	           WHERE u.id = ANY (ARRAY(SELECT DISTINCT updated_by FROM cotations WHERE autoevaluation_id = $2))) n ON n.id = c.updated_by
+	WHERE a.structure_id = $1 AND c.autoevaluation_id = $2`
+
+// scanCotations reads the rows of cotationsSQL by position (no reflection).
+func scanCotations(rows pgx.Rows) (map[string]autoeval.SavedCotation, error) {
+	out := make(map[string]autoeval.SavedCotation, 128)
+	var code string
+	var c autoeval.SavedCotation
+	_, err := pgx.ForEachRow(rows, []any{&code, &c.Valeur, &c.NonConcerne, &c.Justification, &c.Commentaire, &c.Version, &c.By, &c.At}, func() error {
+		out[code] = c
+		return nil
+	})
+	return out, err
 }
 
 // saveTarget is an item a save names, with its answer as the lock found it.
@@ -154,7 +162,7 @@ func (s *Store) SaveCotations(ctx context.Context, actor *domain.Actor, structur
 				out.Answers[ch.Code] = t.Current
 				continue
 			}
-			saved, changed, current, err := saveCotation(ctx, tx, autoevalID, t.ItemID, ch, actorID(actor))
+			saved, changed, current, err := saveCotation(ctx, tx, autoevalID, t.ItemID, ch, actorID(actor), t.Current)
 			if err != nil {
 				return err
 			}
@@ -184,7 +192,29 @@ func (s *Store) SaveCotations(ctx context.Context, actor *domain.Actor, structur
 // answered for the first time by two people at once is inserted by one of
 // them, and the other sees that answer and decides again (a conflict, unless
 // both saved the same thing).
-func saveCotation(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64, ch autoeval.CotationChange, by *int64) (saved autoeval.SavedCotation, changed bool, conflict *autoeval.SavedCotation, err error) {
+//
+// known is the answer lockForSave read: when the change was made from its
+// version, one statement writes the answer and its history, checking that
+// version; only if someone wrote in between does it lock and read again.
+func saveCotation(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64, ch autoeval.CotationChange, by *int64, known autoeval.SavedCotation) (saved autoeval.SavedCotation, changed bool, conflict *autoeval.SavedCotation, err error) {
+	if known.Version == ch.BaseVersion {
+		saved = autoeval.SavedCotation{Cotation: ch.Cotation, Version: known.Version + 1}
+		sql := updateWithHistorySQL
+		if known.Version == 0 {
+			sql = insertWithHistorySQL
+		}
+		var author *string
+		err := tx.QueryRow(ctx, sql, autoevalID, itemID, ch.Cotation.Valeur, ch.Cotation.NonConcerne, ch.Cotation.Justification,
+			ch.Cotation.Commentaire, saved.Version, by, known.Version).Scan(&saved.At, &author)
+		if err == nil {
+			if author != nil {
+				saved.By = *author
+			}
+			return saved, true, nil, nil
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return saved, false, nil, err
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		if attempt == 3 {
 			return saved, false, nil, fmt.Errorf("save %s: the answer kept changing under the lock", ch.Code)
@@ -252,6 +282,37 @@ func saveCotation(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64, ch a
 		return saved, err == nil, nil, err
 	}
 }
+
+// updateWithHistorySQL changes an answer from version $9 to $7 and records
+// the change, in one statement; no row when the answer is no longer at $9.
+const updateWithHistorySQL = `
+	WITH old AS (
+		SELECT valeur, non_concerne, justification, commentaire FROM cotations
+		WHERE autoevaluation_id = $1 AND item_id = $2 AND version = $9 FOR UPDATE),
+	u AS (
+		UPDATE cotations c SET valeur = nullif($3, 0), non_concerne = $4, justification = $5, commentaire = $6,
+			version = $7, updated_by = $8, updated_at = now()
+		FROM old WHERE c.autoevaluation_id = $1 AND c.item_id = $2 AND c.version = $9
+		RETURNING c.updated_at, old.valeur, old.non_concerne, old.justification, old.commentaire),
+	h AS (
+		INSERT INTO cotation_historique (autoevaluation_id, item_id, version, changed_by, old_valeur, new_valeur,
+			old_non_concerne, new_non_concerne, old_justification, new_justification, old_commentaire, new_commentaire)
+		SELECT $1, $2, $7, $8, u.valeur, nullif($3, 0), u.non_concerne, $4, u.justification, $5, u.commentaire, $6 FROM u)
+	SELECT updated_at, (SELECT coalesce(nullif(nom, ''), email) FROM users WHERE id = $8) FROM u`
+
+// insertWithHistorySQL answers an item for the first time and records it, in
+// one statement; no row when someone answered it meanwhile ($9 is 0).
+const insertWithHistorySQL = `
+	WITH i AS (
+		INSERT INTO cotations (autoevaluation_id, item_id, valeur, non_concerne, justification, commentaire, version, updated_by, updated_at)
+		SELECT $1, $2, nullif($3, 0), $4, $5, $6, $7, $8, now() WHERE $9::int = 0
+		ON CONFLICT (autoevaluation_id, item_id) DO NOTHING
+		RETURNING updated_at),
+	h AS (
+		INSERT INTO cotation_historique (autoevaluation_id, item_id, version, changed_by, old_valeur, new_valeur,
+			old_non_concerne, new_non_concerne, old_justification, new_justification, old_commentaire, new_commentaire)
+		SELECT $1, $2, $7, $8, NULL, nullif($3, 0), false, $4, '', $5, '', $6 FROM i)
+	SELECT updated_at, (SELECT coalesce(nullif(nom, ''), email) FROM users WHERE id = $8) FROM i`
 
 // cotationAtVersion returns an answer as it was at version v (0: unanswered).
 func cotationAtVersion(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64, v int) (autoeval.Cotation, error) {
@@ -343,26 +404,67 @@ func cotationsTx(ctx context.Context, tx pgx.Tx, autoevalID int64) (map[string]a
 
 // Transitions returns the transitions of an auto-évaluation of the ML, oldest first.
 func (s *Store) Transitions(ctx context.Context, structureID, autoevalID int64) ([]demarche.Record, error) {
-	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[demarche.Record],
-		`SELECT t.action, t.from_etat AS "from", t.to_etat AS "to", coalesce(nullif(u.nom, ''), u.email, '') AS "by",
-		t.by_role AS "role", t.commentaire, t.at
-		FROM autoevaluation_transitions t JOIN autoevaluations a ON a.id = t.autoevaluation_id LEFT JOIN users u ON u.id = t.by_user
-		WHERE a.structure_id = $1 AND t.autoevaluation_id = $2 ORDER BY t.at, t.id`, structureID, autoevalID)
+	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[demarche.Record], transitionsSQL, structureID, autoevalID)
 	if err != nil {
 		return nil, fmt.Errorf("transitions of autoevaluation %d: %w", autoevalID, err)
 	}
 	return list, nil
 }
 
+const transitionsSQL = `SELECT t.action, t.from_etat AS "from", t.to_etat AS "to", coalesce(nullif(u.nom, ''), u.email, '') AS "by",
+	t.by_role AS "role", t.commentaire, t.at
+	FROM autoevaluation_transitions t JOIN autoevaluations a ON a.id = t.autoevaluation_id LEFT JOIN users u ON u.id = t.by_user
+	WHERE a.structure_id = $1 AND t.autoevaluation_id = $2 ORDER BY t.at, t.id`
+
+// Overview returns, in one round trip, what the dashboard of an auto-évaluation
+// of the ML shows: its answers and evidence coverage (as AnswersAndCoverage),
+// whether a previous one exists, the contributors' sections and the transitions.
+func (s *Store) Overview(ctx context.Context, structureID, autoevalID, referentielID int64) (autoeval.Overview, error) {
+	var o autoeval.Overview
+	b := &pgx.Batch{}
+	b.Queue(cotationsSQL, structureID, autoevalID)
+	b.Queue(coverageSQL, structureID, referentielID)
+	b.Queue("SELECT EXISTS (SELECT 1"+previousSQL+")", structureID, autoevalID)
+	b.Queue(contributorSectionsSQL, structureID)
+	b.Queue(transitionsSQL, structureID, autoevalID)
+	fail := func(err error) (autoeval.Overview, error) {
+		return o, fmt.Errorf("overview of autoevaluation %d: %w", autoevalID, err)
+	}
+	br, err := s.sendBatch(ctx, structureTenant(structureID), b)
+	if err != nil {
+		return fail(err)
+	}
+	defer br.Close()
+	rows, _ := br.Query()
+	if o.Saved, err = scanCotations(rows); err != nil {
+		return fail(err)
+	}
+	rows, _ = br.Query()
+	if o.Coverage, err = scanCoverage(rows); err != nil {
+		return fail(err)
+	}
+	if err := br.QueryRow().Scan(&o.HasPrevious); err != nil {
+		return fail(err)
+	}
+	rows, _ = br.Query()
+	if o.Assignments, err = scanContributorSections(rows); err != nil {
+		return fail(err)
+	}
+	rows, _ = br.Query()
+	if o.Transitions, err = pgx.CollectRows(rows, pgx.RowToStructByName[demarche.Record]); err != nil {
+		return fail(err)
+	}
+	if err := br.Close(); err != nil {
+		return fail(err)
+	}
+	return o, nil
+}
+
 // PreviousAutoevaluation returns the ML's auto-évaluation of the campaign before
 // this one's (by closing date); ENOTFOUND when there is none.
 func (s *Store) PreviousAutoevaluation(ctx context.Context, structureID, autoevalID int64) (autoeval.Autoevaluation, error) {
 	a, err := collectOne(ctx, s, structureTenant(structureID), pgx.RowToStructByName[autoeval.Autoevaluation],
-		"SELECT "+autoevalColumns+autoevalFrom+`
-		JOIN autoevaluations cur ON cur.structure_id = a.structure_id AND cur.id = $2
-		JOIN campagnes cc ON cc.id = cur.campagne_id
-		WHERE a.structure_id = $1 AND a.id <> cur.id AND c.cloture < cc.cloture
-		ORDER BY c.cloture DESC LIMIT 1`, structureID, autoevalID)
+		"SELECT "+autoevalColumns+previousSQL, structureID, autoevalID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, domain.Errorf(domain.ENOTFOUND, "Aucune auto-évaluation précédente pour cette Mission Locale.")
 	} else if err != nil {
@@ -371,24 +473,40 @@ func (s *Store) PreviousAutoevaluation(ctx context.Context, structureID, autoeva
 	return a, nil
 }
 
+// previousSQL finds, after its SELECT list, the ML's ($1) auto-évaluation of
+// the campaign before that of $2.
+const previousSQL = autoevalFrom + `
+	JOIN autoevaluations cur ON cur.structure_id = a.structure_id AND cur.id = $2
+	JOIN campagnes cc ON cc.id = cur.campagne_id
+	WHERE a.structure_id = $1 AND a.id <> cur.id AND c.cloture < cc.cloture
+	ORDER BY c.cloture DESC LIMIT 1`
+
 // ContributorSections returns, for each contributor membership of an ML, the
 // sections it is limited to (absent: every section).
 func (s *Store) ContributorSections(ctx context.Context, structureID int64) (map[int64][]string, error) {
-	out := map[int64][]string{}
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
-		var id int64
-		var section string
-		_, err := pgx.ForEachRow(rows, []any{&id, &section}, func() error {
-			out[id] = append(out[id], section)
-			return nil
-		})
+	var out map[int64][]string
+	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) (err error) {
+		out, err = scanContributorSections(rows)
 		return err
-	}, `SELECT ms.membership_id, ms.section FROM membership_sections ms
-		JOIN memberships m ON m.id = ms.membership_id WHERE m.structure_id = $1 ORDER BY ms.section`, structureID)
+	}, contributorSectionsSQL, structureID)
 	if err != nil {
 		return nil, fmt.Errorf("sections of structure %d: %w", structureID, err)
 	}
 	return out, nil
+}
+
+const contributorSectionsSQL = `SELECT ms.membership_id, ms.section FROM membership_sections ms
+	JOIN memberships m ON m.id = ms.membership_id WHERE m.structure_id = $1 ORDER BY ms.section`
+
+func scanContributorSections(rows pgx.Rows) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	var id int64
+	var section string
+	_, err := pgx.ForEachRow(rows, []any{&id, &section}, func() error {
+		out[id] = append(out[id], section)
+		return nil
+	})
+	return out, err
 }
 
 // SetContributorSections replaces the sections a contributor membership of an ML

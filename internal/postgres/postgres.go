@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/golang-migrate/migrate/v4"
 	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
@@ -22,6 +24,7 @@ func Open(ctx context.Context, connString string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse connection string: %w", err)
 	}
+	cfg.ConnConfig.Tracer = countingTracer{}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -32,6 +35,38 @@ func Open(ctx context.Context, connString string) (*pgxpool.Pool, error) {
 	}
 	return pool, nil
 }
+
+// statements and roundTrips count what this process sent PostgreSQL (BEGIN and
+// COMMIT included; a batch is one round trip): the benchmark divides them by
+// the requests it made.
+var statements, roundTrips atomic.Uint64
+
+// Statements returns how many statements the process's pools have sent.
+func Statements() uint64 { return statements.Load() }
+
+// RoundTrips returns how many times the process's pools waited for PostgreSQL.
+func RoundTrips() uint64 { return roundTrips.Load() }
+
+type countingTracer struct{}
+
+func (countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	statements.Add(1)
+	roundTrips.Add(1)
+	return ctx
+}
+
+func (countingTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (countingTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	roundTrips.Add(1)
+	return ctx
+}
+
+func (countingTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
+	statements.Add(1)
+}
+
+func (countingTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // DirtyError means an earlier migration failed halfway and the schema needs a hand.
 type DirtyError struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/preuves"
 )
@@ -575,23 +576,56 @@ func (s *Store) PreuveItems(ctx context.Context, structureID, preuveID int64) ([
 // pieces support, how many pieces support each, by item code (items without a
 // piece are absent).
 func (s *Store) CoverageCounts(ctx context.Context, structureID, referentielID int64) (map[string]int, error) {
-	out := map[string]int{}
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
-		var code string
-		var n int
-		_, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error {
-			out[code] = n
-			return nil
-		})
+	var out map[string]int
+	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) (err error) {
+		out, err = scanCoverage(rows)
 		return err
-	}, `
-		SELECT i.code, count(*)::int FROM preuve_items x
-		JOIN preuves p ON p.id = x.preuve_id JOIN referentiel_items i ON i.id = x.item_id
-		WHERE p.structure_id = $1 AND i.referentiel_id = $2 GROUP BY i.code`, structureID, referentielID)
+	}, coverageSQL, structureID, referentielID)
 	if err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
 	return out, nil
+}
+
+// coverageSQL counts the ML's ($1) pieces per item code of a référentiel ($2).
+const coverageSQL = `
+	SELECT i.code, count(*)::int FROM preuve_items x
+	JOIN preuves p ON p.id = x.preuve_id JOIN referentiel_items i ON i.id = x.item_id
+	WHERE p.structure_id = $1 AND i.referentiel_id = $2 GROUP BY i.code`
+
+func scanCoverage(rows pgx.Rows) (map[string]int, error) {
+	out := map[string]int{}
+	var code string
+	var n int
+	_, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error {
+		out[code] = n
+		return nil
+	})
+	return out, err
+}
+
+// AnswersAndCoverage returns an auto-évaluation's answers, as Cotations, and
+// the ML's evidence coverage, as CoverageCounts, in one round trip.
+func (s *Store) AnswersAndCoverage(ctx context.Context, structureID, autoevalID, referentielID int64) (map[string]autoeval.SavedCotation, map[string]int, error) {
+	b := &pgx.Batch{}
+	b.Queue(cotationsSQL, structureID, autoevalID)
+	b.Queue(coverageSQL, structureID, referentielID)
+	br, err := s.sendBatch(ctx, structureTenant(structureID), b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("answers and coverage of autoevaluation %d: %w", autoevalID, err)
+	}
+	defer br.Close()
+	rows, _ := br.Query()
+	saved, err := scanCotations(rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cotations of autoevaluation %d: %w", autoevalID, err)
+	}
+	rows, _ = br.Query()
+	coverage, err := scanCoverage(rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("coverage: %w", err)
+	}
+	return saved, coverage, br.Close()
 }
 
 // ContentReader streams one file version from the database, one chunk per

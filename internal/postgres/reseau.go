@@ -57,7 +57,7 @@ func (s *Store) Region(ctx context.Context, v domain.Visibility, id int64) (doma
 // ListStructures returns the MLs the visibility covers, optionally only those of
 // one région (regionID 0: all), by région then name.
 func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionID int64) ([]reseau.StructureRow, error) {
-	var list []reseau.StructureRow
+	list := make([]reseau.StructureRow, 0, 512)
 	err := s.query(ctx, visibleTenant(v), func(rows pgx.Rows) error {
 		var row reseau.StructureRow
 		_, err := pgx.ForEachRow(rows, []any{&row.ID, &row.Code, &row.Nom, &row.RegionID, &row.RegionNom, &row.Forme, &row.Siret, &row.RegionCode, &row.Sites}, func() error {

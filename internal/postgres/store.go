@@ -155,6 +155,21 @@ func (s *Store) query(ctx context.Context, t tenant, fn func(rows pgx.Rows) erro
 	return err
 }
 
+// sendBatch sends the queries of b under t, in one round trip: the scope is set
+// first, in the same implicit transaction. The caller reads b's results from
+// the returned BatchResults and closes it.
+func (s *Store) sendBatch(ctx context.Context, t tenant, b *pgx.Batch) (pgx.BatchResults, error) {
+	scoped := &pgx.Batch{}
+	scoped.Queue(setTenantSQL, t.scope, ids(t.regions), ids(t.structures))
+	scoped.QueuedQueries = append(scoped.QueuedQueries, b.QueuedQueries...)
+	br := s.pool.SendBatch(ctx, scoped)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, err
+	}
+	return br, nil
+}
+
 // setTenantSQL sets a tenant for the current (implicit) transaction.
 const setTenantSQL = "SELECT set_config('cadre.scope', $1, true), set_config('cadre.regions', $2, true), set_config('cadre.structures', $3, true)"
 

@@ -23,7 +23,28 @@ const (
 	sessionUser     = "uid"
 	sessionSignedIn = "since"
 	sessionFlash    = "flash"
+	// sessionSeen is when a signed-in session was last used (Unix seconds),
+	// refreshed at most every seenRefresh: a session unused for
+	// CADRE_SESSION_IDLE_TIMEOUT ends, and most requests write nothing.
+	sessionSeen = "seen"
 )
+
+// seenRefresh is how stale sessionSeen may get: the idle timeout is exact to
+// within it.
+const seenRefresh = time.Minute
+
+// idleExpired says whether the signed-in session went unused past the idle
+// timeout; otherwise it records its use, at most once a minute.
+func (s *Server) idleExpired(ctx context.Context, now time.Time) bool {
+	seen := time.Unix(s.sessions.GetInt64(ctx, sessionSeen), 0)
+	if seen.Unix() != 0 && now.Sub(seen) > s.cfg.SessionIdle {
+		return true
+	}
+	if now.Sub(seen) >= seenRefresh {
+		s.sessions.Put(ctx, sessionSeen, now.Unix())
+	}
+	return false
+}
 
 // actorOf returns the signed-in person, or nil.
 func actorOf(ctx context.Context) *domain.Actor {
@@ -39,6 +60,14 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		ctx := r.Context()
 		uid := s.sessions.GetInt64(ctx, sessionUser)
 		if uid == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.idleExpired(ctx, time.Now()) {
+			if err := s.sessions.Destroy(ctx); err != nil {
+				s.renderError(w, r, err)
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -175,6 +204,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			}
 			s.sessions.Put(r.Context(), sessionUser, uid)
 			s.sessions.Put(r.Context(), sessionSignedIn, since.UnixNano())
+			s.sessions.Put(r.Context(), sessionSeen, time.Now().Unix())
 			return seeOther(w, r, next)
 		}
 		switch domain.ErrorCode(err) {
@@ -333,6 +363,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	// Activation ended the account's earlier sessions at the database's "now";
 	// a second later is safely after it on any clock.
 	s.sessions.Put(r.Context(), sessionSignedIn, time.Now().Add(time.Second).UnixNano())
+	s.sessions.Put(r.Context(), sessionSeen, time.Now().Unix())
 	s.flash(r, "Bienvenue : votre compte est activé.")
 	return seeOther(w, r, "/")
 }

@@ -27,7 +27,7 @@ func (s *Server) loadAutoeval(r *http.Request) (*autoeval.View, error) {
 }
 
 func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.loadAutoeval(r)
+	v, o, err := s.autoeval.Dashboard(r.Context(), sheetOf(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -46,19 +46,12 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 	for _, sec := range v.Sections {
 		page.AllSections = append(page.AllSections, web.SectionLink{Code: sec.Code, Titre: sec.Titre})
 	}
-	if page.CanSubmit {
-		if page.CanCopy, err = s.autoeval.HasPrevious(r.Context(), v.Sheet); err != nil {
-			return err
-		}
-	}
+	page.CanCopy = page.CanSubmit && o.HasPrevious
 	members, err := s.accounts.Members(r.Context(), actorOf(r.Context()), a.StructureID)
 	if err != nil {
 		return err
 	}
-	sections, err := s.autoeval.Assignments(r.Context(), v.Sheet)
-	if err != nil {
-		return err
-	}
+	sections := o.Assignments
 	for _, m := range members {
 		if m.Role != domain.RoleContributeur {
 			continue
@@ -69,11 +62,7 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		page.Members = append(page.Members, web.MemberSections{MembershipID: m.MembershipID, Nom: nom, Sections: sections[m.MembershipID]})
 	}
-	transitions, err := s.autoeval.Transitions(r.Context(), v.Sheet)
-	if err != nil {
-		return err
-	}
-	for _, t := range transitions {
+	for _, t := range o.Transitions {
 		page.History = append(page.History, web.TransitionView{Label: t.Action.Label(), By: t.By, At: domain.FrenchDateTime(t.At), Commentaire: t.Commentaire})
 	}
 	return s.render(w, r, http.StatusOK, web.AutoevalPage(page))

@@ -103,6 +103,11 @@ func (s *Server) Handler() http.Handler {
 
 			r.Get("/admin/outbox", s.handle(s.outboxPage))
 			r.Get("/admin/outbox/{id}", s.handle(s.outboxMessagePage))
+
+			if s.cfg.DebugAddr != "" {
+				// The benchmark's signed-in floor; absent in production.
+				r.Get("/debug/plancher", s.handle(s.floorPage))
+			}
 		})
 	})
 	return r

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -62,7 +63,9 @@ func New(d Deps) *Server {
 	sm := scs.New()
 	sm.Store = d.Sessions
 	sm.Lifetime = d.Config.SessionMax
-	sm.IdleTimeout = d.Config.SessionIdle
+	// No sm.IdleTimeout: scs would then rewrite the session row on every
+	// request. loadActor enforces the idle timeout from a time it refreshes
+	// at most once a minute (see sessionSeen).
 	sm.Cookie.Name = "cadre_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
@@ -107,12 +110,25 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 // render writes a complete page or nothing: a component that fails halfway must not
 // leave half a page behind a 200.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledPage {
+			buf.Reset()
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, err := buf.WriteTo(w)
+	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// pageBuffers recycles the buffers pages are rendered into: a national list
+// is a few hundred kilobytes, grown again for every request otherwise.
+var pageBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 64<<10)) }}
+
+// maxPooledPage bounds what the pool keeps, so one huge page does not stay.
+const maxPooledPage = 2 << 20
