@@ -25,6 +25,7 @@ import (
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
+	"github.com/unml/cadre/internal/revue"
 	"github.com/unml/cadre/internal/server"
 	refdata "github.com/unml/cadre/referentiel"
 )
@@ -218,5 +219,6 @@ func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, p
 		Preuves:     preuves.NewService(store),
 		Referentiel: referentiel.NewService(store),
 		Reseau:      reseau.NewService(store),
+		Revue:       revue.NewService(store, cfg.BaseURL),
 	}
 }

@@ -351,23 +351,19 @@ type RegionView struct {
 	Ressources CarteRessources
 }
 
-// Region returns the review of a région in a campaign (0: the latest one with
-// dossiers); ENOTFOUND unless actor may see the région's review, or for a
-// campaign that has no dossiers.
-func (s *Service) Region(ctx context.Context, actor *domain.Actor, regionID, campagneID int64) (*RegionView, error) {
-	reg, err := s.store.Region(ctx, actor.Visible(domain.ActViewRevue), regionID)
-	if err != nil {
-		return nil, err
-	}
-	all, err := s.store.ListCampagnes(ctx)
-	if err != nil {
-		return nil, err
-	}
+// Region returns a région whose review actor may see; ENOTFOUND otherwise.
+func (s *Service) Region(ctx context.Context, actor *domain.Actor, id int64) (domain.Region, error) {
+	return s.store.Region(ctx, actor.Visible(domain.ActViewRevue), id)
+}
+
+// Review returns the review of a loaded région in a campaign (0: the latest
+// one with dossiers): its pipeline and heat maps. ENOTFOUND for a campaign
+// without dossiers.
+func (s *Service) Review(ctx context.Context, reg domain.Region, campagneID int64) (*RegionView, error) {
 	v := &RegionView{Region: reg}
-	for _, c := range all {
-		if c.Etat != campagnes.EtatPreparation {
-			v.Campagnes = append(v.Campagnes, c)
-		}
+	var err error
+	if v.Campagnes, err = s.campagnes(ctx); err != nil {
+		return nil, err
 	}
 	i := 0
 	if campagneID != 0 {
@@ -398,4 +394,54 @@ func (s *Service) Region(ctx context.Context, actor *domain.Actor, regionID, cam
 	v.Carte = buildCarte(ref, dossiers, region, national)
 	v.Ressources = buildRessources(ref, region)
 	return v, nil
+}
+
+// campagnes returns the campaigns with dossiers (open or closed), the latest first.
+func (s *Service) campagnes(ctx context.Context) ([]campagnes.CampagneRow, error) {
+	all, err := s.store.ListCampagnes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []campagnes.CampagneRow
+	for _, c := range all {
+		if c.Etat != campagnes.EtatPreparation {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// HomeRegion is a région on its référent's home: the dossiers of the latest
+// campaign, for the review to come and done.
+type HomeRegion struct {
+	Region   domain.Region
+	Campagne campagnes.CampagneRow
+	Dossiers []Dossier
+}
+
+// Home returns, for a référent, each of their régions with the dossiers of the
+// latest campaign; nothing for the national team, who follow every région
+// from the review's pages.
+func (s *Service) Home(ctx context.Context, actor *domain.Actor) ([]HomeRegion, error) {
+	vis := actor.Visible(domain.ActViewRevue)
+	if vis.All || len(vis.RegionIDs) == 0 {
+		return nil, nil
+	}
+	list, err := s.campagnes(ctx)
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	regions, err := s.store.ListRegions(ctx, vis)
+	if err != nil {
+		return nil, err
+	}
+	var out []HomeRegion
+	for _, r := range regions {
+		dossiers, err := s.store.Dossiers(ctx, r.ID, list[0].ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, HomeRegion{Region: r, Campagne: list[0], Dossiers: dossiers})
+	}
+	return out, nil
 }
