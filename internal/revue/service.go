@@ -345,9 +345,9 @@ func (s *Service) Regions(ctx context.Context, actor *domain.Actor) ([]domain.Re
 type RegionView struct {
 	Region domain.Region
 	// Campagnes are the campaigns with dossiers (open or closed), the latest first.
-	Campagnes []campagnes.CampagneRow
-	Campagne  campagnes.CampagneRow
-	Carte     Carte
+	Campagnes  []campagnes.CampagneRow
+	Campagne   campagnes.CampagneRow
+	Carte      Carte
 	Ressources CarteRessources
 }
 

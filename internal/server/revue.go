@@ -160,7 +160,7 @@ func (s *Server) pipelinePage(w http.ResponseWriter, r *http.Request) error {
 	})
 	for _, l := range lignes {
 		row := web.PipelineRow{Nom: l.StructureNom, Etat: l.Etat.Label(), Percent: l.Percent(),
-			Avancement: strconv.Itoa(l.Answered) + " / " + strconv.Itoa(l.Total) + " (" + strconv.Itoa(l.Percent()) + " %)",
+			Avancement:   strconv.Itoa(l.Answered) + " / " + strconv.Itoa(l.Total) + " (" + strconv.Itoa(l.Percent()) + " %)",
 			AwaitingAvis: l.Etat == demarche.Soumise}
 		if l.AutoevaluationID != 0 {
 			row.URL = revueURL(l.AutoevaluationID)
@@ -233,7 +233,7 @@ func (s *Server) revueView(r *http.Request, d *revue.Detail) web.RevueView {
 	url := revueURL(a.ID)
 	v := web.RevueView{Page: s.page(r, "Revue · "+a.StructureNom), URL: url, AutoevalURL: autoevalURL(a.ID),
 		PipelineURL: revueRegionURL(a.RegionID) + "?campagne=" + itoa(a.CampagneID),
-		Structure: a.StructureNom, Campagne: a.CampagneNom, Etat: a.Etat.Label(), CanAvis: d.CanAvis, CanReturn: d.CanReturn,
+		Structure:   a.StructureNom, Campagne: a.CampagneNom, Etat: a.Etat.Label(), CanAvis: d.CanAvis, CanReturn: d.CanReturn,
 		Reviewable: a.Etat == demarche.Soumise, RenvoiRows: 3}
 	_, err := demarche.Next(a.Etat, demarche.Renvoyer, domain.RolePole, "x")
 	v.Returnable = err == nil
