@@ -29,14 +29,14 @@ type SortLink struct {
 
 // PipelineRow is one ML in the région's pipeline.
 type PipelineRow struct {
-	Nom, URL      string
-	Etat          string
-	Percent       int
-	Avancement    string
-	SoumiseLe     string
-	Jours         string
-	Means         []string
-	AwaitingAvis  bool
+	Nom, URL     string
+	Etat         string
+	Percent      int
+	Avancement   string
+	SoumiseLe    string
+	Jours        string
+	Means        []string
+	AwaitingAvis bool
 }
 
 // PipelineView is the région's pipeline in one campaign.
@@ -95,9 +95,9 @@ type CarteView struct {
 // sequence (readable with every common colour-vision deficiency) from the
 // lowest mean to the highest, each with an ink of at least 4.5:1 contrast.
 type ScaleStep struct {
-	Min        float64
-	Fill, Ink  string
-	Label      string
+	Min       float64
+	Fill, Ink string
+	Label     string
 }
 
 // heatSteps are the colour steps, from the lowest mean up.
@@ -145,9 +145,11 @@ func (h *HeatMap) Layout() {
 	h.Height = h.RowHeight * (len(h.Rows) + 1)
 }
 
-func (h HeatMap) x(col int) string  { return strconv.Itoa(h.LabelWidth + col*h.CellWidth) }
-func (h HeatMap) y(row int) string  { return strconv.Itoa(h.RowHeight * (row + 1)) }
-func (h HeatMap) cx(col int) string { return strconv.Itoa(h.LabelWidth + col*h.CellWidth + h.CellWidth/2) }
+func (h HeatMap) x(col int) string { return strconv.Itoa(h.LabelWidth + col*h.CellWidth) }
+func (h HeatMap) y(row int) string { return strconv.Itoa(h.RowHeight * (row + 1)) }
+func (h HeatMap) cx(col int) string {
+	return strconv.Itoa(h.LabelWidth + col*h.CellWidth + h.CellWidth/2)
+}
 func (h HeatMap) ty(row int) string { return strconv.Itoa(h.RowHeight*(row+1) + h.RowHeight*2/3) }
 
 // short cuts a label for the SVG; the table beside it has the whole label.
@@ -190,26 +192,26 @@ type RevueView struct {
 	Avis                   revue.Avis
 	Renvoi                 revue.Renvoi
 	// RenvoiRows is the number of item reason lines of the return form.
-	RenvoiRows  int
-	AvisErrors  FormErrors
-	AvisFields  map[string]string
+	RenvoiRows   int
+	AvisErrors   FormErrors
+	AvisFields   map[string]string
 	RenvoiErrors FormErrors
 	RenvoiFields map[string]string
-	Rounds      []RoundView
+	Rounds       []RoundView
 }
 
 // RevueItemView is one item on a review page: the ML's answer and the avis.
 type RevueItemView struct {
-	Code, Texte                       string
+	Code, Texte                         string
 	MLValue, Justification, Commentaire string
-	Preuves                           []string
-	Avis                              revue.AvisItem
-	Version                           int
-	By, At                            string
-	Gap                               int
-	HasGap, BigGap                    bool
-	Errors                            map[string]string
-	Conflict                          *revue.SavedAvisItem
+	Preuves                             []string
+	Avis                                revue.AvisItem
+	Version                             int
+	By, At                              string
+	Gap                                 int
+	HasGap, BigGap                      bool
+	Errors                              map[string]string
+	Conflict                            *revue.SavedAvisItem
 }
 
 // RevueSectionView is one section of a dossier under review.
