@@ -212,4 +212,3 @@ func TestMoyennesOfARegionWith61MLs(t *testing.T) {
 		t.Errorf("%d auto-évaluations, %v", none, err)
 	}
 }
-
