@@ -206,12 +206,15 @@ type RevueItemView struct {
 	MLValue, Justification, Commentaire string
 	Preuves                             []string
 	Avis                                revue.AvisItem
-	Version                             int
-	By, At                              string
-	Gap                                 int
-	HasGap, BigGap                      bool
-	Errors                              map[string]string
-	Conflict                            *revue.SavedAvisItem
+	// Base is the avis the form was made from: an item posted as it was is
+	// not a change, whatever came in meanwhile.
+	Base           revue.AvisItem
+	Version        int
+	By, At         string
+	Gap            int
+	HasGap, BigGap bool
+	Errors         map[string]string
+	Conflict       *revue.SavedAvisItem
 }
 
 // RevueSectionView is one section of a dossier under review.

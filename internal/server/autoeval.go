@@ -258,10 +258,16 @@ func (s *Server) saveSection(w http.ResponseWriter, r *http.Request) error {
 	}
 	if isConflict {
 		page := s.sectionView(r, v, i, posted, versions, nil, conflict.Current)
+		if err := s.addRevueNotes(r, sh, &page); err != nil {
+			return err
+		}
 		page.Page.Title = "Conflit · " + page.Page.Title
 		return s.render(w, r, http.StatusConflict, web.SectionPage(page))
 	}
 	page := s.sectionView(r, v, i, posted, versions, domain.ErrorFields(err), nil)
+	if err := s.addRevueNotes(r, sh, &page); err != nil {
+		return err
+	}
 	page.Page.Title = "Erreur · " + page.Page.Title
 	return s.render(w, r, http.StatusBadRequest, web.SectionPage(page))
 }

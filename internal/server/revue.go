@@ -368,7 +368,7 @@ func (s *Server) renvoyer(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-func (s *Server) revueSectionView(r *http.Request, d *revue.Detail, i int, posted map[string]revue.AvisItemChange,
+func (s *Server) revueSectionView(r *http.Request, d *revue.Detail, i int, posted map[string]postedAvis,
 	fieldErrors map[string]string, conflicts map[string]revue.SavedAvisItem) web.RevueSectionView {
 	a, sec := d.Autoeval, d.Sections[i]
 	url := revueURL(a.ID)
@@ -395,17 +395,18 @@ func (s *Server) revueSectionView(r *http.Request, d *revue.Detail, i int, poste
 		c := d.Cotations[code]
 		saved := d.Avis[code]
 		item := web.RevueItemView{Code: code, Texte: it.Texte, MLValue: web.ValueLabel(d.Ref.Echelle.Niveaux, d.Ref.Echelle.NonConcerne, c.Cotation),
-			Justification: c.Justification, Commentaire: c.Commentaire, Preuves: d.Preuves[code], Avis: saved.AvisItem, Version: saved.Version,
-			By: saved.By, Errors: map[string]string{}}
+			Justification: c.Justification, Commentaire: c.Commentaire, Preuves: d.Preuves[code], Avis: saved.AvisItem, Base: saved.AvisItem,
+			Version: saved.Version, By: saved.By, Errors: map[string]string{}}
 		if saved.Version > 0 {
 			item.At = domain.FrenchDateTime(saved.At)
 		}
 		if p, ok := posted[code]; ok {
-			item.Avis, item.Version = p.Avis, p.BaseVersion
+			item.Avis, item.Base, item.Version = p.Change.Avis, p.Base, p.Change.BaseVersion
 		}
 		if other, ok := conflicts[code]; ok {
+			// Saving again now knowingly replaces their version.
 			item.Conflict = &other
-			item.Version = other.Version
+			item.Base, item.Version = other.AvisItem, other.Version
 		}
 		item.Gap, item.HasGap = revue.Gap(c.Valeur, item.Avis.Valeur)
 		item.BigGap = item.HasGap && item.Gap >= revue.GrandEcart
@@ -447,26 +448,37 @@ func (s *Server) revueSectionPage(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, r, http.StatusOK, web.RevueSectionPage(s.revueSectionView(r, d, i, nil, nil, nil)))
 }
 
+// postedAvis is an item's avis as a form posted it, with the avis the form
+// was made from.
+type postedAvis struct {
+	Change revue.AvisItemChange
+	Base   revue.AvisItem
+}
+
 // parseAvisItem reads one item's avis from a form; present is false when the
-// form does not carry the item.
-func parseAvisItem(form url.Values, code string) (revue.AvisItemChange, bool, error) {
-	ch := revue.AvisItemChange{Code: code}
+// form does not carry the item, changed is false when it posts the avis it
+// was made from (a whole part is posted at once: an untouched item is no
+// change, whatever came in meanwhile).
+func parseAvisItem(form url.Values, code string) (p postedAvis, present, changed bool, err error) {
+	p.Change.Code = code
 	version, ok := form["version-"+code]
 	if !ok {
-		return ch, false, nil
+		return p, false, false, nil
+	}
+	if p.Change.BaseVersion, err = strconv.Atoi(strings.TrimSpace(version[0])); err != nil || p.Change.BaseVersion < 0 {
+		return p, true, false, domain.Errorf(domain.EINVALID, "Le formulaire est incomplet : rechargez la page.")
 	}
 	fe := domain.FieldErrors{}
-	var err error
-	if ch.BaseVersion, err = strconv.Atoi(strings.TrimSpace(version[0])); err != nil || ch.BaseVersion < 0 {
-		return ch, true, domain.Errorf(domain.EINVALID, "Le formulaire est incomplet : rechargez la page.")
-	}
 	if v := strings.TrimSpace(form.Get("avis-" + code)); v != "" {
-		if ch.Avis.Valeur, err = strconv.Atoi(v); err != nil {
+		if p.Change.Avis.Valeur, err = strconv.Atoi(v); err != nil {
 			fe["avis-"+code] = "Choisissez une cotation de l'échelle."
 		}
 	}
-	ch.Avis.Remarque = form.Get("remarque-" + code)
-	return ch, true, fe.Err()
+	p.Change.Avis.Remarque = form.Get("remarque-" + code)
+	p.Base.Valeur, _ = strconv.Atoi(form.Get("base-avis-" + code))
+	p.Base.Remarque = form.Get("base-remarque-" + code)
+	changed = p.Change.Avis.Valeur != p.Base.Valeur || strings.TrimSpace(p.Change.Avis.Remarque) != strings.TrimSpace(p.Base.Remarque)
+	return p, true, changed, fe.Err()
 }
 
 // saveRevueSection saves the item avis of a whole section (the form, with or
@@ -479,22 +491,24 @@ func (s *Server) saveRevueSection(w http.ResponseWriter, r *http.Request) error 
 	}
 	sec := rv.Sections[i]
 	var changes []revue.AvisItemChange
-	posted := map[string]revue.AvisItemChange{}
+	posted := map[string]postedAvis{}
 	fe := domain.FieldErrors{}
 	for _, code := range sec.Items {
-		ch, present, err := parseAvisItem(r.PostForm, code)
+		p, present, changed, err := parseAvisItem(r.PostForm, code)
 		if f := domain.ErrorFields(err); f != nil {
 			for k, m := range f {
 				fe[k] = m
 			}
-			posted[code] = ch
+			posted[code] = p
 			continue
 		} else if err != nil {
 			return err
 		}
 		if present {
-			posted[code] = ch
-			changes = append(changes, ch)
+			posted[code] = p
+		}
+		if changed {
+			changes = append(changes, p.Change)
 		}
 	}
 	if len(fe) == 0 {

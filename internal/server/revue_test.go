@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -104,4 +105,37 @@ func fetchAs(t *testing.T, c *http.Client, url string) string {
 		t.Fatalf("GET %s: %d, %v", url, resp.StatusCode, err)
 	}
 	return string(b)
+}
+
+// TestRevueItemAvisConcurrency: a part's form saves only what the référent
+// changed; a change made from an outdated page is refused with both versions,
+// an untouched item is not; a malformed rating changes nothing.
+func TestRevueItemAvisConcurrency(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	app.Login(t, referent)
+	ae := app.Fixture.Autoevaluations["ML-QUIMPER/2026"]
+	path := fmt.Sprintf("/revue/autoevaluations/%d/sections/F1", ae)
+	code := "F1.R1.C1"
+	form := func(avis, base, version string) url.Values {
+		return url.Values{"version-" + code: {version}, "avis-" + code: {avis}, "base-avis-" + code: {base}, "base-remarque-" + code: {""}, "remarque-" + code: {""}}
+	}
+	if resp, body := app.PostForm(t, path, form("2", "0", "0")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first avis: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body := app.PostForm(t, path, form("3", "0", "0"))
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Avis modifié entre-temps par Morgane Le Gall") {
+		t.Fatalf("stale avis: %d\n%s", resp.StatusCode, body)
+	}
+	// Posted as it was loaded: nothing of this page to save, no conflict.
+	if resp, _ := app.PostForm(t, path, form("0", "0", "0")); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("untouched stale item: %d, want 303", resp.StatusCode)
+	}
+	if resp, _ := app.PostForm(t, path, form("x", "2", "1")); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed rating: %d, want 400", resp.StatusCode)
+	}
+	items, err := app.Store.RevueItems(t.Context(), app.Fixture.Structures["ML-QUIMPER"], ae)
+	if err != nil || items[code].Valeur != 2 || items[code].Version != 1 {
+		t.Errorf("stored = %+v, %v", items[code], err)
+	}
 }
