@@ -221,7 +221,7 @@ func (s *Server) cartePage(w http.ResponseWriter, r *http.Request) error {
 		v.Ressources.Rows = append(v.Ressources.Rows, row)
 	}
 	v.Ressources.Layout()
-	v.Ressources.CellWidth = 150
+	v.Ressources.CellWidth = 190
 	v.Ressources.Width = v.Ressources.LabelWidth + v.Ressources.CellWidth*len(v.Ressources.Columns)
 	return s.render(w, r, http.StatusOK, web.CartePage(v))
 }
