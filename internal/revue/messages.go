@@ -19,12 +19,13 @@ func hello(d Destinataire) string {
 }
 
 // MessageSoumission tells a référent of the région or the national team that
-// an ML submitted its auto-évaluation; link leads to its review.
+// an ML submitted its auto-évaluation; link leads to its review (a path: the
+// store that queues it, within the submission, knows no base URL).
 func MessageSoumission(d Destinataire, structure, campagne, link string) mail.Message {
 	var b strings.Builder
 	b.WriteString(hello(d))
 	fmt.Fprintf(&b, "%s a soumis son auto-évaluation de la campagne « %s ». Elle attend l'avis régional.\n\n", structure, campagne)
-	fmt.Fprintf(&b, "Pour la relire et donner l'avis :\n%s\n\n— Cadre", link)
+	fmt.Fprintf(&b, "Pour la relire et donner l'avis, ouvrez dans Cadre le menu « Revue régionale », ou l'adresse %s.\n\n— Cadre", link)
 	return mail.Message{To: d.Email, Subject: "Auto-évaluation soumise : " + structure, Body: b.String()}
 }
 
