@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +19,9 @@ import (
 
 // TestBrowserRegionalReview: the Bretagne référent opens the pipeline and the
 // heat map, gives item avis on Quimper's dossier and renders the avis
-// régional, then returns Brest's dossier with reasons; Brest's director sees
-// the reasons on the dashboard and on the item, completes and resubmits.
-// Every kind of page passes axe on the way.
+// régional, then returns Brest's dossier with reasons (what its director does
+// then: TestBrowserDirectorAnswersAReturn). Every kind of page passes axe on
+// the way.
 func TestBrowserRegionalReview(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
@@ -102,8 +104,22 @@ func TestBrowserRegionalReview(t *testing.T) {
 		t.Errorf("the director's mail: %v", bodies)
 	}
 
-	// Brest's director sees the reasons, completes and resubmits.
-	b.ClickAndWait(`form[action="/deconnexion"] button`)
+}
+
+// TestBrowserDirectorAnswersAReturn: Brest's dossier is returned by the
+// référent with reasons; its director sees them on the dashboard and on the
+// item concerned, completes it and resubmits, and the reasons go.
+func TestBrowserDirectorAnswersAReturn(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	brest := app.Fixture.Autoevaluations["ML-BREST/2026"]
+	app.Login(t, referent)
+	resp, body := app.PostForm(t, fmt.Sprintf("/revue/autoevaluations/%d/renvoi", brest), url.Values{"motif": {"Compléter les preuves de l'accueil."},
+		"item-0": {"F1.R1.C1"}, "motif-0": {"Aucune preuve de l'affichage."}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("return: %d\n%s", resp.StatusCode, body)
+	}
+	b := browsertest.New(t, app.URL)
 	b.Login("directeur@ml-brest.demo", demo.Password)
 	dash := fmt.Sprintf("/autoevaluations/%d", brest)
 	b.Visit(dash)
