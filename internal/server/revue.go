@@ -210,8 +210,14 @@ func (s *Server) cartePage(w http.ResponseWriter, r *http.Request) error {
 	v.Parts.Layout()
 	res := rv.Ressources
 	v.Ressources = web.HeatMap{ID: "carte-ressources", Caption: "Moyenne régionale des conditions par fonction et par volet des ressources, " + rv.Campagne.Nom}
+	short := map[string]string{referentiel.RessourceRH: "RH", referentiel.RessourcePartenariat: "Partenariat",
+		referentiel.RessourceOrganisation: "Organisation", referentiel.RessourceFinancier: "Financier", referentiel.RessourceReseauRegional: "Réseau régional"}
 	for _, vo := range res.Volets {
-		v.Ressources.Columns = append(v.Ressources.Columns, revue.Part{Code: vo.Titre, Titre: vo.Titre})
+		code := short[vo.Code]
+		if code == "" {
+			code = vo.Titre
+		}
+		v.Ressources.Columns = append(v.Ressources.Columns, revue.Part{Code: code, Titre: vo.Titre})
 	}
 	for i, f := range res.Fonctions {
 		row := web.HeatRow{Label: f.Code + " " + f.Titre}
@@ -221,7 +227,7 @@ func (s *Server) cartePage(w http.ResponseWriter, r *http.Request) error {
 		v.Ressources.Rows = append(v.Ressources.Rows, row)
 	}
 	v.Ressources.Layout()
-	v.Ressources.CellWidth = 190
+	v.Ressources.CellWidth = 110
 	v.Ressources.Width = v.Ressources.LabelWidth + v.Ressources.CellWidth*len(v.Ressources.Columns)
 	return s.render(w, r, http.StatusOK, web.CartePage(v))
 }
