@@ -17,16 +17,12 @@ import (
 	"github.com/unml/cadre/internal/domain"
 )
 
-// TestBrowserRegionalReview: the Bretagne référent opens the pipeline and the
-// heat map, gives item avis on Quimper's dossier and renders the avis
-// régional, then returns Brest's dossier with reasons (what its director does
-// then: TestBrowserDirectorAnswersAReturn). Every kind of page passes axe on
-// the way.
-func TestBrowserRegionalReview(t *testing.T) {
+// TestBrowserRegionalPipeline: the Bretagne référent's home shows the dossier
+// awaiting the avis and the one with its avis; the pipeline sorts, and the
+// heat map shows the medians. Every kind of page passes axe on the way.
+func TestBrowserRegionalPipeline(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
-	f := app.Fixture
-	quimper, brest := f.Autoevaluations["ML-QUIMPER/2026"], f.Autoevaluations["ML-BREST/2026"]
 	b := browsertest.New(t, app.URL)
 	b.Login(referent, demo.Password)
 	if got := b.Text("main"); !strings.Contains(got, "En attente de l'avis régional (1)") || !strings.Contains(got, "Avis régional rendu (1)") {
@@ -41,6 +37,19 @@ func TestBrowserRegionalReview(t *testing.T) {
 	if got := b.Text("main"); !strings.Contains(got, "Médiane nationale") {
 		t.Fatalf("heat map:\n%s", got)
 	}
+}
+
+// TestBrowserRegionalReview: the Bretagne référent gives item avis on
+// Quimper's dossier and renders the avis régional, then returns Brest's
+// dossier with reasons (what its director does then:
+// TestBrowserDirectorAnswersAReturn). Every kind of page passes axe.
+func TestBrowserRegionalReview(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	f := app.Fixture
+	quimper, brest := f.Autoevaluations["ML-QUIMPER/2026"], f.Autoevaluations["ML-BREST/2026"]
+	b := browsertest.New(t, app.URL)
+	b.Login(referent, demo.Password)
 
 	// Quimper: an avis on the first item of F1, with a gap of at least 2.
 	base := fmt.Sprintf("/revue/autoevaluations/%d", quimper)
