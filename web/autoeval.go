@@ -25,6 +25,8 @@ type ItemView struct {
 	Conflict *ConflictView
 	// NbPreuves counts the pieces of evidence supporting the item.
 	NbPreuves int
+	// Revue is what the regional review says of the item (revue.templ).
+	Revue *RevueItemNote
 }
 
 // ConflictView is an answer saved by someone else since the page was loaded.
@@ -114,6 +116,10 @@ type AutoevalView struct {
 	ScaleValues []int
 	History     []TransitionView
 	LibraryURL  string
+	// Controls: the person works on the auto-évaluation (the ML's controls).
+	Controls bool
+	// Revue is what the regional review says of the dossier (revue.templ).
+	Revue RevueNotes
 }
 
 // TransitionView is a recorded step of the démarche.

@@ -27,6 +27,7 @@ import (
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
+	"github.com/unml/cadre/internal/revue"
 	"github.com/unml/cadre/internal/server"
 	refdata "github.com/unml/cadre/referentiel"
 )
@@ -296,5 +297,6 @@ func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, p
 		Preuves:     preuves.NewService(store),
 		Referentiel: referentiel.NewService(store),
 		Reseau:      reseau.NewService(store),
+		Revue:       revue.NewService(store, cfg.BaseURL),
 	}
 }

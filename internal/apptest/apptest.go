@@ -27,6 +27,7 @@ import (
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
+	"github.com/unml/cadre/internal/revue"
 	"github.com/unml/cadre/internal/server"
 )
 
@@ -68,6 +69,7 @@ func New(t testing.TB) *App {
 		Preuves:     preuves.NewService(store),
 		Referentiel: referentiel.NewService(store),
 		Reseau:      reseau.NewService(store),
+		Revue:       revue.NewService(store, cfg.BaseURL),
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -124,3 +124,47 @@ func TestStoredNamesAreTheDatabases(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewTransitions spells out the regional review's steps: the avis
+// régional moves a submitted dossier on, a return sends it back en cours with
+// reasons; every other state and role is refused.
+func TestReviewTransitions(t *testing.T) {
+	t.Parallel()
+	type tc struct {
+		tr     Transition
+		from   Etat
+		role   domain.Role
+		reason string
+		to     Etat
+		code   string
+	}
+	cases := []tc{
+		{RendreAvis, Soumise, domain.RoleReferentARML, "", AvisRendu, ""},
+		{Renvoyer, Soumise, domain.RoleReferentARML, "Compléter F2", EnCours, ""},
+		{Renvoyer, Soumise, domain.RolePole, "Compléter F2", EnCours, ""},
+		{Renvoyer, AvisRendu, domain.RoleReferentARML, "Preuves", EnCours, ""},
+		{Renvoyer, Soumise, domain.RoleReferentARML, " ", Soumise, domain.EINVALID},
+	}
+	for _, role := range domain.Roles {
+		if role != domain.RoleReferentARML {
+			cases = append(cases, tc{RendreAvis, Soumise, role, "", Soumise, domain.EFORBIDDEN})
+		}
+		if role != domain.RoleReferentARML && role != domain.RolePole {
+			cases = append(cases, tc{Renvoyer, Soumise, role, "motif", Soumise, domain.EFORBIDDEN})
+		}
+	}
+	for _, e := range Etats {
+		if e != Soumise {
+			cases = append(cases, tc{RendreAvis, e, domain.RoleReferentARML, "", e, domain.ECONFLICT})
+		}
+		if e != Soumise && e != AvisRendu && e != EnAudit {
+			cases = append(cases, tc{Renvoyer, e, domain.RoleReferentARML, "motif", e, domain.ECONFLICT})
+		}
+	}
+	for _, c := range cases {
+		next, err := Next(c.from, c.tr, c.role, c.reason)
+		if domain.ErrorCode(err) != c.code || next != c.to {
+			t.Errorf("%s from %s by %s: (%s, %v), want (%s, %q)", c.tr, c.from, c.role, next, err, c.to, c.code)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-// Package demo creates the demonstration data: two régions, three Missions
+// Package demo creates the demonstration data: two régions, four Missions
 // Locales with their sites, and one account per role, all with one password.
 package demo
 
@@ -14,9 +14,11 @@ import (
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/mail"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
+	"github.com/unml/cadre/internal/revue"
 	refdata "github.com/unml/cadre/referentiel"
 )
 
@@ -40,6 +42,7 @@ var Accounts = []Account{
 	{"directeur@ml-rennes.demo", "Yann Rennes", domain.RoleDirecteur, "ML-RENNES"},
 	{"contributeur@ml-rennes.demo", "Nolwenn Qualité", domain.RoleContributeur, "ML-RENNES"},
 	{"directeur@ml-brest.demo", "Gwen Brest", domain.RoleDirecteur, "ML-BREST"},
+	{"directeur@ml-quimper.demo", "Erwan Quimper", domain.RoleDirecteur, "ML-QUIMPER"},
 	{"directeur@ml-lyon.demo", "Claude Lyon", domain.RoleDirecteur, "ML-LYON"},
 }
 
@@ -72,6 +75,10 @@ var network = []structure{
 		{Code: "BREST-SIEGE", Nom: "Brest — siège", Kind: "siege", Adresse: "8 rue de Denver", CodePostal: "29200", Commune: "Brest"},
 		{Code: "BREST-ANT-1", Nom: "Antenne de Landerneau", Kind: "antenne", Adresse: "Rue de la Tannerie", CodePostal: "29800", Commune: "Landerneau"},
 		{Code: "BREST-REL-1", Nom: "Relais de Lesneven", Kind: "relais", Adresse: "Place du Château", CodePostal: "29260", Commune: "Lesneven"},
+	}},
+	{"ML-QUIMPER", "Mission Locale du Pays de Cornouaille", "BRE", "", []domain.Site{
+		{Code: "QUIMPER-SIEGE", Nom: "Quimper — siège", Kind: "siege", Adresse: "3 rue Jean Jaurès", CodePostal: "29000", Commune: "Quimper"},
+		{Code: "QUIMPER-ANT-1", Nom: "Antenne de Douarnenez", Kind: "antenne", Adresse: "Rue Louis Pasteur", CodePostal: "29100", Commune: "Douarnenez"},
 	}},
 	{"ML-LYON", "Mission Locale de Lyon", "ARA", "", []domain.Site{
 		{Code: "LYON-SIEGE", Nom: "Lyon — siège", Kind: "siege", Adresse: "12 rue Jean-Baptiste Say", CodePostal: "69001", Commune: "Lyon"},
@@ -160,7 +167,8 @@ func answers(items []referentiel.AssessableItem, n int, shift int) map[string]au
 }
 
 // seedCampagnes imports the embedded référentiels and adds a closed 2025 campaign that ML Rennes submitted, and the open
-// "Auto-évaluation 2026": Rennes about half rated, Brest submitted.
+// "Auto-évaluation 2026": Rennes about half rated, Quimper submitted and awaiting the avis régional, Brest submitted
+// with its avis régional rendered.
 func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error {
 	// The campaigns rate the embedded cadre commun.
 	if _, err := referentiel.ImportFS(ctx, store, refdata.Files); err != nil {
@@ -234,11 +242,49 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 	if err := store.SeedCotations(ctx, as("contributeur@ml-rennes.demo"), f.Structures["ML-RENNES"], f.Autoevaluations["ML-RENNES/2026"], answers(items, len(items)/2, 2)); err != nil {
 		return err
 	}
+	quimper := f.Autoevaluations["ML-QUIMPER/2026"]
+	if err := store.SeedCotations(ctx, as("directeur@ml-quimper.demo"), f.Structures["ML-QUIMPER"], quimper, answers(items, len(items), 0)); err != nil {
+		return err
+	}
+	if err := submit(f.Structures["ML-QUIMPER"], quimper, "directeur@ml-quimper.demo"); err != nil {
+		return err
+	}
 	brest := f.Autoevaluations["ML-BREST/2026"]
 	if err := store.SeedCotations(ctx, as("directeur@ml-brest.demo"), f.Structures["ML-BREST"], brest, answers(items, len(items), 3)); err != nil {
 		return err
 	}
-	return submit(f.Structures["ML-BREST"], brest, "directeur@ml-brest.demo")
+	if err := submit(f.Structures["ML-BREST"], brest, "directeur@ml-brest.demo"); err != nil {
+		return err
+	}
+	return seedAvis(ctx, store, f, items)
+}
+
+// seedAvis gives Brest's 2026 dossier the Bretagne référent's remarks on a few
+// items and a rendered avis régional, through the review's rules.
+func seedAvis(ctx context.Context, store *postgres.Store, f *Fixture, items []referentiel.AssessableItem) error {
+	referent := &domain.Actor{UserID: f.Users["referent@bretagne.demo"]}
+	brest, structure := f.Autoevaluations["ML-BREST/2026"], f.Structures["ML-BREST"]
+	remarks := map[string]revue.AvisItem{}
+	for i, it := range items[:12] {
+		a := revue.AvisItem{Valeur: 1 + (i*5+1)%4}
+		if i%3 == 0 {
+			a.Remarque = "Pratique réelle, mais les éléments de preuve ne la montrent pas encore sur toutes les antennes."
+		}
+		remarks[it.Code] = a
+	}
+	if err := store.SeedRevue(ctx, referent, structure, brest, remarks); err != nil {
+		return err
+	}
+	avis := revue.Avis{PointsForts: "Un accueil structuré sur les trois sites et un partenariat local dense.",
+		AxesProgres: "Formaliser le suivi des orientations et l'appui aux employeurs.", Recommandation: revue.FavorableReserves,
+		Texte: "La démarche est sincère ; l'audit pourra s'appuyer sur des preuves à compléter."}
+	return store.RendreAvis(ctx, referent, structure, brest, avis,
+		func(etat demarche.Etat) (demarche.Etat, error) {
+			return demarche.Next(etat, demarche.RendreAvis, domain.RoleReferentARML, "")
+		},
+		func(d revue.Destinataire) mail.Message {
+			return mail.Message{To: d.Email, Subject: "Avis régional rendu : Mission Locale du Pays de Brest", Body: "Avis régional rendu (données de démonstration)."}
+		})
 }
 
 // demoPDF returns a small valid PDF whose text names the document.

@@ -119,6 +119,13 @@ const (
 	ActDownloadPreuve Action = "evidence.download"
 	// ActPreuvesSettings: decide whether the ARML may download the ML's files.
 	ActPreuvesSettings Action = "evidence.settings"
+	// ActViewRevue: see the regional review of a région's dossiers: pipeline,
+	// heat map, per-item avis, the avis régional in progress.
+	ActViewRevue Action = "review.view"
+	// ActGiveAvis: record per-item avis and render the avis régional (the ARML).
+	ActGiveAvis Action = "review.avis"
+	// ActReturn: send a submitted dossier back to the ML for completion.
+	ActReturn Action = "review.return"
 )
 
 // Can answers "may this actor do this action on an object at this scope". It is
@@ -142,7 +149,7 @@ func (m Membership) allows(act Action, s Scope) bool {
 		// The national team sees and manages the whole network and its people.
 		switch act {
 		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageReseau, ActManageTeam, ActManageRoles, ActManageAccounts,
-			ActManageCampaigns, ActViewAutoeval, ActViewPreuves, ActDownloadPreuve:
+			ActManageCampaigns, ActViewAutoeval, ActViewPreuves, ActDownloadPreuve, ActViewRevue, ActReturn:
 			return true
 		}
 	case RoleAdmin:
@@ -155,7 +162,7 @@ func (m Membership) allows(act Action, s Scope) bool {
 		switch act {
 		case ActViewReseau:
 			return true
-		case ActViewRegion, ActViewStructure, ActViewAutoeval, ActViewPreuves:
+		case ActViewRegion, ActViewStructure, ActViewAutoeval, ActViewPreuves, ActViewRevue, ActGiveAvis, ActReturn:
 			return s.RegionID != 0 && s.RegionID == m.RegionID
 		}
 	case RoleDirecteur:

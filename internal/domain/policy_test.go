@@ -47,6 +47,9 @@ var actions = []domain.Action{
 	domain.ActManagePreuves,
 	domain.ActDownloadPreuve,
 	domain.ActPreuvesSettings,
+	domain.ActViewRevue,
+	domain.ActGiveAvis,
+	domain.ActReturn,
 }
 
 // membershipOf returns the membership a role is held with in these tests.
@@ -85,6 +88,9 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActViewAutoeval:    everywhere,
 		domain.ActViewPreuves:     everywhere,
 		domain.ActDownloadPreuve:  everywhere,
+		// It follows every région's review and may return a dossier, but gives no avis.
+		domain.ActViewRevue: everywhere,
+		domain.ActReturn:    everywhere,
 	},
 	// Platform admins: the network read-only, accounts, the outbox.
 	domain.RoleAdmin: {
@@ -101,6 +107,10 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActViewStructure: ownRegionAll,
 		domain.ActViewAutoeval:  ownRegionAll,
 		domain.ActViewPreuves:   ownRegionAll,
+		// The regional review: its région only; never the ML's own controls.
+		domain.ActViewRevue: ownRegionAll,
+		domain.ActGiveAvis:  ownRegionAll,
+		domain.ActReturn:    ownRegionAll,
 	},
 	// Directeur: its ML, and its team.
 	domain.RoleDirecteur: {

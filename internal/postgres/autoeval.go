@@ -381,6 +381,9 @@ func (s *Store) Transition(ctx context.Context, actor *domain.Actor, structureID
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO autoevaluation_transitions (autoevaluation_id, action, from_etat, to_etat, by_user, by_role, commentaire)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, autoevalID, t, etat, next, actorID(actor), role, commentaire)
+		if err == nil && t == demarche.Soumettre {
+			err = notifySubmission(ctx, tx, autoevalID) // the regional review starts (revue.go)
+		}
 		return err
 	})
 }

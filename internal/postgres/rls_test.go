@@ -79,8 +79,8 @@ func TestRowLevelSecurity(t *testing.T) {
 			t.Errorf("%s: %d rows without a scope, want none", name, n)
 		}
 		var all, ofRennes, ofBretagne int
-		if err := admin.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE structure_id = $1), count(*) FILTER (WHERE structure_id IN ($1, $2)) FROM "+id,
-			rennes, brest).Scan(&all, &ofRennes, &ofBretagne); err != nil {
+		if err := admin.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE structure_id = $1), count(*) FILTER (WHERE structure_id IN ($1, $2, $3)) FROM "+id,
+			rennes, brest, f.Structures["ML-QUIMPER"]).Scan(&all, &ofRennes, &ofBretagne); err != nil {
 			t.Fatal(err)
 		}
 		if ofRennes > 0 && ofRennes < all {

@@ -122,6 +122,9 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 	if a.Can(domain.ActManageCampaigns, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/campagnes", Label: "Campagnes"})
 	}
+	if vis := a.Visible(domain.ActViewRevue); vis.All || len(vis.RegionIDs) > 0 {
+		p.Nav = append(p.Nav, web.NavItem{Href: "/revue", Label: "Revue régionale"})
+	}
 	p.Nav = append(p.Nav, web.NavItem{Href: "/referentiel", Label: "Référentiel"})
 	if a.Can(domain.ActManageAccounts, domain.Scope{}) || a.Can(domain.ActManageRoles, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/utilisateurs", Label: "Utilisateurs"})
@@ -403,6 +406,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 			v.Assessments = append(v.Assessments, web.AssessmentLink{Campagne: ae.CampagneNom, Structure: ae.StructureNom,
 				Etat: ae.Etat.Label(), Cloture: domain.FrenchDate(ae.Cloture), URL: autoevalURL(ae.ID)})
 		}
+	}
+	var err error
+	if v.Revue, err = s.revueHome(r); err != nil {
+		return err
 	}
 	return s.render(w, r, http.StatusOK, web.Dashboard(v))
 }

@@ -71,8 +71,10 @@ type row struct {
 // ids are the objects the paths point to.
 type ids struct {
 	region, structure, site, membership, user, autoeval, preuve map[bool]int64
-	message                                                     int64
-	css                                                         string
+	// dossier is a submitted auto-évaluation of the own région (ML Quimper's).
+	dossier map[bool]int64
+	message int64
+	css     string
 }
 
 func fixed(p string) func(ids, bool) string { return func(ids, bool) string { return p } }
@@ -89,6 +91,7 @@ var (
 	user       = func(f ids) map[bool]int64 { return f.user }
 	autoeval   = func(f ids) map[bool]int64 { return f.autoeval }
 	preuve     = func(f ids) map[bool]int64 { return f.preuve }
+	dossier    = func(f ids) map[bool]int64 { return f.dossier }
 )
 
 // networkManage is the expectation of the national team's edit pages of an object
@@ -106,7 +109,7 @@ func networkManage(okStatus int, seesOwn ...string) want {
 }
 
 // matrix gathers the rows of every feature's file.
-var matrix = mergeRows(baseRows, campagneRows, autoevalRows, preuveRows)
+var matrix = mergeRows(baseRows, campagneRows, autoevalRows, preuveRows, revueRows)
 
 func mergeRows(parts ...map[string]row) map[string]row {
 	all := map[string]row{}
@@ -283,6 +286,7 @@ func matrixIDs(t *testing.T, app *apptest.App) ids {
 		user:       map[bool]int64{true: f.Users[contrib], false: f.Users["directeur@ml-lyon.demo"]},
 		autoeval:   map[bool]int64{true: f.Autoevaluations["ML-RENNES/2026"], false: f.Autoevaluations["ML-LYON/2026"]},
 		preuve:     map[bool]int64{true: f.Preuves["ML-RENNES"], false: f.Preuves["ML-LYON"]},
+		dossier:    map[bool]int64{true: f.Autoevaluations["ML-QUIMPER/2026"], false: f.Autoevaluations["ML-LYON/2026"]},
 		message:    message,
 		css:        web.Asset("css/cadre.css"),
 	}

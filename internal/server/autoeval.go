@@ -36,7 +36,10 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 	rows, total := autoeval.SectionsProgress(v.Sections, v.Answers())
 	page := web.AutoevalView{Page: s.page(r, a.CampagneNom+" · "+a.StructureNom), URL: url, Title: a.CampagneNom, Structure: a.StructureNom,
 		Etat: a.Etat, Cloture: domain.FrenchDate(a.Cloture), Total: total, CanSubmit: v.CanSubmit && a.Etat.Editable(),
-		Unrated: len(autoeval.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID)}
+		Unrated: len(autoeval.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID), Controls: v.CanRate}
+	if page.Revue, err = s.revueNotes(r, a, v.Sections); err != nil {
+		return err
+	}
 	for _, n := range v.Ref.Echelle.Niveaux {
 		page.ScaleValues = append(page.ScaleValues, n.Valeur)
 	}
@@ -174,7 +177,11 @@ func (s *Server) sectionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, web.SectionPage(s.sectionView(r, v, i, nil, nil, nil, nil)))
+	page := s.sectionView(r, v, i, nil, nil, nil, nil)
+	if err := s.addRevueNotes(r, v.Sheet, &page); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, web.SectionPage(page))
 }
 
 // saveSection saves the whole page (the form without JavaScript). Every item
@@ -240,10 +247,16 @@ func (s *Server) saveSection(w http.ResponseWriter, r *http.Request) error {
 	}
 	if isConflict {
 		page := s.sectionView(r, v, i, posted, versions, nil, conflict.Current)
+		if err := s.addRevueNotes(r, sh, &page); err != nil {
+			return err
+		}
 		page.Page.Title = "Conflit · " + page.Page.Title
 		return s.render(w, r, http.StatusConflict, web.SectionPage(page))
 	}
 	page := s.sectionView(r, v, i, posted, versions, domain.ErrorFields(err), nil)
+	if err := s.addRevueNotes(r, sh, &page); err != nil {
+		return err
+	}
 	page.Page.Title = "Erreur · " + page.Page.Title
 	return s.render(w, r, http.StatusBadRequest, web.SectionPage(page))
 }

@@ -185,19 +185,19 @@ func TestBrowserPoleCreatesAndOpensACampaign(t *testing.T) {
 	}
 
 	b.ClickAndWait(`form[action$="/ouvrir"] button`)
-	if got := b.Text(".flash"); got != "Campagne ouverte : 2 auto-évaluations créées." {
+	if got := b.Text(".flash"); got != "Campagne ouverte : 3 auto-évaluations créées." {
 		t.Errorf("flash = %q", got)
 	}
 	table = b.Text("#missions-locales + table")
-	if strings.Count(table, "En cours") != 2 || !strings.Contains(table, "Bretagne") {
+	if strings.Count(table, "En cours") != 3 || !strings.Contains(table, "Bretagne") {
 		t.Errorf("MLs after opening: %q", table)
 	}
 	var links int
 	b.Eval(`document.querySelectorAll('#missions-locales + table a[href^="/autoevaluations/"]').length`, &links)
-	if links != 2 {
-		t.Errorf("%d links to the auto-évaluations, want 2", links)
+	if links != 3 {
+		t.Errorf("%d links to the auto-évaluations, want 3", links)
 	}
-	if got := b.Text("dl.facts"); !strings.Contains(got, "Ouverte") || !strings.Contains(got, "0 sur 2") {
+	if got := b.Text("dl.facts"); !strings.Contains(got, "Ouverte") || !strings.Contains(got, "0 sur 3") {
 		t.Errorf("facts after opening = %q", got)
 	}
 	b.ClickAndWait(`main a[href="/campagnes"]`)

@@ -90,6 +90,17 @@ func (s *Server) Handler() http.Handler {
 			sheet.Post("/autoevaluations/{id}/reprise", s.handle(s.copyPrevious))
 			sheet.Post("/autoevaluations/{id}/affectations", s.handle(s.assignSections))
 
+			r.Get("/revue", s.handle(s.revueIndex))
+			reviewRegion := r.With(s.loadRevueRegion)
+			reviewRegion.Get("/revue/regions/{id}", s.handle(s.pipelinePage))
+			reviewRegion.Get("/revue/regions/{id}/carte", s.handle(s.cartePage))
+			review := r.With(s.loadRevue)
+			review.Get("/revue/autoevaluations/{id}", s.handle(s.revuePage))
+			review.Get("/revue/autoevaluations/{id}/sections/{section}", s.handle(s.revueSectionPage))
+			review.Post("/revue/autoevaluations/{id}/sections/{section}", s.handle(s.saveRevueSection))
+			review.Post("/revue/autoevaluations/{id}/avis", s.handle(s.rendreAvis))
+			review.Post("/revue/autoevaluations/{id}/renvoi", s.handle(s.renvoyer))
+
 			r.Get("/campagnes", s.handle(s.campagnesPage))
 			r.Get("/campagnes/nouvelle", s.handle(s.newCampagnePage))
 			r.Post("/campagnes/nouvelle", s.handle(s.createCampagne))

@@ -22,6 +22,7 @@ import (
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
+	"github.com/unml/cadre/internal/revue"
 )
 
 // Deps is everything the HTTP layer needs: the services, which are the only
@@ -40,6 +41,7 @@ type Deps struct {
 	Preuves     *preuves.Service
 	Referentiel *referentiel.Service
 	Reseau      *reseau.Service
+	Revue       *revue.Service
 }
 
 // Server holds the HTTP layer's dependencies.
@@ -53,13 +55,14 @@ type Server struct {
 	preuves     *preuves.Service
 	referentiel *referentiel.Service
 	reseau      *reseau.Service
+	revue       *revue.Service
 	sessions    *scs.SessionManager
 }
 
 // New builds the HTTP layer.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, logger: d.Logger, ready: d.Ready, accounts: d.Accounts, autoeval: d.Autoeval,
-		campagnes: d.Campagnes, preuves: d.Preuves, referentiel: d.Referentiel, reseau: d.Reseau}
+		campagnes: d.Campagnes, preuves: d.Preuves, referentiel: d.Referentiel, reseau: d.Reseau, revue: d.Revue}
 	sm := scs.New()
 	sm.Store = d.Sessions
 	sm.Lifetime = d.Config.SessionMax
