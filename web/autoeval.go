@@ -83,6 +83,31 @@ func ValueLabel(scale []referentiel.Niveau, nc string, c autoeval.Cotation) stri
 
 func radioID(code string, v string) string { return "valeur-" + code + "-" + v }
 
+// Segment is one choice of a rating card's segmented control.
+type Segment struct {
+	ID, Value, Number, Label string
+	Checked                  bool
+}
+
+// segments lists an item's choices: the scale, « non concerné » unless the item
+// is impératif, and "not rated yet". The first one's id is the field's own, so
+// that the error summary's link lands on the group.
+func segments(v SectionView, it ItemView) []Segment {
+	var out []Segment
+	for i, n := range v.Scale {
+		val := strconv.Itoa(n.Valeur)
+		id := radioID(it.Code, val)
+		if i == 0 {
+			id = "valeur-" + it.Code
+		}
+		out = append(out, Segment{ID: id, Value: val, Number: val, Label: n.Libelle, Checked: !it.Answer.NonConcerne && it.Answer.Valeur == n.Valeur})
+	}
+	if !it.Imperatif {
+		out = append(out, Segment{ID: radioID(it.Code, "nc"), Value: "nc", Label: v.NonConcerne, Checked: it.Answer.NonConcerne})
+	}
+	return append(out, Segment{ID: radioID(it.Code, "aucune"), Label: "Pas encore coté", Checked: !it.Answer.Rated()})
+}
+
 // ProgressRow is a section's line on the dashboard.
 type ProgressRow struct {
 	autoeval.Progress

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -294,7 +295,45 @@ func (b *Browser) checkNewKind() {
 	checked.Unlock()
 	if !seen {
 		b.CheckAccessibility()
+		b.CheckPhoneWidth()
 	}
+}
+
+// PhoneWidth is the viewport width, in CSS pixels, at which every page kind must
+// fit without horizontal scrolling (a common phone).
+const PhoneWidth = 390
+
+// CheckPhoneWidth lays the current page out in a PhoneWidth-wide viewport and
+// fails the test when the page is wider (it scrolls horizontally), naming the
+// elements that stick out. The window's own size is restored afterwards.
+func (b *Browser) CheckPhoneWidth() {
+	b.t.Helper()
+	width, wide := b.WidthAt(PhoneWidth)
+	if width > PhoneWidth {
+		b.t.Errorf("browsertest: %s is %d px wide at %d px (it scrolls sideways); too wide: %v", b.Location(), width, PhoneWidth, wide)
+	}
+}
+
+// WidthAt lays the current page out in a viewport w pixels wide and returns the
+// document's scroll width and the outermost elements that end beyond w, then
+// restores the window's own viewport.
+func (b *Browser) WidthAt(w int64) (int, []string) {
+	b.t.Helper()
+	b.Run(emulation.SetDeviceMetricsOverride(w, 844, 1, true))
+	defer b.Run(emulation.ClearDeviceMetricsOverride())
+	var res struct {
+		Width int
+		Wide  []string
+	}
+	b.Eval(`(() => {
+		const w = document.documentElement.clientWidth;
+		const out = [...document.body.querySelectorAll("*")].filter(e => {
+			const r = e.getBoundingClientRect();
+			return r.right > w + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > w + 1);
+		}).slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : ""));
+		return {Width: document.documentElement.scrollWidth, Wide: out};
+	})()`, &res)
+	return res.Width, res.Wide
 }
 
 // CheckAccessibility runs axe-core on the current page, whatever its kind, and

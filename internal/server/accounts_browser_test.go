@@ -106,7 +106,7 @@ func TestBrowserInvitationAcceptance(t *testing.T) {
 	if got := b.Text(".flash"); got != "Invitation envoyée à nouvelle.recrue@ml-rennes.demo." {
 		t.Fatalf("flash = %q", got)
 	}
-	if got := b.Text("#equipe + table"); !strings.Contains(got, "invitation envoyée") {
+	if got := b.Text("#equipe + .table-scroll table"); !strings.Contains(got, "invitation envoyée") {
 		t.Errorf("team table = %q", got)
 	}
 	b.ClickAndWait(`header form[action="/deconnexion"] button`)
@@ -249,7 +249,7 @@ func TestBrowserNationalTeamManagesTheNetwork(t *testing.T) {
 	}
 	b.Run(chromedp.SetValue("#kind", "antenne", chromedp.ByQuery))
 	b.ClickAndWait(`main form button[type="submit"]`)
-	if got := b.Text("#sites + table"); !strings.Contains(got, "Antenne de Morlaix") {
+	if got := b.Text("#sites + .table-scroll table"); !strings.Contains(got, "Antenne de Morlaix") {
 		t.Errorf("sites after creation: %q", got)
 	}
 	b.ClickAndWait(`a[href^="/reseau/sites/"]`)

@@ -120,10 +120,14 @@ func (s *Server) setDisabled(disabled bool) handlerFunc {
 		if err := s.accounts.SetDisabled(r.Context(), actorOf(r.Context()), id, disabled); err != nil {
 			return err
 		}
+		who, err := s.accounts.Person(r.Context(), actorOf(r.Context()), id)
+		if err != nil {
+			return err
+		}
 		if disabled {
-			s.flash(r, "Le compte est désactivé ; ses sessions sont fermées.")
+			s.flash(r, "Le compte de "+who+" est désactivé ; ses sessions sont fermées.")
 		} else {
-			s.flash(r, "Le compte est réactivé.")
+			s.flash(r, "Le compte de "+who+" est réactivé.")
 		}
 		return seeOther(w, r, "/utilisateurs")
 	}

@@ -87,6 +87,8 @@ func (s *Server) Handler() http.Handler {
 			sheet.Get("/autoevaluations/{id}/items/{code}/historique", s.handle(s.itemHistoryPage))
 			sheet.Get("/autoevaluations/{id}/soumission", s.handle(s.checklistPage))
 			sheet.Post("/autoevaluations/{id}/soumission", s.handle(s.submit))
+			sheet.Get("/autoevaluations/{id}/soumettre", s.handle(s.confirmSubmit))
+			sheet.Get("/autoevaluations/{id}/reprise", s.handle(s.confirmCopyPrevious))
 			sheet.Post("/autoevaluations/{id}/reprise", s.handle(s.copyPrevious))
 			sheet.Post("/autoevaluations/{id}/affectations", s.handle(s.assignSections))
 
@@ -94,10 +96,12 @@ func (s *Server) Handler() http.Handler {
 			r.Get("/campagnes/nouvelle", s.handle(s.newCampagnePage))
 			r.Post("/campagnes/nouvelle", s.handle(s.createCampagne))
 			r.Get("/campagnes/{id}", s.handle(s.campagnePage))
+			r.Get("/campagnes/{id}/ouvrir", s.handle(s.confirmOpenCampagne))
 			r.Post("/campagnes/{id}/ouvrir", s.handle(s.openCampagne))
 
 			r.Get("/utilisateurs", s.handle(s.usersPage))
 			r.Post("/utilisateurs/inviter", s.handle(s.inviteUser))
+			r.Get("/utilisateurs/{id}/desactiver", s.handle(s.confirmDisable))
 			r.Post("/utilisateurs/{id}/desactiver", s.handle(s.setDisabled(true)))
 			r.Post("/utilisateurs/{id}/reactiver", s.handle(s.setDisabled(false)))
 
