@@ -87,7 +87,7 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := []web.Option{}
 	for _, it := range ref.Items() {
-		items = append(items, web.Option{Value: it.Code, Label: it.Code})
+		items = append(items, web.Option{Value: it.Code, Label: it.Code + " — " + shorten(it.Texte, 80)})
 	}
 	v.Filters = []web.Field{
 		{Name: "type", Label: "Type", Type: "select", Value: filter.Type, Options: types},
@@ -180,7 +180,8 @@ func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A person who has not acknowledged the RGPD warning is shown it first.
 	if err := s.preuves.MayCreate(r.Context(), actorOf(r.Context()), scope); errors.Is(err, preuves.ErrRGPD) {
-		return s.render(w, r, http.StatusOK, web.RGPDPage(web.RGPDView{Page: s.page(r, "Avant votre premier dépôt"), Retour: r.URL.Path}))
+		// The query (the item to attach to, the way back) survives the warning.
+		return s.render(w, r, http.StatusOK, web.RGPDPage(web.RGPDView{Page: s.page(r, "Avant votre premier dépôt"), Retour: r.URL.RequestURI()}))
 	} else if err != nil {
 		return err
 	}
@@ -188,7 +189,53 @@ func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.attachingNew(r, &v, r.URL.Query())
 	return s.render(w, r, http.StatusOK, web.PreuveFormPage(v))
+}
+
+// attachingNew keeps, in the new piece's form, the item the person came from
+// (?rattacher=CODE&retour=…): known items of the default référentiel only.
+func (s *Server) attachingNew(r *http.Request, v *web.PreuveFormView, q url.Values) {
+	code := strings.TrimSpace(q.Get("rattacher"))
+	if code == "" {
+		return
+	}
+	_, refID, err := s.referentiel.Default(r.Context())
+	if err != nil {
+		return
+	}
+	if _, err := s.referentiel.ItemID(r.Context(), refID, code); err != nil {
+		return
+	}
+	v.Attaching, v.Retour = code, localPathOr(q.Get("retour"), v.Cancel)
+	v.Cancel = v.Retour
+	v.Heading = "Ajouter un élément de preuve pour " + code
+	v.Page.Title = v.Heading + " · " + strings.TrimPrefix(v.Page.Title, "Ajouter un élément de preuve · ")
+}
+
+// afterCreate ends a successful upload: on the piece's page, or, when the
+// person came from an item, attached to that item and back on it.
+func (s *Server) afterCreate(w http.ResponseWriter, r *http.Request, id int64, titre string, fields url.Values) error {
+	code := strings.TrimSpace(fields.Get("rattacher"))
+	if code == "" {
+		s.flash(r, "Élément de preuve ajouté.")
+		return seeOther(w, r, preuveURL(id))
+	}
+	_, refID, err := s.referentiel.Default(r.Context())
+	if err != nil {
+		return err
+	}
+	itemID, err := s.referentiel.ItemID(r.Context(), refID, code)
+	if err == nil {
+		err = s.preuves.Attach(r.Context(), actorOf(r.Context()), id, itemID)
+	}
+	if err != nil {
+		// The piece is saved; only the attachment failed: say so on its page.
+		s.flash(r, "Élément de preuve ajouté, mais pas rattaché à "+code+" : rattachez-le depuis cette page.")
+		return seeOther(w, r, preuveURL(id)+"#items")
+	}
+	s.flash(r, "Élément de preuve « "+titre+" » ajouté et rattaché à "+code+".")
+	return seeOther(w, r, localPathOr(fields.Get("retour"), preuveURL(id)))
 }
 
 // tooLarge answers 413 with the limit.
@@ -374,8 +421,7 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 		return s.tooLarge(w, r)
 	}
 	if err == nil {
-		s.flash(r, "Élément de preuve ajouté.")
-		return seeOther(w, r, preuveURL(id))
+		return s.afterCreate(w, r, id, p.Titre, fields)
 	}
 	if domain.ErrorCode(err) != domain.EINVALID {
 		return err
@@ -384,6 +430,7 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	if ferr != nil {
 		return ferr
 	}
+	s.attachingNew(r, &v, fields)
 	errs := domain.ErrorFields(err)
 	for i := range v.Fields {
 		v.Fields[i].Error = errs[v.Fields[i].Name]
@@ -592,4 +639,17 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 		s.logger.ErrorContext(r.Context(), "download", "err", err, "preuve", id, "request_id", requestID(r.Context()))
 	}
 	return nil
+}
+
+// shorten cuts s to at most n characters, on a word, with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
 }
