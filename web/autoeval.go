@@ -139,6 +139,8 @@ type AutoevalView struct {
 	ScaleValues []int
 	History     []TransitionView
 	LibraryURL  string
+	// StructureURL is the ML's page, with its team.
+	StructureURL string
 }
 
 // TransitionView is a recorded step of the démarche.

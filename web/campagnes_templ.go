@@ -335,7 +335,7 @@ func CampagneFormPage(v CampagneFormView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<p class=\"muted\"><a href=\"/campagnes\">Campagnes</a> › Nouvelle campagne</p><h1>Nouvelle campagne</h1><p class=\"lead\">La campagne reste en préparation jusqu'à son ouverture, qui crée l'auto-évaluation de chaque Mission Locale concernée.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<nav class=\"breadcrumbs\" aria-label=\"Fil d'Ariane\"><a href=\"/campagnes\">Campagnes</a> › Nouvelle campagne</nav><h1>Nouvelle campagne</h1><p class=\"lead\">La campagne reste en préparation jusqu'à son ouverture, qui crée l'auto-évaluation de chaque Mission Locale concernée.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -581,7 +581,7 @@ func CampagnePage(v CampagneView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<p class=\"muted\"><a href=\"/campagnes\">Campagnes</a> › Campagne</p><h1>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<nav class=\"breadcrumbs\" aria-label=\"Fil d'Ariane\"><a href=\"/campagnes\">Campagnes</a> › Campagne</nav><h1>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -897,7 +897,7 @@ func CampagnePage(v CampagneView) templ.Component {
 						var templ_7745c5c3_Var48 string
 						templ_7745c5c3_Var48, templ_7745c5c3_Err = templ.JoinStringErrs(st.Nom)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/campagnes.templ`, Line: 245, Col: 115}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/campagnes.templ`, Line: 245, Col: 114}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var48))
 						if templ_7745c5c3_Err != nil {

@@ -36,7 +36,8 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 	rows, total := autoeval.SectionsProgress(v.Sections, v.Answers())
 	page := web.AutoevalView{Page: s.page(r, a.CampagneNom+" · "+a.StructureNom), URL: url, Title: a.CampagneNom, Structure: a.StructureNom,
 		Etat: a.Etat, Cloture: domain.FrenchDate(a.Cloture), Total: total, CanSubmit: v.CanSubmit && a.Etat.Editable(),
-		Unrated: len(autoeval.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID)}
+		Unrated: len(autoeval.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID),
+		StructureURL: "/reseau/structures/" + itoa(a.StructureID)}
 	for _, n := range v.Ref.Echelle.Niveaux {
 		page.ScaleValues = append(page.ScaleValues, n.Valeur)
 	}

@@ -13,8 +13,12 @@ import (
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.rejectHostileInput, s.crossOriginProtection)
-	r.NotFound(s.handle(s.notFound))
-	r.MethodNotAllowed(s.handle(s.methodNotAllowed))
+	// Error pages keep the navigation and the sign-out of a signed-in person.
+	withActor := func(h handlerFunc) http.HandlerFunc {
+		return s.sessions.LoadAndSave(s.loadActor(s.handle(h))).ServeHTTP
+	}
+	r.NotFound(withActor(s.notFound))
+	r.MethodNotAllowed(withActor(s.methodNotAllowed))
 
 	// Infrastructure: no session, no database row per request.
 	// Infrastructure answers HEAD too: load balancers use it.
