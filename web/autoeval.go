@@ -141,6 +141,48 @@ type AutoevalView struct {
 	LibraryURL  string
 	// StructureURL is the ML's page, with its team.
 	StructureURL string
+	// DaysLeft says how long until the closing ("dans 12 jours"), empty once past.
+	DaysLeft string
+	// Uncovered counts the items no piece of evidence supports.
+	Uncovered int
+}
+
+// barSegment is one value's share of a stacked bar, in SVG user units.
+type barSegment struct {
+	X, W, Class string
+}
+
+// barSegments splits a 100-unit bar between the scale's values and « non
+// concerné », in proportion to their counts.
+func barSegments(p autoeval.Progress, scale []int) []barSegment {
+	var out []barSegment
+	x := 0.0
+	add := func(n int, class string) {
+		if n == 0 || p.Rated == 0 {
+			return
+		}
+		w := float64(n) * 100 / float64(p.Rated)
+		out = append(out, barSegment{X: strconv.FormatFloat(x, 'f', 2, 64), W: strconv.FormatFloat(w, 'f', 2, 64), Class: class})
+		x += w
+	}
+	for _, v := range scale {
+		add(p.Distribution[v], strconv.Itoa(v))
+	}
+	add(p.NonConcerne, "nc")
+	return out
+}
+
+// DaysLeftLabel says in words how many days are left before a date.
+func DaysLeftLabel(days int) string {
+	switch {
+	case days < 0:
+		return ""
+	case days == 0:
+		return "aujourd'hui"
+	case days == 1:
+		return "demain"
+	}
+	return "dans " + strconv.Itoa(days) + " jours"
 }
 
 // TransitionView is a recorded step of the démarche.

@@ -319,7 +319,9 @@ func (b *Browser) CheckPhoneWidth() {
 // restores the window's own viewport.
 func (b *Browser) WidthAt(w int64) (int, []string) {
 	b.t.Helper()
-	b.Run(emulation.SetDeviceMetricsOverride(w, 844, 1, true))
+	// Not emulating a mobile device: the layout viewport is then exactly w wide,
+	// as on a phone honouring width=device-width or a narrow desktop window.
+	b.Run(emulation.SetDeviceMetricsOverride(w, 844, 1, false))
 	defer b.Run(emulation.ClearDeviceMetricsOverride())
 	var res struct {
 		Width int

@@ -70,10 +70,10 @@ func (s *Server) inviteFormFields(r *http.Request, inv accounts.Invitation) ([]w
 		{Name: "email", Label: "Adresse électronique", Type: "email", Value: inv.Email, Required: true, Autocomplete: "off"},
 		{Name: "nom", Label: "Prénom et nom", Type: "text", Value: inv.Nom, Autocomplete: "off"},
 		{Name: "role", Label: "Rôle", Type: "select", Value: string(inv.Role), Required: true, Options: roles},
-		{Name: "structure", Label: "Mission Locale", Type: "select", Value: idOrEmpty(inv.StructureID), Options: structureOpts,
-			Hint: "Pour les rôles de direction et de contribution."},
-		{Name: "region", Label: "Région", Type: "select", Value: idOrEmpty(inv.RegionID), Options: regionOpts,
-			Hint: "Pour le rôle de référent·e labellisation ARML."},
+		{Name: "structure", Label: "Mission Locale (obligatoire pour la direction et la contribution)", Type: "select", Value: idOrEmpty(inv.StructureID), Options: structureOpts,
+			Hint: "Obligatoire pour les rôles de direction et de contribution ; laissez vide pour les autres."},
+		{Name: "region", Label: "Région (obligatoire pour le ou la référent·e ARML)", Type: "select", Value: idOrEmpty(inv.RegionID), Options: regionOpts,
+			Hint: "Obligatoire pour le rôle de référent·e labellisation ARML ; laissez vide pour les autres."},
 	}, nil
 }
 
