@@ -60,3 +60,12 @@ func Summary(message string, fields ...Field) FormErrors {
 func attachQuery(code, retour string) string {
 	return url.Values{"rattacher": {code}, "retour": {retour}}.Encode()
 }
+
+// formEnctype is a form's encoding: multipart only for a file upload, since only
+// the upload routes take multipart bodies.
+func formEnctype(withFile bool) string {
+	if withFile {
+		return "multipart/form-data"
+	}
+	return "application/x-www-form-urlencoded"
+}

@@ -141,6 +141,19 @@ func TestBrowserRatingPageHeight(t *testing.T) {
 	b := browsertest.New(t, app.URL)
 	b.Login("directeur@ml-rennes.demo", demo.Password)
 	b.Visit(base + "/sections/F2")
+	// Measured once the page and its stylesheet are loaded (the body is a flex box).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var styled bool
+		b.Eval(`document.readyState === "complete" && getComputedStyle(document.body).display === "flex"`, &styled)
+		if styled {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the F2 page's stylesheet did not load within 20 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	var page struct{ Items, Height int }
 	b.Eval(`({Items: document.querySelectorAll("[data-item]").length, Height: document.documentElement.scrollHeight})`, &page)
 	t.Logf("F2: %d items, %d px tall at 1280 px", page.Items, page.Height)

@@ -491,6 +491,23 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 		}
 		v.Facts = append(v.Facts, [2]string{"Fin de validité", validite})
 	}
+	siteName, err := s.siteNames(r, p.StructureID)
+	if err != nil {
+		return err
+	}
+	if len(p.SiteIDs) > 0 {
+		names := ""
+		for i, id := range p.SiteIDs {
+			if i > 0 {
+				names += ", "
+			}
+			names += siteName(id)
+		}
+		v.Facts = append(v.Facts, [2]string{"Lieux d'accueil", names})
+	}
+	for _, m := range f.Modifications {
+		v.Modifications = append(v.Modifications, web.ModificationView{By: m.By, At: domain.FrenchDateTime(m.At), Changes: m.Changes(siteName)})
+	}
 	for _, ver := range f.Versions {
 		v.Versions = append(v.Versions, web.VersionRow{Version: ver.Version, Nom: ver.Nom, Taille: preuves.FormatTaille(ver.Taille), Mime: ver.Mime,
 			By: ver.By, At: domain.FrenchDateTime(ver.At), URL: preuveURL(p.ID) + "/telecharger?version=" + strconv.Itoa(ver.Version)})
@@ -652,4 +669,115 @@ func shorten(s string, n int) string {
 		cut = cut[:i]
 	}
 	return cut + "…"
+}
+
+// siteNames names the sites of an ML, for a piece's facts and history.
+func (s *Server) siteNames(r *http.Request, structureID int64) (func(int64) string, error) {
+	sites, err := s.reseau.Sites(r.Context(), actorOf(r.Context()), domain.ActViewPreuves, structureID)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	for _, site := range sites {
+		names[site.ID] = site.Nom
+	}
+	return func(id int64) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return "lieu supprimé"
+	}, nil
+}
+
+// editPreuve shows (GET) and saves (POST) the metadata of a piece: /preuves/{id}/modifier.
+func (s *Server) editPreuve(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	p, scope, err := s.preuveAndScope(r)
+	if err != nil {
+		return err
+	}
+	if err := s.preuves.MayManage(a, scope); err != nil {
+		return err
+	}
+	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewPreuves, p.StructureID)
+	if err != nil {
+		return err
+	}
+	var failure error
+	if r.Method == http.MethodPost {
+		fe := domain.FieldErrors{}
+		m := preuves.Metadata{Titre: r.PostFormValue("titre"), Type: r.PostFormValue("type"), URL: r.PostFormValue("url")}
+		for _, d := range []struct {
+			field string
+			dst   **time.Time
+		}{{"date_document", &m.DateDocument}, {"fin_validite", &m.FinValidite}} {
+			if raw := strings.TrimSpace(r.PostFormValue(d.field)); raw != "" {
+				if t, ok := domain.ParseDate(raw); ok {
+					*d.dst = &t
+				} else {
+					fe[d.field] = "Saisissez une date valide, par exemple 15/03/2026."
+				}
+			}
+		}
+		for _, id := range r.PostForm["sites"] {
+			n, perr := strconv.ParseInt(id, 10, 64)
+			if perr != nil {
+				fe["sites"] = "Choisissez des lieux d'accueil de la liste."
+				continue
+			}
+			m.SiteIDs = append(m.SiteIDs, n)
+		}
+		if len(fe) > 0 {
+			failure = fe.Err()
+		} else {
+			changed, err := s.preuves.UpdateMetadata(r.Context(), a, p.ID, m)
+			if err == nil {
+				if changed {
+					s.flash(r, "Informations enregistrées.")
+				} else {
+					s.flash(r, "Aucune modification.")
+				}
+				return seeOther(w, r, preuveURL(p.ID))
+			}
+			if domain.ErrorCode(err) != domain.EINVALID {
+				return err
+			}
+			failure = err
+		}
+		p.Titre, p.Type, p.DateDocument, p.FinValidite, p.SiteIDs = m.Titre, m.Type, m.DateDocument, m.FinValidite, m.SiteIDs
+		if p.Nature == domain.NatureLien {
+			p.URL = m.URL
+		}
+	}
+	v, err := s.preuveForm(r, st, p)
+	if err != nil {
+		return err
+	}
+	v.Page = s.page(r, "Modifier « "+p.Titre+" »")
+	v.Heading, v.Action, v.Cancel, v.WithFile = "Modifier les informations de « "+preuveOf(r.Context()).Titre+" »", preuveURL(p.ID)+"/modifier", preuveURL(p.ID), false
+	v.BackLabel = "Retour à l'élément de preuve"
+	// The nature stays; the address only for a link.
+	var fields []web.Field
+	for _, f := range v.Fields {
+		if f.Name == "nature" || (f.Name == "url" && p.Nature != domain.NatureLien) {
+			continue
+		}
+		fields = append(fields, f)
+	}
+	v.Fields = fields
+	status := http.StatusOK
+	if failure != nil {
+		errs := domain.ErrorFields(failure)
+		for i := range v.Fields {
+			v.Fields[i].Error = errs[v.Fields[i].Name]
+		}
+		summary := v.Fields
+		if msg := errs["sites"]; msg != "" {
+			summary = append(summary, web.Field{Name: "sites", Label: "Lieux d'accueil", Error: msg})
+		}
+		v.Errors = web.Summary(domain.ErrorMessage(failure), summary...)
+		v.Page.Title = "Erreur · " + v.Page.Title
+		status = http.StatusBadRequest
+	}
+	return s.render(w, r, status, web.PreuveFormPage(v))
 }

@@ -78,6 +78,8 @@ func (s *Server) Handler() http.Handler {
 			preuve := r.With(s.loadPreuve)
 			preuve.Get("/preuves/{id}", s.handle(s.preuvePage))
 			preuve.Post("/preuves/{id}/versions", s.handleUpload(s.addVersion))
+			preuve.Get("/preuves/{id}/modifier", s.handle(s.editPreuve))
+			preuve.Post("/preuves/{id}/modifier", s.handle(s.editPreuve))
 			preuve.Post("/preuves/{id}/items", s.handle(s.attachItem(true)))
 			preuve.Post("/preuves/{id}/items/{code}/detacher", s.handle(s.attachItem(false)))
 			preuve.Get("/preuves/{id}/telecharger", s.handle(s.download))
