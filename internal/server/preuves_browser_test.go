@@ -66,6 +66,24 @@ func TestBrowserEvidence(t *testing.T) {
 	}
 	piece := b.Location()
 
+	// Its information is edited, and the change is kept.
+	b.ClickAndWait(`main a[href="` + piece + `/modifier"]`)
+	b.Run(chromedp.Clear("#titre", chromedp.ByQuery))
+	b.ClickAndWait(`main form button[type="submit"]`)
+	if got := b.Text(".error-summary"); !strings.Contains(got, "titre") {
+		t.Fatalf("an empty title: %q", got)
+	}
+	b.Run(chromedp.SendKeys("#titre", "Compte rendu du COPIL de juin", chromedp.ByQuery))
+	b.ClickAndWait(`main form button[type="submit"]`)
+	if got := b.Text("h1"); got != "Compte rendu du COPIL de juin" {
+		t.Fatalf("after the edit: %q", got)
+	}
+	var history string
+	b.Eval(`document.querySelector("details.modifications").textContent`, &history)
+	if !strings.Contains(history, "« Compte rendu du COPIL » → « Compte rendu du COPIL de juin »") {
+		t.Errorf("history of the information: %q", history)
+	}
+
 	// Attach it to an item, then see it counted on the fonction page.
 	b.Run(chromedp.SetValue("#item", "F5.R1.C1", chromedp.ByQuery))
 	b.ClickAndWait(`form[action$="/items"] button`)
