@@ -23,18 +23,11 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, v web.ConfirmVi
 
 // confirmOpenCampagne: GET /campagnes/{id}/ouvrir.
 func (s *Server) confirmOpenCampagne(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r.Context())
-	if err := s.campagnes.MayManage(a); err != nil {
-		return err
-	}
-	id, err := idParam(r, "id")
+	c, structures, err := s.campagneOf(r)
 	if err != nil {
 		return err
 	}
-	c, structures, err := s.campagnes.Campagne(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	if _, err := campagnes.Next(c.Nom, c.Etat, campagnes.TrOuvrir); err != nil {
 		return err
 	}

@@ -382,28 +382,9 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	}
 	form, err := s.readUpload(r)
 	fields := form.fields
-	p := domain.Preuve{StructureID: st.ID, Nature: fields.Get("nature"), Titre: fields.Get("titre"), Type: fields.Get("type"), URL: fields.Get("url")}
-	fe := domain.FieldErrors{}
-	for _, d := range []struct {
-		field string
-		dst   **time.Time
-	}{{"date_document", &p.DateDocument}, {"fin_validite", &p.FinValidite}} {
-		if raw := strings.TrimSpace(fields.Get(d.field)); raw != "" {
-			if t, ok := domain.ParseDate(raw); ok {
-				*d.dst = &t
-			} else {
-				fe[d.field] = "Saisissez une date valide, par exemple 15/03/2026."
-			}
-		}
-	}
-	for _, id := range fields["sites"] {
-		n, perr := strconv.ParseInt(id, 10, 64)
-		if perr != nil {
-			fe["sites"] = "Choisissez des lieux d'accueil de la liste."
-			continue
-		}
-		p.SiteIDs = append(p.SiteIDs, n)
-	}
+	m, fe := metadataForm(fields)
+	p := domain.Preuve{StructureID: st.ID, Nature: fields.Get("nature"), Titre: m.Titre, Type: m.Type, URL: m.URL,
+		DateDocument: m.DateDocument, FinValidite: m.FinValidite, SiteIDs: m.SiteIDs}
 	p.Normalize()
 	if p.Nature != domain.NatureLien {
 		p.URL = ""
@@ -671,6 +652,34 @@ func shorten(s string, n int) string {
 	return cut + "…"
 }
 
+// metadataForm reads a piece's metadata as typed in its form (new or edited),
+// with the errors of the fields that do not parse (dates, sites).
+func metadataForm(fields url.Values) (preuves.Metadata, domain.FieldErrors) {
+	m := preuves.Metadata{Titre: fields.Get("titre"), Type: fields.Get("type"), URL: fields.Get("url")}
+	fe := domain.FieldErrors{}
+	for _, d := range []struct {
+		field string
+		dst   **time.Time
+	}{{"date_document", &m.DateDocument}, {"fin_validite", &m.FinValidite}} {
+		if raw := strings.TrimSpace(fields.Get(d.field)); raw != "" {
+			if t, ok := domain.ParseDate(raw); ok {
+				*d.dst = &t
+			} else {
+				fe[d.field] = "Saisissez une date valide, par exemple 15/03/2026."
+			}
+		}
+	}
+	for _, id := range fields["sites"] {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			fe["sites"] = "Choisissez des lieux d'accueil de la liste."
+			continue
+		}
+		m.SiteIDs = append(m.SiteIDs, n)
+	}
+	return m, fe
+}
+
 // siteNames names the sites of an ML, for a piece's facts and history.
 func (s *Server) siteNames(r *http.Request, structureID int64) (func(int64) string, error) {
 	sites, err := s.reseau.Sites(r.Context(), actorOf(r.Context()), domain.ActViewPreuves, structureID)
@@ -705,28 +714,10 @@ func (s *Server) editPreuve(w http.ResponseWriter, r *http.Request) error {
 	}
 	var failure error
 	if r.Method == http.MethodPost {
-		fe := domain.FieldErrors{}
-		m := preuves.Metadata{Titre: r.PostFormValue("titre"), Type: r.PostFormValue("type"), URL: r.PostFormValue("url")}
-		for _, d := range []struct {
-			field string
-			dst   **time.Time
-		}{{"date_document", &m.DateDocument}, {"fin_validite", &m.FinValidite}} {
-			if raw := strings.TrimSpace(r.PostFormValue(d.field)); raw != "" {
-				if t, ok := domain.ParseDate(raw); ok {
-					*d.dst = &t
-				} else {
-					fe[d.field] = "Saisissez une date valide, par exemple 15/03/2026."
-				}
-			}
+		if err := r.ParseForm(); err != nil {
+			return err
 		}
-		for _, id := range r.PostForm["sites"] {
-			n, perr := strconv.ParseInt(id, 10, 64)
-			if perr != nil {
-				fe["sites"] = "Choisissez des lieux d'accueil de la liste."
-				continue
-			}
-			m.SiteIDs = append(m.SiteIDs, n)
-		}
+		m, fe := metadataForm(r.PostForm)
 		if len(fe) > 0 {
 			failure = fe.Err()
 		} else {
