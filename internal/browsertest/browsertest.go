@@ -319,15 +319,12 @@ func (b *Browser) CheckPhoneWidth() {
 // restores the window's own viewport.
 func (b *Browser) WidthAt(w int64) (int, []string) {
 	b.t.Helper()
-	// Not emulating a mobile device: the layout viewport is then exactly w wide,
-	// as on a phone honouring width=device-width or a narrow desktop window.
-	b.Run(emulation.SetDeviceMetricsOverride(w, 844, 1, false))
-	defer b.Run(emulation.ClearDeviceMetricsOverride())
 	var res struct {
 		Width int
 		Wide  []string
 	}
-	b.Eval(`(() => {
+	b.AtWidth(w, func() {
+		b.Eval(`(() => {
 		const w = document.documentElement.clientWidth;
 		const out = [...document.body.querySelectorAll("*")].filter(e => {
 			const r = e.getBoundingClientRect();
@@ -335,7 +332,43 @@ func (b *Browser) WidthAt(w int64) (int, []string) {
 		}).slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : ""));
 		return {Width: document.documentElement.scrollWidth, Wide: out};
 	})()`, &res)
+	})
 	return res.Width, res.Wide
+}
+
+// AtWidth runs fn with the page laid out in a viewport w pixels wide (844 high),
+// then restores the window's own viewport. It does not emulate a mobile device:
+// the layout viewport is then exactly w wide, as on a phone honouring
+// width=device-width or in a narrow desktop window.
+func (b *Browser) AtWidth(w int64, fn func()) {
+	b.t.Helper()
+	var own int64
+	b.Eval(`window.innerWidth`, &own)
+	b.Run(emulation.SetDeviceMetricsOverride(w, 844, 1, false))
+	b.waitForWidth(w)
+	defer func() {
+		b.Run(emulation.ClearDeviceMetricsOverride())
+		b.waitForWidth(own)
+	}()
+	fn()
+}
+
+// waitForWidth waits until the page is laid out w pixels wide: the viewport
+// changes after the protocol's answer, not with it.
+func (b *Browser) waitForWidth(w int64) {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var width int64
+		b.Eval(`window.innerWidth`, &width)
+		if width == w {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browsertest: the viewport is %d px wide, not %d, 10 s after resizing", width, w)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // CheckAccessibility runs axe-core on the current page, whatever its kind, and

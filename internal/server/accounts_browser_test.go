@@ -155,6 +155,7 @@ func TestBrowserPasswordResetThroughTheOutbox(t *testing.T) {
 	// link: only its recipient may use it.
 	b.Login("admin@cadre.demo", demo.Password)
 	b.Visit("/admin/outbox")
+	headerOnOneLine(t, b)
 	b.ClickAndWait(`main table a`)
 	if shown := b.Text("pre.mail"); strings.Contains(shown, "/mot-de-passe/") || !strings.Contains(shown, "[lien personnel à usage unique, masqué]") {
 		t.Fatalf("the outbox shows the reset link to the admin:\n%s", shown)

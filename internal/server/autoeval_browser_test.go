@@ -156,11 +156,37 @@ func TestBrowserRatingPageHeight(t *testing.T) {
 	}
 	var page struct{ Items, Height int }
 	b.Eval(`({Items: document.querySelectorAll("[data-item]").length, Height: document.documentElement.scrollHeight})`, &page)
-	t.Logf("F2: %d items, %d px tall at 1280 px", page.Items, page.Height)
+	var vw int
+	b.Eval(`window.innerWidth`, &vw)
+	t.Logf("F2: %d items, %d px tall at 1280 px (viewport %d px)", page.Items, page.Height, vw)
 	if page.Items != 14 {
 		t.Errorf("F2 has %d items, want 14", page.Items)
 	}
 	if limit := 8488 * 60 / 100; page.Height > limit {
 		t.Errorf("F2 is %d px tall at 1280 px, want at most %d", page.Height, limit)
+	}
+	headerOnOneLine(t, b)
+	// On a phone the sticky bar takes at most 64 px.
+	b.AtWidth(browsertest.PhoneWidth, func() {
+		var bar int
+		b.Eval(`Math.ceil(document.querySelector(".sticky-actions").getBoundingClientRect().height)`, &bar)
+		t.Logf("sticky bar at %d px: %d px tall", browsertest.PhoneWidth, bar)
+		if bar > 64 {
+			t.Errorf("the sticky bar is %d px tall on a phone, want at most 64", bar)
+		}
+	})
+}
+
+// headerOnOneLine fails the test when the header's parts (brand, menu, account)
+// do not sit side by side on one line at the window's width (1280 px).
+func headerOnOneLine(t *testing.T, b *browsertest.Browser) {
+	t.Helper()
+	var oneLine bool
+	b.Eval(`(() => {
+		const parts = [...document.querySelector(".header-inner").children].map(e => e.getBoundingClientRect());
+		return Math.max(...parts.map(r => r.top)) < Math.min(...parts.map(r => r.bottom));
+	})()`, &oneLine)
+	if !oneLine {
+		t.Errorf("the header wraps at 1280 px on %s", b.Location())
 	}
 }

@@ -142,6 +142,7 @@ func TestBrowserPoleCreatesAndOpensACampaign(t *testing.T) {
 	b := browsertest.New(t, app.URL)
 	b.Login("pole@unml.demo", demo.Password)
 	b.Visit("/campagnes")
+	headerOnOneLine(t, b) // the national team has the longest menu
 	if got := b.Text("h1"); got != "Campagnes" {
 		t.Fatalf("h1 = %q", got)
 	}
