@@ -206,6 +206,26 @@ type ChecklistView struct {
 // ChecklistLine is one item left to complete.
 type ChecklistLine struct {
 	Code, Texte, Problem, URL string
+	// Part names the item's section ("F2 — Accueillir et informer").
+	Part string
+}
+
+// ChecklistPart is the checklist's lines of one section.
+type ChecklistPart struct {
+	Title string
+	Lines []ChecklistLine
+}
+
+// checklistParts groups consecutive lines by section, in document order.
+func checklistParts(lines []ChecklistLine) []ChecklistPart {
+	var out []ChecklistPart
+	for _, l := range lines {
+		if len(out) == 0 || out[len(out)-1].Title != l.Part {
+			out = append(out, ChecklistPart{Title: l.Part})
+		}
+		out[len(out)-1].Lines = append(out[len(out)-1].Lines, l)
+	}
+	return out
 }
 
 // HistoryView lists the changes of one item.

@@ -343,8 +343,13 @@ func (s *Server) checklistView(r *http.Request, v *autoeval.View) web.ChecklistV
 	url := autoevalURL(a.ID)
 	page := web.ChecklistView{Page: s.page(r, "Vérifier et soumettre · "+a.CampagneNom), URL: url, Title: a.CampagneNom + " · " + a.StructureNom,
 		CanSubmit: v.CanSubmit, Editable: a.Etat.Editable()}
+	titles := map[string]string{}
+	for _, sec := range v.Sections {
+		titles[sec.Code] = sec.Code + " — " + sec.Titre
+	}
 	for _, e := range autoeval.SubmissionChecklist(v.Items, v.Answers()) {
-		page.Entries = append(page.Entries, web.ChecklistLine{Code: e.Code, Texte: e.Texte, Problem: e.Problem, URL: url + "/sections/" + e.Section + "#" + e.Code})
+		page.Entries = append(page.Entries, web.ChecklistLine{Code: e.Code, Texte: e.Texte, Problem: e.Problem, URL: url + "/sections/" + e.Section + "#" + e.Code,
+			Part: titles[e.Section]})
 	}
 	for _, it := range v.Items {
 		if v.Coverage[it.Code] == 0 {
