@@ -24,7 +24,8 @@ func TestMigrationsGoDownAndUpConcurrently(t *testing.T) {
 	if err != nil || latest == 0 {
 		t.Fatalf("version = %d, %v; want the template migrated", latest, err)
 	}
-	for v := latest; v > 0; v-- {
+	// Numbers may have gaps (each branch takes its own), so go down until none is left.
+	for v := latest; v > 0; v, _, _ = mg.Version() {
 		if err := mg.Down(); err != nil {
 			t.Fatalf("down from %d: %v", v, err)
 		}
