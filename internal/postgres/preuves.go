@@ -828,8 +828,8 @@ func (s *Store) UpdateMetadata(ctx context.Context, actor *domain.Actor, structu
 		if err := setSites(ctx, tx, preuveID, m.SiteIDs); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO preuve_modifications (preuve_id, by_user, avant, apres) VALUES ($1, $2, $3, $4)",
-			preuveID, actorID(actor), before, m)
+		_, err = tx.Exec(ctx, "INSERT INTO preuve_modifications (preuve_id, structure_id, by_user, avant, apres) VALUES ($1, $2, $3, $4, $5)",
+			preuveID, structureID, actorID(actor), before, m)
 		changed = err == nil
 		return err
 	})
@@ -845,10 +845,12 @@ func (s *Store) Modifications(ctx context.Context, structureID, preuveID int64) 
 	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
 		return nil, fmt.Errorf("modifications of preuve %d: %w", preuveID, err)
 	}
+	// Read like StatutHistory; on main, with row-level security, this becomes
+	// checkedCollect(ctx, s, structureID, preuveID, …) as StatutHistory did.
 	rows, _ := s.pool.Query(ctx, `
 		SELECT coalesce(nullif(u.nom, ''), u.email, '') AS "by", h.at, h.avant, h.apres
 		FROM preuve_modifications h LEFT JOIN users u ON u.id = h.by_user
-		WHERE h.preuve_id = $1 ORDER BY h.at DESC, h.id DESC`, preuveID)
+		WHERE h.preuve_id = $1 AND h.structure_id = $2 ORDER BY h.at DESC, h.id DESC`, preuveID, structureID)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[preuves.Modification])
 	if err != nil {
 		return nil, fmt.Errorf("modifications of preuve %d: %w", preuveID, err)
