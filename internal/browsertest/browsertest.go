@@ -76,7 +76,9 @@ func New(t testing.TB, baseURL string) *Browser {
 	)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
+	// 150 s: a long journey (every new page kind gets axe and the 390 px layout)
+	// must survive a shared, loaded 2-core machine.
+	ctx, tcancel := context.WithTimeout(ctx, 150*time.Second)
 	t.Cleanup(func() { tcancel(); cancel(); acancel() })
 
 	b := &Browser{t: t, ctx: ctx, baseURL: strings.TrimRight(baseURL, "/"), axe: string(axe)}
