@@ -528,13 +528,20 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 	return s.render(w, r, status, web.PreuvePage(v))
 }
 
-func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r.Context())
+// managedPreuve is the piece of the URL for someone who manages its library:
+// EFORBIDDEN for the others who see it.
+func (s *Server) managedPreuve(r *http.Request) (domain.Preuve, error) {
 	p, scope, err := s.preuveAndScope(r)
 	if err != nil {
-		return err
+		return p, err
 	}
-	if err := s.preuves.MayManage(a, scope); err != nil {
+	return p, s.preuves.MayManage(actorOf(r.Context()), scope)
+}
+
+func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	p, err := s.managedPreuve(r)
+	if err != nil {
 		return err
 	}
 	form, err := s.readUpload(r)
@@ -701,11 +708,8 @@ func (s *Server) siteNames(r *http.Request, structureID int64) (func(int64) stri
 // editPreuve shows (GET) and saves (POST) the metadata of a piece: /preuves/{id}/modifier.
 func (s *Server) editPreuve(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
-	p, scope, err := s.preuveAndScope(r)
+	p, err := s.managedPreuve(r)
 	if err != nil {
-		return err
-	}
-	if err := s.preuves.MayManage(a, scope); err != nil {
 		return err
 	}
 	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewPreuves, p.StructureID)
