@@ -85,6 +85,31 @@ func ValueLabel(scale []referentiel.Niveau, nc string, c autoeval.Cotation) stri
 
 func radioID(code string, v string) string { return "valeur-" + code + "-" + v }
 
+// Segment is one choice of a rating card's segmented control.
+type Segment struct {
+	ID, Value, Number, Label string
+	Checked                  bool
+}
+
+// segments lists an item's choices: the scale, « non concerné » unless the item
+// is impératif, and "not rated yet". The first one's id is the field's own, so
+// that the error summary's link lands on the group.
+func segments(v SectionView, it ItemView) []Segment {
+	var out []Segment
+	for i, n := range v.Scale {
+		val := strconv.Itoa(n.Valeur)
+		id := radioID(it.Code, val)
+		if i == 0 {
+			id = "valeur-" + it.Code
+		}
+		out = append(out, Segment{ID: id, Value: val, Number: val, Label: n.Libelle, Checked: !it.Answer.NonConcerne && it.Answer.Valeur == n.Valeur})
+	}
+	if !it.Imperatif {
+		out = append(out, Segment{ID: radioID(it.Code, "nc"), Value: "nc", Label: v.NonConcerne, Checked: it.Answer.NonConcerne})
+	}
+	return append(out, Segment{ID: radioID(it.Code, "aucune"), Label: "Pas encore coté", Checked: !it.Answer.Rated()})
+}
+
 // ProgressRow is a section's line on the dashboard.
 type ProgressRow struct {
 	autoeval.Progress
@@ -120,6 +145,50 @@ type AutoevalView struct {
 	Controls bool
 	// Revue is what the regional review says of the dossier (revue.templ).
 	Revue RevueNotes
+	// StructureURL is the ML's page, with its team.
+	StructureURL string
+	// DaysLeft says how long until the closing ("dans 12 jours"), empty once past.
+	DaysLeft string
+	// Uncovered counts the items no piece of evidence supports.
+	Uncovered int
+}
+
+// barSegment is one value's share of a stacked bar, in SVG user units.
+type barSegment struct {
+	X, W, Class string
+}
+
+// barSegments splits a 100-unit bar between the scale's values and « non
+// concerné », in proportion to their counts.
+func barSegments(p autoeval.Progress, scale []int) []barSegment {
+	var out []barSegment
+	x := 0.0
+	add := func(n int, class string) {
+		if n == 0 || p.Rated == 0 {
+			return
+		}
+		w := float64(n) * 100 / float64(p.Rated)
+		out = append(out, barSegment{X: strconv.FormatFloat(x, 'f', 2, 64), W: strconv.FormatFloat(w, 'f', 2, 64), Class: class})
+		x += w
+	}
+	for _, v := range scale {
+		add(p.Distribution[v], strconv.Itoa(v))
+	}
+	add(p.NonConcerne, "nc")
+	return out
+}
+
+// DaysLeftLabel says in words how many days are left before a date.
+func DaysLeftLabel(days int) string {
+	switch {
+	case days < 0:
+		return ""
+	case days == 0:
+		return "aujourd'hui"
+	case days == 1:
+		return "demain"
+	}
+	return "dans " + strconv.Itoa(days) + " jours"
 }
 
 // TransitionView is a recorded step of the démarche.
@@ -143,6 +212,26 @@ type ChecklistView struct {
 // ChecklistLine is one item left to complete.
 type ChecklistLine struct {
 	Code, Texte, Problem, URL string
+	// Part names the item's section ("F2 — Accueillir et informer").
+	Part string
+}
+
+// ChecklistPart is the checklist's lines of one section.
+type ChecklistPart struct {
+	Title string
+	Lines []ChecklistLine
+}
+
+// checklistParts groups consecutive lines by section, in document order.
+func checklistParts(lines []ChecklistLine) []ChecklistPart {
+	var out []ChecklistPart
+	for _, l := range lines {
+		if len(out) == 0 || out[len(out)-1].Title != l.Part {
+			out = append(out, ChecklistPart{Title: l.Part})
+		}
+		out[len(out)-1].Lines = append(out[len(out)-1].Lines, l)
+	}
+	return out
 }
 
 // HistoryView lists the changes of one item.

@@ -1,5 +1,7 @@
 package web
 
+import "net/url"
+
 // Field is one labelled form control with its value and error.
 type Field struct {
 	Name         string
@@ -51,4 +53,19 @@ func Summary(message string, fields ...Field) FormErrors {
 		return FormErrors{}
 	}
 	return fe
+}
+
+// attachQuery is the query string that carries, from page to page, the item a
+// new piece of evidence is for and the page to return to.
+func attachQuery(code, retour string) string {
+	return url.Values{"rattacher": {code}, "retour": {retour}}.Encode()
+}
+
+// formEnctype is a form's encoding: multipart only for a file upload, since only
+// the upload routes take multipart bodies.
+func formEnctype(withFile bool) string {
+	if withFile {
+		return "multipart/form-data"
+	}
+	return "application/x-www-form-urlencoded"
 }

@@ -434,6 +434,28 @@ func (s *Service) People(ctx context.Context, actor *domain.Actor) ([]Member, er
 	return s.store.ListMembers(ctx)
 }
 
+// Person names an account for those who manage accounts ("Nom (email)", or the
+// email alone): for confirmation pages and messages. ENOTFOUND for anyone else,
+// for one's own account (which one may not disable) and for an unknown id.
+func (s *Service) Person(ctx context.Context, actor *domain.Actor, userID int64) (string, error) {
+	if !actor.Can(domain.ActManageAccounts, domain.Scope{}) || userID == actor.UserID {
+		return "", domain.Errorf(domain.ENOTFOUND, "Compte introuvable.")
+	}
+	people, err := s.store.ListMembers(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range people {
+		if p.UserID == userID {
+			if p.Nom == "" {
+				return p.Email, nil
+			}
+			return p.Nom + " (" + p.Email + ")", nil
+		}
+	}
+	return "", domain.Errorf(domain.ENOTFOUND, "Compte introuvable.")
+}
+
 // errForbidden refuses what the person's roles do not allow.
 var errForbidden = domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas cette action.")
 

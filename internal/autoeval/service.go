@@ -316,8 +316,8 @@ func (s *Service) save(ctx context.Context, actor *domain.Actor, sh *Sheet, chan
 // otherwise), provided its checklist is empty (EINVALID otherwise); editing is
 // then locked. ECONFLICT when its state does not allow it.
 func (s *Service) Submit(ctx context.Context, actor *domain.Actor, sh *Sheet, commentaire string) error {
-	if !sh.CanSubmit {
-		return domain.Errorf(domain.EFORBIDDEN, "Seule la direction de la Mission Locale peut soumettre l'auto-évaluation.")
+	if err := MaySubmit(sh); err != nil {
+		return err
 	}
 	commentaire = strings.TrimSpace(commentaire)
 	return s.store.Transition(ctx, actor, sh.Autoeval.StructureID, sh.Autoeval.ID, demarche.Soumettre, domain.RoleDirecteur, commentaire,
@@ -331,6 +331,25 @@ func (s *Service) Submit(ctx context.Context, actor *domain.Actor, sh *Sheet, co
 			}
 			return next, nil
 		})
+}
+
+// MaySubmit says whether the sheet's reader may submit it: nil for the ML's
+// director, EFORBIDDEN otherwise. Confirmation pages ask it before showing the
+// button.
+func MaySubmit(sh *Sheet) error {
+	if !sh.CanSubmit {
+		return domain.Errorf(domain.EFORBIDDEN, "Seule la direction de la Mission Locale peut soumettre l'auto-évaluation.")
+	}
+	return nil
+}
+
+// MayCopyPrevious says whether the sheet's reader may copy the previous
+// campaign's answers: nil for the ML's director, EFORBIDDEN otherwise.
+func MayCopyPrevious(sh *Sheet) error {
+	if !sh.CanSubmit {
+		return domain.Errorf(domain.EFORBIDDEN, "Seule la direction de la Mission Locale peut reprendre les réponses précédentes.")
+	}
+	return nil
 }
 
 // HasPrevious reports whether the ML has an auto-évaluation of an earlier
@@ -352,8 +371,8 @@ func (s *Service) HasPrevious(ctx context.Context, sh *Sheet) (bool, error) {
 // référentiel no longer accepts are left out. It returns how many answers were
 // copied.
 func (s *Service) CopyPrevious(ctx context.Context, actor *domain.Actor, v *View) (int, error) {
-	if !v.CanSubmit {
-		return 0, domain.Errorf(domain.EFORBIDDEN, "Seule la direction de la Mission Locale peut reprendre les réponses précédentes.")
+	if err := MayCopyPrevious(v.Sheet); err != nil {
+		return 0, err
 	}
 	prev, err := s.store.PreviousAutoevaluation(ctx, v.Autoeval.StructureID, v.Autoeval.ID)
 	if err != nil {

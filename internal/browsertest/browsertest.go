@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
@@ -69,7 +70,9 @@ func New(t testing.TB, baseURL string) *Browser {
 		t.Fatalf("browsertest: open a tab: %v", err)
 	}
 	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithTargetID(tab))
-	ctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
+	// 150 s: a long journey (every new page kind gets axe and the 390 px layout)
+	// must survive a loaded 2-core machine.
+	ctx, tcancel := context.WithTimeout(ctx, 150*time.Second)
 	t.Cleanup(func() { tcancel(); cancel(); dispose() })
 
 	b := &Browser{t: t, ctx: ctx, baseURL: strings.TrimRight(baseURL, "/"), axe: string(axe)}
@@ -374,6 +377,79 @@ func (b *Browser) checkNewKind() {
 	checked.Unlock()
 	if !seen {
 		b.CheckAccessibility()
+		b.CheckPhoneWidth()
+	}
+}
+
+// PhoneWidth is the viewport width, in CSS pixels, at which every page kind must
+// fit without horizontal scrolling (a common phone).
+const PhoneWidth = 390
+
+// CheckPhoneWidth lays the current page out in a PhoneWidth-wide viewport and
+// fails the test when the page is wider (it scrolls horizontally), naming the
+// elements that stick out. The window's own size is restored afterwards.
+func (b *Browser) CheckPhoneWidth() {
+	b.t.Helper()
+	width, wide := b.WidthAt(PhoneWidth)
+	if width > PhoneWidth {
+		b.t.Errorf("browsertest: %s is %d px wide at %d px (it scrolls sideways); too wide: %v", b.Location(), width, PhoneWidth, wide)
+	}
+}
+
+// WidthAt lays the current page out in a viewport w pixels wide and returns the
+// document's scroll width and the outermost elements that end beyond w, then
+// restores the window's own viewport.
+func (b *Browser) WidthAt(w int64) (int, []string) {
+	b.t.Helper()
+	var res struct {
+		Width int
+		Wide  []string
+	}
+	b.AtWidth(w, func() {
+		b.Eval(`(() => {
+		const w = document.documentElement.clientWidth;
+		const out = [...document.body.querySelectorAll("*")].filter(e => {
+			const r = e.getBoundingClientRect();
+			return r.right > w + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > w + 1);
+		}).slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : ""));
+		return {Width: document.documentElement.scrollWidth, Wide: out};
+	})()`, &res)
+	})
+	return res.Width, res.Wide
+}
+
+// AtWidth runs fn with the page laid out in a viewport w pixels wide (844 high),
+// then restores the window's own viewport. It does not emulate a mobile device:
+// the layout viewport is then exactly w wide, as on a phone honouring
+// width=device-width or in a narrow desktop window.
+func (b *Browser) AtWidth(w int64, fn func()) {
+	b.t.Helper()
+	var own int64
+	b.Eval(`window.innerWidth`, &own)
+	b.Run(emulation.SetDeviceMetricsOverride(w, 844, 1, false))
+	b.waitForWidth(w)
+	defer func() {
+		b.Run(emulation.ClearDeviceMetricsOverride())
+		b.waitForWidth(own)
+	}()
+	fn()
+}
+
+// waitForWidth waits until the page is laid out w pixels wide: the viewport
+// changes after the protocol's answer, not with it.
+func (b *Browser) waitForWidth(w int64) {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var width int64
+		b.Eval(`window.innerWidth`, &width)
+		if width == w {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browsertest: the viewport is %d px wide, not %d, 10 s after resizing", width, w)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -42,7 +42,7 @@ func (e Etat) Label() string {
 	case EtatOuverte:
 		return "Ouverte"
 	case EtatClose:
-		return "Close"
+		return "Clôturée"
 	}
 	return string(e)
 }

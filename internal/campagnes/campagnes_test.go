@@ -100,7 +100,7 @@ func TestRappelDue(t *testing.T) {
 func TestLabels(t *testing.T) {
 	t.Parallel()
 	for etat, want := range map[campagnes.Etat]string{
-		campagnes.EtatPreparation: "En préparation", campagnes.EtatOuverte: "Ouverte", campagnes.EtatClose: "Close", "autre": "autre",
+		campagnes.EtatPreparation: "En préparation", campagnes.EtatOuverte: "Ouverte", campagnes.EtatClose: "Clôturée", "autre": "autre",
 	} {
 		if got := etat.Label(); got != want {
 			t.Errorf("Label(%q) = %q", etat, got)

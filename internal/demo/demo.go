@@ -307,6 +307,9 @@ var preuveTitles = []struct{ titre, typ string }{
 	{"Programme des ateliers collectifs", "autre"},
 }
 
+// titleSuffix tells apart the pieces that share a title across natures.
+var titleSuffix = map[string]string{domain.NatureLien: " (page en ligne)", domain.NatureSurPlace: " (original consultable sur place)"}
+
 // seedPreuves gives ML Rennes a dozen pieces of each nature attached to its rated
 // items, and ML Lyon one file.
 func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
@@ -333,7 +336,8 @@ func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 	n := 0
 	for _, nature := range []string{domain.NatureFichier, domain.NatureLien, domain.NatureSurPlace} {
 		for i, t := range preuveTitles {
-			p := domain.Preuve{StructureID: rennes, Nature: nature, Titre: t.titre, Type: t.typ, DateDocument: &day}
+			// Distinct titles: one per piece, whatever its nature.
+			p := domain.Preuve{StructureID: rennes, Nature: nature, Titre: t.titre + titleSuffix[nature], Type: t.typ, DateDocument: &day}
 			if i%4 == 3 {
 				end := date("2026-06-30")
 				p.FinValidite = &end // some have expired

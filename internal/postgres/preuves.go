@@ -841,3 +841,71 @@ func (s *Store) DocumentsARML(ctx context.Context, structureID int64) (bool, err
 	}
 	return allowed, nil
 }
+
+// UpdateMetadata replaces a piece's metadata under a row lock and records what
+// it was and what it became; equal values write nothing. EINVALID (field
+// "sites") for sites that are not the ML's; ENOTFOUND when the piece is not the ML's.
+func (s *Store) UpdateMetadata(ctx context.Context, actor *domain.Actor, structureID, preuveID int64, m preuves.Metadata) (bool, error) {
+	m.SiteIDs = uniqueIDs(m.SiteIDs)
+	changed := false
+	err := s.inTx(ctx, actor, fmt.Sprintf("preuves.update metadata of preuve %d in structure %d", preuveID, structureID), func(tx pgx.Tx) error {
+		nature, _, _, err := lockPreuve(ctx, tx, structureID, preuveID)
+		if err != nil {
+			return err
+		}
+		old, err := scanPreuve(tx.QueryRow(ctx, "SELECT "+preuveColumns+preuveFrom+"WHERE p.id = $1", preuveID))
+		if err != nil {
+			return err
+		}
+		before := preuves.MetadataOf(old)
+		before.SiteIDs = uniqueIDs(before.SiteIDs)
+		if nature != domain.NatureLien {
+			m.URL = ""
+		}
+		if before.Equal(m) {
+			return nil
+		}
+		if err := checkSites(ctx, tx, structureID, m.SiteIDs); err != nil {
+			return err
+		}
+		var url *string
+		if nature == domain.NatureLien {
+			url = &m.URL
+		}
+		_, err = tx.Exec(ctx, `UPDATE preuves SET titre = $2, type = $3, date_document = $4, fin_validite = $5, url = $6, updated_at = now()
+			WHERE id = $1`, preuveID, m.Titre, m.Type, m.DateDocument, m.FinValidite, url)
+		if err != nil {
+			return err
+		}
+		if err := setSites(ctx, tx, preuveID, m.SiteIDs); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO preuve_modifications (preuve_id, structure_id, by_user, avant, apres) VALUES ($1, $2, $3, $4, $5)",
+			preuveID, structureID, actorID(actor), before, m)
+		changed = err == nil
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	return changed, nil
+}
+
+// Modifications returns the metadata changes of a piece of the ML, the latest
+// first; ENOTFOUND when the piece is not the ML's.
+func (s *Store) Modifications(ctx context.Context, structureID, preuveID int64) ([]preuves.Modification, error) {
+	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
+		return nil, fmt.Errorf("modifications of preuve %d: %w", preuveID, err)
+	}
+	// Read like StatutHistory; on main, with row-level security, this becomes
+	// checkedCollect(ctx, s, structureID, preuveID, …) as StatutHistory did.
+	rows, _ := s.pool.Query(ctx, `
+		SELECT coalesce(nullif(u.nom, ''), u.email, '') AS "by", h.at, h.avant, h.apres
+		FROM preuve_modifications h LEFT JOIN users u ON u.id = h.by_user
+		WHERE h.preuve_id = $1 AND h.structure_id = $2 ORDER BY h.at DESC, h.id DESC`, preuveID, structureID)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[preuves.Modification])
+	if err != nil {
+		return nil, fmt.Errorf("modifications of preuve %d: %w", preuveID, err)
+	}
+	return list, nil
+}

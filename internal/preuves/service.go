@@ -84,6 +84,8 @@ type Fiche struct {
 	Versions    []Version // file pieces only, the current one first
 	Items       []string  // codes of the items it supports, in the référentiel's order
 	History     []StatutEntry
+	// Modifications are the changes of its metadata, the latest first.
+	Modifications []Modification
 	// Downloads is the download log, the latest first; only those who manage the
 	// library or the campaigns see it (nil for the others).
 	Downloads []Download
@@ -139,6 +141,12 @@ type Store interface {
 	// AcknowledgeRGPD records that the person userID acknowledged the RGPD
 	// warning; again keeps the first date.
 	AcknowledgeRGPD(ctx context.Context, actor *domain.Actor, userID int64) error
+	// UpdateMetadata replaces a piece's metadata and records the old and new
+	// values, in one transaction, and reports whether they differed (equal: no
+	// write); EINVALID (field "sites") for sites that are not the ML's.
+	UpdateMetadata(ctx context.Context, actor *domain.Actor, structureID, preuveID int64, m Metadata) (bool, error)
+	// Modifications returns the metadata changes of a piece, the latest first.
+	Modifications(ctx context.Context, structureID, preuveID int64) ([]Modification, error)
 }
 
 var errForbidden = domain.Errorf(domain.EFORBIDDEN, "Votre rôle ne permet pas cette action.")
@@ -254,6 +262,9 @@ func (s *Service) Fiche(ctx context.Context, actor *domain.Actor, id int64) (Fic
 		return f, err
 	}
 	if f.History, err = s.store.StatutHistory(ctx, p.StructureID, p.ID); err != nil {
+		return f, err
+	}
+	if f.Modifications, err = s.store.Modifications(ctx, p.StructureID, p.ID); err != nil {
 		return f, err
 	}
 	if actor.Can(domain.ActManagePreuves, scope) || actor.Can(domain.ActManageCampaigns, scope) {

@@ -99,6 +99,24 @@ func (f *fakeStore) StatutHistory(_ context.Context, structureID, preuveID int64
 	return []StatutEntry{{Statut: domain.StatutDeposee}}, f.own(structureID, preuveID)
 }
 
+func (f *fakeStore) UpdateMetadata(_ context.Context, _ *domain.Actor, structureID, preuveID int64, m Metadata) (bool, error) {
+	if err := f.own(structureID, preuveID); err != nil {
+		return false, err
+	}
+	p := f.pieces[preuveID]
+	if MetadataOf(p).Equal(m) {
+		return false, nil
+	}
+	f.writes = append(f.writes, "UpdateMetadata")
+	p.Titre, p.Type, p.DateDocument, p.FinValidite, p.URL, p.SiteIDs = m.Titre, m.Type, m.DateDocument, m.FinValidite, m.URL, m.SiteIDs
+	f.pieces[preuveID] = p
+	return true, nil
+}
+
+func (f *fakeStore) Modifications(_ context.Context, structureID, preuveID int64) ([]Modification, error) {
+	return nil, f.own(structureID, preuveID)
+}
+
 func (f *fakeStore) Downloads(_ context.Context, structureID, preuveID int64) ([]Download, error) {
 	return []Download{{Version: 1}}, f.own(structureID, preuveID)
 }
@@ -270,6 +288,10 @@ func TestWritesOnAPiece(t *testing.T) {
 			return err
 		},
 		"Attach": func(s *Service, a *domain.Actor, id int64) error { return s.Attach(ctx, a, id, 1) },
+		"UpdateMetadata": func(s *Service, a *domain.Actor, id int64) error {
+			_, err := s.UpdateMetadata(ctx, a, id, Metadata{Titre: "Procédure révisée", Type: "procedure"})
+			return err
+		},
 		"Detach": func(s *Service, a *domain.Actor, id int64) error { return s.Detach(ctx, a, id, 1) },
 	}
 	for name, write := range writes {
@@ -426,5 +448,43 @@ func TestListIsScopedToWhoSeesTheLibrary(t *testing.T) {
 	wantCode(t, "admin's list", err, domain.ENOTFOUND)
 	if _, err := svc.Preuve(ctx, lyonDir, pieceRennes); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("another ML's piece: %v", err)
+	}
+}
+
+func TestUpdateMetadata(t *testing.T) {
+	ctx := t.Context()
+	store := newFake()
+	svc := NewService(store)
+	// The same values again: no change, no write.
+	if changed, err := svc.UpdateMetadata(ctx, director, pieceRennes, Metadata{Titre: " Procédure ", Type: "procedure"}); changed || err != nil {
+		t.Errorf("same values: changed %v, %v", changed, err)
+	}
+	// Bad values are refused with field errors, and nothing is written.
+	_, err := svc.UpdateMetadata(ctx, director, pieceRennes, Metadata{Titre: "", Type: "inconnu"})
+	wantCode(t, "empty title", err, domain.EINVALID)
+	if fe := domain.ErrorFields(err); fe["titre"] == "" || fe["type"] == "" {
+		t.Errorf("field errors = %v", fe)
+	}
+	_, err = svc.UpdateMetadata(ctx, director, lienRennes, Metadata{Titre: "Site", Type: "autre", URL: "ftp://x"})
+	wantCode(t, "a link's bad address", err, domain.EINVALID)
+	if len(store.writes) > 0 {
+		t.Fatalf("refused edits wrote %v", store.writes)
+	}
+	// A file keeps no address, whatever the form says.
+	if changed, err := svc.UpdateMetadata(ctx, director, pieceRennes, Metadata{Titre: "Procédure d'accueil", Type: "procedure", URL: "https://x.org"}); !changed || err != nil {
+		t.Fatalf("edit: changed %v, %v", changed, err)
+	}
+	if p := store.pieces[pieceRennes]; p.Titre != "Procédure d'accueil" || p.URL != "" {
+		t.Errorf("after the edit: %+v", p)
+	}
+}
+
+func TestModificationChanges(t *testing.T) {
+	day := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	m := Modification{Avant: Metadata{Titre: "A", Type: "procedure", SiteIDs: []int64{1}}, Apres: Metadata{Titre: "B", Type: "procedure", DateDocument: &day, SiteIDs: []int64{1, 2}}}
+	got := m.Changes(func(id int64) string { return map[int64]string{1: "Siège", 2: "Antenne"}[id] })
+	want := []string{"Titre : « A » → « B »", "Date du document : « aucune » → « 15/03/2026 »", "Lieux d'accueil : « Siège » → « Siège, Antenne »"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Changes = %q, want %q", got, want)
 	}
 }

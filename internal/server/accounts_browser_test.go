@@ -106,7 +106,7 @@ func TestBrowserInvitationAcceptance(t *testing.T) {
 	if got := b.Text(".flash"); got != "Invitation envoyée à nouvelle.recrue@ml-rennes.demo." {
 		t.Fatalf("flash = %q", got)
 	}
-	if got := b.Text("#equipe + table"); !strings.Contains(got, "invitation envoyée") {
+	if got := b.Text("#equipe + .table-scroll table"); !strings.Contains(got, "invitation envoyée") {
 		t.Errorf("team table = %q", got)
 	}
 	b.ClickAndWait(`header form[action="/deconnexion"] button`)
@@ -155,6 +155,7 @@ func TestBrowserPasswordResetThroughTheOutbox(t *testing.T) {
 	// link: only its recipient may use it.
 	b.Login("admin@cadre.demo", demo.Password)
 	b.Visit("/admin/outbox")
+	headerOnOneLine(t, b)
 	b.ClickAndWait(`main table a`)
 	if shown := b.Text("pre.mail"); strings.Contains(shown, "/mot-de-passe/") || !strings.Contains(shown, "[lien personnel à usage unique, masqué]") {
 		t.Fatalf("the outbox shows the reset link to the admin:\n%s", shown)
@@ -249,7 +250,7 @@ func TestBrowserNationalTeamManagesTheNetwork(t *testing.T) {
 	}
 	b.Run(chromedp.SetValue("#kind", "antenne", chromedp.ByQuery))
 	b.ClickAndWait(`main form button[type="submit"]`)
-	if got := b.Text("#sites + table"); !strings.Contains(got, "Antenne de Morlaix") {
+	if got := b.Text("#sites + .table-scroll table"); !strings.Contains(got, "Antenne de Morlaix") {
 		t.Errorf("sites after creation: %q", got)
 	}
 	b.ClickAndWait(`a[href^="/reseau/sites/"]`)

@@ -70,10 +70,10 @@ func (s *Server) inviteFormFields(r *http.Request, inv accounts.Invitation) ([]w
 		{Name: "email", Label: "Adresse électronique", Type: "email", Value: inv.Email, Required: true, Autocomplete: "off"},
 		{Name: "nom", Label: "Prénom et nom", Type: "text", Value: inv.Nom, Autocomplete: "off"},
 		{Name: "role", Label: "Rôle", Type: "select", Value: string(inv.Role), Required: true, Options: roles},
-		{Name: "structure", Label: "Mission Locale", Type: "select", Value: idOrEmpty(inv.StructureID), Options: structureOpts,
-			Hint: "Pour les rôles de direction et de contribution."},
-		{Name: "region", Label: "Région", Type: "select", Value: idOrEmpty(inv.RegionID), Options: regionOpts,
-			Hint: "Pour le rôle de référent·e labellisation ARML."},
+		{Name: "structure", Label: "Mission Locale (obligatoire pour la direction et la contribution)", Type: "select", Value: idOrEmpty(inv.StructureID), Options: structureOpts,
+			Hint: "Obligatoire pour les rôles de direction et de contribution ; laissez vide pour les autres."},
+		{Name: "region", Label: "Région (obligatoire pour le ou la référent·e ARML)", Type: "select", Value: idOrEmpty(inv.RegionID), Options: regionOpts,
+			Hint: "Obligatoire pour le rôle de référent·e labellisation ARML ; laissez vide pour les autres."},
 	}, nil
 }
 
@@ -120,10 +120,14 @@ func (s *Server) setDisabled(disabled bool) handlerFunc {
 		if err := s.accounts.SetDisabled(r.Context(), actorOf(r.Context()), id, disabled); err != nil {
 			return err
 		}
+		who, err := s.accounts.Person(r.Context(), actorOf(r.Context()), id)
+		if err != nil {
+			return err
+		}
 		if disabled {
-			s.flash(r, "Le compte est désactivé ; ses sessions sont fermées.")
+			s.flash(r, "Le compte de "+who+" est désactivé ; ses sessions sont fermées.")
 		} else {
-			s.flash(r, "Le compte est réactivé.")
+			s.flash(r, "Le compte de "+who+" est réactivé.")
 		}
 		return seeOther(w, r, "/utilisateurs")
 	}

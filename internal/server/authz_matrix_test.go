@@ -164,6 +164,7 @@ var baseRows = map[string]row{
 		want: want{anon: {303, 303}, admin: {403, 403}, pole: {303, 303}, auditeur: {404, 404}, referent: {403, 404}, dirRen: {303, 404}, contrib: {403, 404}}},
 	"GET /utilisateurs":                  {path: fixed("/utilisateurs"), want: only(200, 403, pole, admin)},
 	"POST /utilisateurs/inviter":         {path: fixed("/utilisateurs/inviter"), want: only(400, 403, pole).with(admin, 403, 403)},
+	"GET /utilisateurs/{id}/desactiver":  {path: byID("/utilisateurs/%d/desactiver", user), want: only(200, 404, pole, admin)},
 	"POST /utilisateurs/{id}/desactiver": {path: byID("/utilisateurs/%d/desactiver", user), want: only(303, 404, pole, admin), destructive: true},
 	"POST /utilisateurs/{id}/reactiver":  {path: byID("/utilisateurs/%d/reactiver", user), want: only(303, 404, pole, admin), destructive: true},
 	"GET /admin/outbox":                  {path: fixed("/admin/outbox"), want: only(200, 403, admin)},

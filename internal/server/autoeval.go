@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -17,6 +18,14 @@ import (
 
 // The ML's self-assessment screens: dashboard, one page per section, saving with
 // and without JavaScript, submission, copy of the previous answers, history.
+
+// daysUntil counts the calendar days from now to day (negative once past).
+func daysUntil(now, day time.Time) int {
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	y, m, d = day.Date()
+	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Sub(today).Hours() / 24)
+}
 
 func autoevalURL(id int64) string { return "/autoevaluations/" + itoa(id) }
 
@@ -36,9 +45,15 @@ func (s *Server) autoevalPage(w http.ResponseWriter, r *http.Request) error {
 	rows, total := autoeval.SectionsProgress(v.Sections, v.Answers())
 	page := web.AutoevalView{Page: s.page(r, a.CampagneNom+" · "+a.StructureNom), URL: url, Title: a.CampagneNom, Structure: a.StructureNom,
 		Etat: a.Etat, Cloture: domain.FrenchDate(a.Cloture), Total: total, CanSubmit: v.CanSubmit && a.Etat.Editable(),
-		Unrated: len(autoeval.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID), Controls: v.CanRate}
+		Unrated: len(autoeval.SubmissionChecklist(v.Items, v.Answers())), LibraryURL: libraryURL(a.StructureID), Controls: v.CanRate,
+		StructureURL: "/reseau/structures/" + itoa(a.StructureID), DaysLeft: web.DaysLeftLabel(daysUntil(time.Now(), a.Cloture))}
 	if page.Revue, err = s.revueNotes(r, a, v.Sections); err != nil {
 		return err
+	}
+	for _, it := range v.Items {
+		if v.Coverage[it.Code] == 0 {
+			page.Uncovered++
+		}
 	}
 	for _, n := range v.Ref.Echelle.Niveaux {
 		page.ScaleValues = append(page.ScaleValues, n.Valeur)
@@ -330,8 +345,13 @@ func (s *Server) checklistView(r *http.Request, v *autoeval.View) web.ChecklistV
 	url := autoevalURL(a.ID)
 	page := web.ChecklistView{Page: s.page(r, "Vérifier et soumettre · "+a.CampagneNom), URL: url, Title: a.CampagneNom + " · " + a.StructureNom,
 		CanSubmit: v.CanSubmit, Editable: a.Etat.Editable()}
+	titles := map[string]string{}
+	for _, sec := range v.Sections {
+		titles[sec.Code] = sec.Code + " — " + sec.Titre
+	}
 	for _, e := range autoeval.SubmissionChecklist(v.Items, v.Answers()) {
-		page.Entries = append(page.Entries, web.ChecklistLine{Code: e.Code, Texte: e.Texte, Problem: e.Problem, URL: url + "/sections/" + e.Section + "#" + e.Code})
+		page.Entries = append(page.Entries, web.ChecklistLine{Code: e.Code, Texte: e.Texte, Problem: e.Problem, URL: url + "/sections/" + e.Section + "#" + e.Code,
+			Part: titles[e.Section]})
 	}
 	for _, it := range v.Items {
 		if v.Coverage[it.Code] == 0 {

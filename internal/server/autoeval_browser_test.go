@@ -39,8 +39,10 @@ func TestBrowserDirectorRatesAndSubmits(t *testing.T) {
 		t.Fatal("no items on the F5 page")
 	}
 	for i, code := range codes {
-		b.Run(chromedp.Click(`[data-item="`+code+`"] input[value="`+fmt.Sprint(1+i%4)+`"]`, chromedp.ByQuery))
+		b.Run(chromedp.Click(`[data-item="`+code+`"] input[value="`+fmt.Sprint(1+i%4)+`"] + label`, chromedp.ByQuery))
 	}
+	// The empty comment is one click away.
+	b.Run(chromedp.Click(`[data-item="`+codes[0]+`"] details.comment summary`, chromedp.ByQuery))
 	b.Run(chromedp.SendKeys(`textarea[name="commentaire-`+codes[0]+`"]`, "Rencontres employeurs mensuelles.", chromedp.ByQuery))
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -71,7 +73,7 @@ func TestBrowserDirectorRatesAndSubmits(t *testing.T) {
 	b.Visit(base + "/sections/F4")
 	b.Eval(`[...document.querySelectorAll("[data-item]")].map(e => e.dataset.item)`, &codes)
 	for _, code := range codes {
-		b.Run(chromedp.Click(`[data-item="`+code+`"] input[value="3"]`, chromedp.ByQuery))
+		b.Run(chromedp.Click(`[data-item="`+code+`"] input[value="3"] + label`, chromedp.ByQuery))
 	}
 	var busy int
 	b.Eval(`[...document.querySelectorAll(".save-status")].filter(e => e.textContent !== "").length`, &busy)
@@ -79,7 +81,7 @@ func TestBrowserDirectorRatesAndSubmits(t *testing.T) {
 		t.Fatalf("the script still runs: %d items show a save status", busy)
 	}
 	// A "non concerné" without justification is refused, and nothing is saved.
-	b.Run(chromedp.Click(`[data-item="`+codes[0]+`"] input[value="nc"]`, chromedp.ByQuery))
+	b.Run(chromedp.Click(`[data-item="`+codes[0]+`"] input[value="nc"] + label`, chromedp.ByQuery))
 	b.ClickAndWait(`form.rating-form button[type="submit"]`)
 	if got := b.Text(".error-summary"); !strings.Contains(got, "Justifiez « non concerné »") {
 		t.Fatalf("error summary = %q", got)
@@ -101,10 +103,18 @@ func TestBrowserDirectorRatesAndSubmits(t *testing.T) {
 	}
 	b.ClickAndWait(`main a[href^="` + base + `/sections/"]`)
 	b.Visit(base)
+	b.ClickAndWait(`main a[href="` + base + `/reprise"]`)
+	if got := b.Text("h1"); got != "Reprendre les réponses de la campagne précédente ?" {
+		t.Fatalf("copy confirmation: %q", got)
+	}
 	b.ClickAndWait(`form[action="` + base + `/reprise"] button`)
 	b.Visit(base + "/soumission")
 	if got := b.Text("main"); !strings.Contains(got, "Tous les éléments sont cotés") {
 		t.Fatalf("checklist after the copy: %s", got)
+	}
+	b.ClickAndWait(`main a[href="` + base + `/soumettre"]`)
+	if got := b.Text("main"); !strings.Contains(got, "Soumettre l'auto-évaluation de") || !strings.Contains(got, "Aucun courriel n'est envoyé.") {
+		t.Fatalf("submission confirmation: %s", got)
 	}
 	b.ClickAndWait(`form[action="` + base + `/soumission"] button`)
 	if got := b.Text(".flash"); got != "L'auto-évaluation est soumise. Merci !" {
@@ -120,4 +130,63 @@ func TestBrowserDirectorRatesAndSubmits(t *testing.T) {
 		t.Errorf("section after submission: %q", got)
 	}
 	b.Visit(base + "/items/F4.R1.C1/historique")
+}
+
+// TestBrowserRatingPageHeight: the F2 fonction page (14 items) at 1280 px is at
+// most 60 % of the 8,488 px it measured before the rating card's second pass.
+func TestBrowserRatingPageHeight(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	base := fmt.Sprintf("/autoevaluations/%d", app.Fixture.Autoevaluations["ML-RENNES/2026"])
+	b := browsertest.New(t, app.URL)
+	b.Login("directeur@ml-rennes.demo", demo.Password)
+	b.Visit(base + "/sections/F2")
+	// Measured once the page and its stylesheet are loaded (the body is a flex box).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var styled bool
+		b.Eval(`document.readyState === "complete" && getComputedStyle(document.body).display === "flex"`, &styled)
+		if styled {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the F2 page's stylesheet did not load within 20 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var page struct{ Items, Height int }
+	b.Eval(`({Items: document.querySelectorAll("[data-item]").length, Height: document.documentElement.scrollHeight})`, &page)
+	var vw int
+	b.Eval(`window.innerWidth`, &vw)
+	t.Logf("F2: %d items, %d px tall at 1280 px (viewport %d px)", page.Items, page.Height, vw)
+	if page.Items != 14 {
+		t.Errorf("F2 has %d items, want 14", page.Items)
+	}
+	if limit := 8488 * 60 / 100; page.Height > limit {
+		t.Errorf("F2 is %d px tall at 1280 px, want at most %d", page.Height, limit)
+	}
+	headerOnOneLine(t, b)
+	// On a phone the sticky bar takes at most 64 px.
+	b.AtWidth(browsertest.PhoneWidth, func() {
+		var bar int
+		b.Eval(`Math.ceil(document.querySelector(".sticky-actions").getBoundingClientRect().height)`, &bar)
+		t.Logf("sticky bar at %d px: %d px tall", browsertest.PhoneWidth, bar)
+		if bar > 64 {
+			t.Errorf("the sticky bar is %d px tall on a phone, want at most 64", bar)
+		}
+	})
+}
+
+// headerOnOneLine fails the test when the header's parts (brand, menu, account)
+// do not sit side by side on one line at the window's width (1280 px).
+func headerOnOneLine(t *testing.T, b *browsertest.Browser) {
+	t.Helper()
+	var oneLine bool
+	b.Eval(`(() => {
+		const parts = [...document.querySelector(".header-inner").children].map(e => e.getBoundingClientRect());
+		return Math.max(...parts.map(r => r.top)) < Math.min(...parts.map(r => r.bottom));
+	})()`, &oneLine)
+	if !oneLine {
+		t.Errorf("the header wraps at 1280 px on %s", b.Location())
+	}
 }

@@ -17,6 +17,8 @@ var autoevalRows = map[string]row{
 	"GET /autoevaluations/{id}/items/{code}/historique": {path: byID("/autoevaluations/%d/items/F1.R1.C1/historique", autoeval), want: assessment(200, 200, 200, 200)},
 	"GET /autoevaluations/{id}/soumission":              {path: byID("/autoevaluations/%d/soumission", autoeval), want: assessment(200, 200, 200, 200)},
 	"POST /autoevaluations/{id}/soumission":             {path: byID("/autoevaluations/%d/soumission", autoeval), want: assessment(403, 403, 400, 403)},
+	"GET /autoevaluations/{id}/soumettre":               {path: byID("/autoevaluations/%d/soumettre", autoeval), want: assessment(403, 403, 303, 403)},
+	"GET /autoevaluations/{id}/reprise":                 {path: byID("/autoevaluations/%d/reprise", autoeval), want: assessment(403, 403, 200, 403)},
 	"POST /autoevaluations/{id}/reprise":                {path: byID("/autoevaluations/%d/reprise", autoeval), want: assessment(403, 403, 303, 403), destructive: true},
 	"POST /autoevaluations/{id}/affectations":           {path: byID("/autoevaluations/%d/affectations", autoeval), want: assessment(403, 403, 400, 403)},
 }

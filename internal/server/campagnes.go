@@ -185,18 +185,23 @@ func (s *Server) createCampagne(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusBadRequest, web.CampagneFormPage(v))
 }
 
-func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
+// campagneOf loads the campaign of the URL with its MLs. The permission is
+// asked before the id is read, so that anyone else gets 403 even for an id that
+// is not one.
+func (s *Server) campagneOf(r *http.Request) (campagnes.Campagne, []campagnes.CampagneStructure, error) {
 	a := actorOf(r.Context())
-	// Asked before the id is read, so that anyone else gets 403 even for an
-	// id that is not one.
 	if err := s.campagnes.MayManage(a); err != nil {
-		return err
+		return campagnes.Campagne{}, nil, err
 	}
 	id, err := idParam(r, "id")
 	if err != nil {
-		return err
+		return campagnes.Campagne{}, nil, err
 	}
-	c, structures, err := s.campagnes.Campagne(r.Context(), a, id)
+	return s.campagnes.Campagne(r.Context(), a, id)
+}
+
+func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
+	c, structures, err := s.campagneOf(r)
 	if err != nil {
 		return err
 	}

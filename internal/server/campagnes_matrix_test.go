@@ -10,5 +10,6 @@ var campagneRows = map[string]row{
 	"GET /campagnes/nouvelle":     {path: fixed("/campagnes/nouvelle"), want: only(200, 403, pole)},
 	"POST /campagnes/nouvelle":    {path: fixed("/campagnes/nouvelle"), want: only(400, 403, pole)},
 	"GET /campagnes/{id}":         {path: fixed("/campagnes/1"), want: only(200, 403, pole)},
+	"GET /campagnes/{id}/ouvrir":  {path: fixed("/campagnes/1/ouvrir"), want: only(409, 403, pole)},
 	"POST /campagnes/{id}/ouvrir": {path: fixed("/campagnes/1/ouvrir"), want: only(409, 403, pole), destructive: true},
 }

@@ -142,6 +142,7 @@ func TestBrowserPoleCreatesAndOpensACampaign(t *testing.T) {
 	b := browsertest.New(t, app.URL)
 	b.Login("pole@unml.demo", demo.Password)
 	b.Visit("/campagnes")
+	headerOnOneLine(t, b) // the national team has the longest menu
 	if got := b.Text("h1"); got != "Campagnes" {
 		t.Fatalf("h1 = %q", got)
 	}
@@ -179,21 +180,26 @@ func TestBrowserPoleCreatesAndOpensACampaign(t *testing.T) {
 	if got := b.Text("dl.facts"); !strings.Contains(got, "10/01/2027") || !strings.Contains(got, "30/06/2027") || !strings.Contains(got, "En préparation") {
 		t.Errorf("facts = %q", got)
 	}
-	table := b.Text("#missions-locales + table")
+	table := b.Text("#missions-locales + .table-scroll table")
 	if strings.Contains(table, "Lyon") || !strings.Contains(table, "Mission Locale du Pays de Brest") || !strings.Contains(table, "créée à l'ouverture") {
 		t.Errorf("MLs before opening: %q", table)
 	}
 
+	// Opening goes through a confirmation page that says what happens.
+	b.ClickAndWait(`main a[href$="/ouvrir"]`)
+	if got := b.Text("main"); !strings.Contains(got, "Ouvrir la campagne « Campagne pilote 2027 » ?") || !strings.Contains(got, "Chacune des 2 Missions Locales") {
+		t.Errorf("confirmation page: %s", got)
+	}
 	b.ClickAndWait(`form[action$="/ouvrir"] button`)
 	if got := b.Text(".flash"); got != "Campagne ouverte : 3 auto-évaluations créées." {
 		t.Errorf("flash = %q", got)
 	}
-	table = b.Text("#missions-locales + table")
+	table = b.Text("#missions-locales + .table-scroll table")
 	if strings.Count(table, "En cours") != 3 || !strings.Contains(table, "Bretagne") {
 		t.Errorf("MLs after opening: %q", table)
 	}
 	var links int
-	b.Eval(`document.querySelectorAll('#missions-locales + table a[href^="/autoevaluations/"]').length`, &links)
+	b.Eval(`document.querySelectorAll('#missions-locales + .table-scroll table a[href^="/autoevaluations/"]').length`, &links)
 	if links != 3 {
 		t.Errorf("%d links to the auto-évaluations, want 3", links)
 	}

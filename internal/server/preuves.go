@@ -87,7 +87,7 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := []web.Option{}
 	for _, it := range ref.Items() {
-		items = append(items, web.Option{Value: it.Code, Label: it.Code})
+		items = append(items, web.Option{Value: it.Code, Label: it.Code + " — " + shorten(it.Texte, 80)})
 	}
 	v.Filters = []web.Field{
 		{Name: "type", Label: "Type", Type: "select", Value: filter.Type, Options: types},
@@ -180,7 +180,8 @@ func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A person who has not acknowledged the RGPD warning is shown it first.
 	if err := s.preuves.MayCreate(r.Context(), actorOf(r.Context()), scope); errors.Is(err, preuves.ErrRGPD) {
-		return s.render(w, r, http.StatusOK, web.RGPDPage(web.RGPDView{Page: s.page(r, "Avant votre premier dépôt"), Retour: r.URL.Path}))
+		// The query (the item to attach to, the way back) survives the warning.
+		return s.render(w, r, http.StatusOK, web.RGPDPage(web.RGPDView{Page: s.page(r, "Avant votre premier dépôt"), Retour: r.URL.RequestURI()}))
 	} else if err != nil {
 		return err
 	}
@@ -188,7 +189,53 @@ func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.attachingNew(r, &v, r.URL.Query())
 	return s.render(w, r, http.StatusOK, web.PreuveFormPage(v))
+}
+
+// attachingNew keeps, in the new piece's form, the item the person came from
+// (?rattacher=CODE&retour=…): known items of the default référentiel only.
+func (s *Server) attachingNew(r *http.Request, v *web.PreuveFormView, q url.Values) {
+	code := strings.TrimSpace(q.Get("rattacher"))
+	if code == "" {
+		return
+	}
+	_, refID, err := s.referentiel.Default(r.Context())
+	if err != nil {
+		return
+	}
+	if _, err := s.referentiel.ItemID(r.Context(), refID, code); err != nil {
+		return
+	}
+	v.Attaching, v.Retour = code, localPathOr(q.Get("retour"), v.Cancel)
+	v.Cancel = v.Retour
+	v.Heading = "Ajouter un élément de preuve pour " + code
+	v.Page.Title = v.Heading + " · " + strings.TrimPrefix(v.Page.Title, "Ajouter un élément de preuve · ")
+}
+
+// afterCreate ends a successful upload: on the piece's page, or, when the
+// person came from an item, attached to that item and back on it.
+func (s *Server) afterCreate(w http.ResponseWriter, r *http.Request, id int64, titre string, fields url.Values) error {
+	code := strings.TrimSpace(fields.Get("rattacher"))
+	if code == "" {
+		s.flash(r, "Élément de preuve ajouté.")
+		return seeOther(w, r, preuveURL(id))
+	}
+	_, refID, err := s.referentiel.Default(r.Context())
+	if err != nil {
+		return err
+	}
+	itemID, err := s.referentiel.ItemID(r.Context(), refID, code)
+	if err == nil {
+		err = s.preuves.Attach(r.Context(), actorOf(r.Context()), id, itemID)
+	}
+	if err != nil {
+		// The piece is saved; only the attachment failed: say so on its page.
+		s.flash(r, "Élément de preuve ajouté, mais pas rattaché à "+code+" : rattachez-le depuis cette page.")
+		return seeOther(w, r, preuveURL(id)+"#items")
+	}
+	s.flash(r, "Élément de preuve « "+titre+" » ajouté et rattaché à "+code+".")
+	return seeOther(w, r, localPathOr(fields.Get("retour"), preuveURL(id)))
 }
 
 // tooLarge answers 413 with the limit.
@@ -335,28 +382,9 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	}
 	form, err := s.readUpload(r)
 	fields := form.fields
-	p := domain.Preuve{StructureID: st.ID, Nature: fields.Get("nature"), Titre: fields.Get("titre"), Type: fields.Get("type"), URL: fields.Get("url")}
-	fe := domain.FieldErrors{}
-	for _, d := range []struct {
-		field string
-		dst   **time.Time
-	}{{"date_document", &p.DateDocument}, {"fin_validite", &p.FinValidite}} {
-		if raw := strings.TrimSpace(fields.Get(d.field)); raw != "" {
-			if t, ok := domain.ParseDate(raw); ok {
-				*d.dst = &t
-			} else {
-				fe[d.field] = "Saisissez une date valide, par exemple 15/03/2026."
-			}
-		}
-	}
-	for _, id := range fields["sites"] {
-		n, perr := strconv.ParseInt(id, 10, 64)
-		if perr != nil {
-			fe["sites"] = "Choisissez des lieux d'accueil de la liste."
-			continue
-		}
-		p.SiteIDs = append(p.SiteIDs, n)
-	}
+	m, fe := metadataForm(fields)
+	p := domain.Preuve{StructureID: st.ID, Nature: fields.Get("nature"), Titre: m.Titre, Type: m.Type, URL: m.URL,
+		DateDocument: m.DateDocument, FinValidite: m.FinValidite, SiteIDs: m.SiteIDs}
 	p.Normalize()
 	if p.Nature != domain.NatureLien {
 		p.URL = ""
@@ -374,8 +402,7 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 		return s.tooLarge(w, r)
 	}
 	if err == nil {
-		s.flash(r, "Élément de preuve ajouté.")
-		return seeOther(w, r, preuveURL(id))
+		return s.afterCreate(w, r, id, p.Titre, fields)
 	}
 	if domain.ErrorCode(err) != domain.EINVALID {
 		return err
@@ -384,6 +411,7 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	if ferr != nil {
 		return ferr
 	}
+	s.attachingNew(r, &v, fields)
 	errs := domain.ErrorFields(err)
 	for i := range v.Fields {
 		v.Fields[i].Error = errs[v.Fields[i].Name]
@@ -444,6 +472,23 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 		}
 		v.Facts = append(v.Facts, [2]string{"Fin de validité", validite})
 	}
+	siteName, err := s.siteNames(r, p.StructureID)
+	if err != nil {
+		return err
+	}
+	if len(p.SiteIDs) > 0 {
+		names := ""
+		for i, id := range p.SiteIDs {
+			if i > 0 {
+				names += ", "
+			}
+			names += siteName(id)
+		}
+		v.Facts = append(v.Facts, [2]string{"Lieux d'accueil", names})
+	}
+	for _, m := range f.Modifications {
+		v.Modifications = append(v.Modifications, web.ModificationView{By: m.By, At: domain.FrenchDateTime(m.At), Changes: m.Changes(siteName)})
+	}
 	for _, ver := range f.Versions {
 		v.Versions = append(v.Versions, web.VersionRow{Version: ver.Version, Nom: ver.Nom, Taille: preuves.FormatTaille(ver.Taille), Mime: ver.Mime,
 			By: ver.By, At: domain.FrenchDateTime(ver.At), URL: preuveURL(p.ID) + "/telecharger?version=" + strconv.Itoa(ver.Version)})
@@ -483,13 +528,20 @@ func (s *Server) renderPreuve(w http.ResponseWriter, r *http.Request, status int
 	return s.render(w, r, status, web.PreuvePage(v))
 }
 
-func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r.Context())
+// managedPreuve is the piece of the URL for someone who manages its library:
+// EFORBIDDEN for the others who see it.
+func (s *Server) managedPreuve(r *http.Request) (domain.Preuve, error) {
 	p, scope, err := s.preuveAndScope(r)
 	if err != nil {
-		return err
+		return p, err
 	}
-	if err := s.preuves.MayManage(a, scope); err != nil {
+	return p, s.preuves.MayManage(actorOf(r.Context()), scope)
+}
+
+func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	p, err := s.managedPreuve(r)
+	if err != nil {
 		return err
 	}
 	form, err := s.readUpload(r)
@@ -592,4 +644,135 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 		s.logger.ErrorContext(r.Context(), "download", "err", err, "preuve", id, "request_id", requestID(r.Context()))
 	}
 	return nil
+}
+
+// shorten cuts s to at most n characters, on a word, with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
+
+// metadataForm reads a piece's metadata as typed in its form (new or edited),
+// with the errors of the fields that do not parse (dates, sites).
+func metadataForm(fields url.Values) (preuves.Metadata, domain.FieldErrors) {
+	m := preuves.Metadata{Titre: fields.Get("titre"), Type: fields.Get("type"), URL: fields.Get("url")}
+	fe := domain.FieldErrors{}
+	for _, d := range []struct {
+		field string
+		dst   **time.Time
+	}{{"date_document", &m.DateDocument}, {"fin_validite", &m.FinValidite}} {
+		if raw := strings.TrimSpace(fields.Get(d.field)); raw != "" {
+			if t, ok := domain.ParseDate(raw); ok {
+				*d.dst = &t
+			} else {
+				fe[d.field] = "Saisissez une date valide, par exemple 15/03/2026."
+			}
+		}
+	}
+	for _, id := range fields["sites"] {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			fe["sites"] = "Choisissez des lieux d'accueil de la liste."
+			continue
+		}
+		m.SiteIDs = append(m.SiteIDs, n)
+	}
+	return m, fe
+}
+
+// siteNames names the sites of an ML, for a piece's facts and history.
+func (s *Server) siteNames(r *http.Request, structureID int64) (func(int64) string, error) {
+	sites, err := s.reseau.Sites(r.Context(), actorOf(r.Context()), domain.ActViewPreuves, structureID)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	for _, site := range sites {
+		names[site.ID] = site.Nom
+	}
+	return func(id int64) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return "lieu supprimé"
+	}, nil
+}
+
+// editPreuve shows (GET) and saves (POST) the metadata of a piece: /preuves/{id}/modifier.
+func (s *Server) editPreuve(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	p, err := s.managedPreuve(r)
+	if err != nil {
+		return err
+	}
+	st, err := s.reseau.Structure(r.Context(), a, domain.ActViewPreuves, p.StructureID)
+	if err != nil {
+		return err
+	}
+	var failure error
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			return err
+		}
+		m, fe := metadataForm(r.PostForm)
+		if len(fe) > 0 {
+			failure = fe.Err()
+		} else {
+			changed, err := s.preuves.UpdateMetadata(r.Context(), a, p.ID, m)
+			if err == nil {
+				if changed {
+					s.flash(r, "Informations enregistrées.")
+				} else {
+					s.flash(r, "Aucune modification.")
+				}
+				return seeOther(w, r, preuveURL(p.ID))
+			}
+			if domain.ErrorCode(err) != domain.EINVALID {
+				return err
+			}
+			failure = err
+		}
+		p.Titre, p.Type, p.DateDocument, p.FinValidite, p.SiteIDs = m.Titre, m.Type, m.DateDocument, m.FinValidite, m.SiteIDs
+		if p.Nature == domain.NatureLien {
+			p.URL = m.URL
+		}
+	}
+	v, err := s.preuveForm(r, st, p)
+	if err != nil {
+		return err
+	}
+	v.Page = s.page(r, "Modifier « "+p.Titre+" »")
+	v.Heading, v.Action, v.Cancel, v.WithFile = "Modifier les informations de « "+preuveOf(r.Context()).Titre+" »", preuveURL(p.ID)+"/modifier", preuveURL(p.ID), false
+	v.BackLabel = "Retour à l'élément de preuve"
+	// The nature stays; the address only for a link.
+	var fields []web.Field
+	for _, f := range v.Fields {
+		if f.Name == "nature" || (f.Name == "url" && p.Nature != domain.NatureLien) {
+			continue
+		}
+		fields = append(fields, f)
+	}
+	v.Fields = fields
+	status := http.StatusOK
+	if failure != nil {
+		errs := domain.ErrorFields(failure)
+		for i := range v.Fields {
+			v.Fields[i].Error = errs[v.Fields[i].Name]
+		}
+		summary := v.Fields
+		if msg := errs["sites"]; msg != "" {
+			summary = append(summary, web.Field{Name: "sites", Label: "Lieux d'accueil", Error: msg})
+		}
+		v.Errors = web.Summary(domain.ErrorMessage(failure), summary...)
+		v.Page.Title = "Erreur · " + v.Page.Title
+		status = http.StatusBadRequest
+	}
+	return s.render(w, r, status, web.PreuveFormPage(v))
 }

@@ -66,6 +66,24 @@ func TestBrowserEvidence(t *testing.T) {
 	}
 	piece := b.Location()
 
+	// Its information is edited, and the change is kept.
+	b.ClickAndWait(`main a[href="` + piece + `/modifier"]`)
+	b.Run(chromedp.Clear("#titre", chromedp.ByQuery))
+	b.ClickAndWait(`main form button[type="submit"]`)
+	if got := b.Text(".error-summary"); !strings.Contains(got, "titre") {
+		t.Fatalf("an empty title: %q", got)
+	}
+	b.Run(chromedp.SendKeys("#titre", "Compte rendu du COPIL de juin", chromedp.ByQuery))
+	b.ClickAndWait(`main form button[type="submit"]`)
+	if got := b.Text("h1"); got != "Compte rendu du COPIL de juin" {
+		t.Fatalf("after the edit: %q", got)
+	}
+	var history string
+	b.Eval(`document.querySelector("details.modifications").textContent`, &history)
+	if !strings.Contains(history, "« Compte rendu du COPIL » → « Compte rendu du COPIL de juin »") {
+		t.Errorf("history of the information: %q", history)
+	}
+
 	// Attach it to an item, then see it counted on the fonction page.
 	b.Run(chromedp.SetValue("#item", "F5.R1.C1", chromedp.ByQuery))
 	b.ClickAndWait(`form[action$="/items"] button`)
@@ -106,4 +124,53 @@ func TestBrowserEvidence(t *testing.T) {
 	if got := b.Text("main"); !strings.Contains(got, "Nolwenn Qualité") || !strings.Contains(got, "Téléchargements") {
 		t.Errorf("the download is not logged on the piece's page:\n%s", got)
 	}
+}
+
+// TestBrowserAttachNewPieceFromItem: the Rennes contributor adds a new file from
+// an item, through the RGPD warning of a first upload, and ends on the item with
+// the piece attached; every page on the way fits a phone (checked per page kind).
+func TestBrowserAttachNewPieceFromItem(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	section := fmt.Sprintf("/autoevaluations/%d/sections/F2", app.Fixture.Autoevaluations["ML-RENNES/2026"])
+	path := filepath.Join(t.TempDir(), "charte-accueil.pdf")
+	if err := os.WriteFile(path, []byte("%PDF-1.4\n% Charte d'accueil\n%%EOF\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t, app.URL)
+	b.Login("contributeur@ml-rennes.demo", demo.Password)
+	b.Visit(section)
+	var code string
+	b.Eval(`[...document.querySelectorAll("[data-item]")].find(e => e.querySelector(".item-meta").textContent.includes("Aucun élément de preuve")).dataset.item`, &code)
+	b.ClickAndWait(`[data-item="` + code + `"] .item-meta a[href*="rattacher="]`)
+	b.ClickAndWait(`main .actions-bar a[href*="/nouvelle?"]`)
+	if got := b.Text("h1"); got != "Avant votre premier dépôt" {
+		t.Fatalf("a first upload starts with %q", got)
+	}
+	b.Run(chromedp.Click("#accord", chromedp.ByQuery))
+	b.ClickAndWait(`main form button[type="submit"]`)
+	if got := b.Text("h1"); got != "Ajouter un élément de preuve pour "+code {
+		t.Fatalf("the form forgot the item: %q at %s", got, b.Location())
+	}
+	if got := b.Text("main .breadcrumbs"); got != "Retour à l'élément "+code {
+		t.Errorf("way back: %q", got)
+	}
+	b.Run(chromedp.SendKeys("#titre", "Charte d'accueil", chromedp.ByQuery), chromedp.SetValue("#type", "procedure", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#file", []string{path}, chromedp.ByQuery))
+	b.ClickAndWait(`main form button[type="submit"]`)
+	if loc := b.Location(); loc != section {
+		t.Errorf("after the upload: %s, want %s", loc, section)
+	}
+	var hash string
+	b.Eval(`location.hash`, &hash)
+	if hash != "#"+code {
+		t.Errorf("after the upload the page is at %q, want #%s", hash, code)
+	}
+	if got := b.Text(".flash"); got != "Élément de preuve « Charte d'accueil » ajouté et rattaché à "+code+"." {
+		t.Errorf("flash = %q", got)
+	}
+	if got := b.Text(`[data-item="` + code + `"] .item-meta`); !strings.Contains(got, "1 élément de preuve") {
+		t.Errorf("coverage of %s: %q", code, got)
+	}
+	b.CheckPhoneWidth()
 }

@@ -18,6 +18,8 @@ var preuveRows = map[string]row{
 	"POST /rgpd":                               {path: fixed("/rgpd"), want: everyone(400)},
 	"GET /preuves/{id}":                        {path: byID("/preuves/%d", preuve), want: evidence(200, 200, 200, 200)},
 	"POST /preuves/{id}/versions":              {path: byID("/preuves/%d/versions", preuve), want: evidence(403, 403, 400, 400)},
+	"GET /preuves/{id}/modifier":               {path: byID("/preuves/%d/modifier", preuve), want: evidence(403, 403, 200, 200)},
+	"POST /preuves/{id}/modifier":              {path: byID("/preuves/%d/modifier", preuve), want: evidence(403, 403, 400, 400)},
 	"POST /preuves/{id}/items":                 {path: byID("/preuves/%d/items", preuve), want: evidence(403, 403, 400, 400)},
 	"POST /preuves/{id}/items/{code}/detacher": {path: byID("/preuves/%d/items/G.C1.M1/detacher", preuve), want: evidence(403, 403, 303, 303), destructive: true},
 	"GET /preuves/{id}/telecharger":            {path: byID("/preuves/%d/telecharger", preuve), want: evidence(200, 403, 200, 200)},

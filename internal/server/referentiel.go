@@ -26,7 +26,7 @@ func (s *Server) referentielPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := web.ReferentielView{
-		Page:  web.Page{Title: ref.Titre, Path: r.URL.Path},
+		Page:  s.page(r, ref.Titre),
 		Ref:   ref,
 		Query: strings.TrimSpace(r.URL.Query().Get("q")),
 		Total: len(ref.Items()),

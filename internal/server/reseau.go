@@ -78,6 +78,15 @@ func (s *Server) structureView(r *http.Request) (web.StructureView, error) {
 	if a.Can(domain.ActViewPreuves, scope) {
 		v.LibraryURL = libraryURL(st.ID)
 	}
+	sheets, err := s.autoeval.List(r.Context(), a)
+	if err != nil {
+		return v, err
+	}
+	for _, ae := range sheets {
+		if ae.StructureID == st.ID {
+			v.Autoevaluations = append(v.Autoevaluations, web.NavItem{Href: autoevalURL(ae.ID), Label: ae.CampagneNom + " — " + ae.Etat.Label()})
+		}
+	}
 	if v.Sites, err = s.reseau.Sites(r.Context(), a, domain.ActViewStructure, id); err != nil {
 		return v, err
 	}

@@ -13,8 +13,12 @@ import (
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.rejectHostileInput, s.crossOriginProtection)
-	r.NotFound(s.handle(s.notFound))
-	r.MethodNotAllowed(s.handle(s.methodNotAllowed))
+	// Error pages keep the navigation and the sign-out of a signed-in person.
+	withActor := func(h handlerFunc) http.HandlerFunc {
+		return s.sessions.LoadAndSave(s.loadActor(s.handle(h))).ServeHTTP
+	}
+	r.NotFound(withActor(s.notFound))
+	r.MethodNotAllowed(withActor(s.methodNotAllowed))
 
 	// Infrastructure: no session, no database row per request.
 	// Infrastructure answers HEAD too: load balancers use it.
@@ -74,6 +78,8 @@ func (s *Server) Handler() http.Handler {
 			preuve := r.With(s.loadPreuve)
 			preuve.Get("/preuves/{id}", s.handle(s.preuvePage))
 			preuve.Post("/preuves/{id}/versions", s.handleUpload(s.addVersion))
+			preuve.Get("/preuves/{id}/modifier", s.handle(s.editPreuve))
+			preuve.Post("/preuves/{id}/modifier", s.handle(s.editPreuve))
 			preuve.Post("/preuves/{id}/items", s.handle(s.attachItem(true)))
 			preuve.Post("/preuves/{id}/items/{code}/detacher", s.handle(s.attachItem(false)))
 			preuve.Get("/preuves/{id}/telecharger", s.handle(s.download))
@@ -87,6 +93,8 @@ func (s *Server) Handler() http.Handler {
 			sheet.Get("/autoevaluations/{id}/items/{code}/historique", s.handle(s.itemHistoryPage))
 			sheet.Get("/autoevaluations/{id}/soumission", s.handle(s.checklistPage))
 			sheet.Post("/autoevaluations/{id}/soumission", s.handle(s.submit))
+			sheet.Get("/autoevaluations/{id}/soumettre", s.handle(s.confirmSubmit))
+			sheet.Get("/autoevaluations/{id}/reprise", s.handle(s.confirmCopyPrevious))
 			sheet.Post("/autoevaluations/{id}/reprise", s.handle(s.copyPrevious))
 			sheet.Post("/autoevaluations/{id}/affectations", s.handle(s.assignSections))
 
@@ -105,10 +113,12 @@ func (s *Server) Handler() http.Handler {
 			r.Get("/campagnes/nouvelle", s.handle(s.newCampagnePage))
 			r.Post("/campagnes/nouvelle", s.handle(s.createCampagne))
 			r.Get("/campagnes/{id}", s.handle(s.campagnePage))
+			r.Get("/campagnes/{id}/ouvrir", s.handle(s.confirmOpenCampagne))
 			r.Post("/campagnes/{id}/ouvrir", s.handle(s.openCampagne))
 
 			r.Get("/utilisateurs", s.handle(s.usersPage))
 			r.Post("/utilisateurs/inviter", s.handle(s.inviteUser))
+			r.Get("/utilisateurs/{id}/desactiver", s.handle(s.confirmDisable))
 			r.Post("/utilisateurs/{id}/desactiver", s.handle(s.setDisabled(true)))
 			r.Post("/utilisateurs/{id}/reactiver", s.handle(s.setDisabled(false)))
 

@@ -14,6 +14,9 @@ function autosave(form) {
   const base = form.getAttribute("action").replace(/\/sections\/[^/]+$/, "");
   const timers = new Map();
   const waiting = new Set();
+  // The sticky bar tells the truth: with the script, no button is needed.
+  form.querySelectorAll("[data-without-script]").forEach((el) => { el.hidden = true; });
+  form.querySelectorAll("[data-with-script]").forEach((el) => { el.hidden = false; });
 
   const cardOf = (code) => form.querySelector('[data-item="' + CSS.escape(code) + '"]');
 

@@ -1,0 +1,1 @@
+DROP TABLE preuve_modifications;
