@@ -119,6 +119,10 @@ const (
 	ActDownloadPreuve Action = "evidence.download"
 	// ActPreuvesSettings: decide whether the ARML may download the ML's files.
 	ActPreuvesSettings Action = "evidence.settings"
+	// ActViewJournal: read an ML's journal (its director, its région's référent, the Pôle).
+	ActViewJournal Action = "journal.view"
+	// ActViewNationalJournal: read the whole journal (the Pôle, the platform admin).
+	ActViewNationalJournal Action = "journal.view_national"
 )
 
 // Can answers "may this actor do this action on an object at this scope". It is
@@ -142,20 +146,20 @@ func (m Membership) allows(act Action, s Scope) bool {
 		// The national team sees and manages the whole network and its people.
 		switch act {
 		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageReseau, ActManageTeam, ActManageRoles, ActManageAccounts,
-			ActManageCampaigns, ActViewAutoeval, ActViewPreuves, ActDownloadPreuve:
+			ActManageCampaigns, ActViewAutoeval, ActViewPreuves, ActDownloadPreuve, ActViewJournal, ActViewNationalJournal:
 			return true
 		}
 	case RoleAdmin:
 		// Accounts and technical settings; the network read-only.
 		switch act {
-		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageAccounts, ActReadOutbox:
+		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageAccounts, ActReadOutbox, ActViewNationalJournal:
 			return true
 		}
 	case RoleReferentARML:
 		switch act {
 		case ActViewReseau:
 			return true
-		case ActViewRegion, ActViewStructure, ActViewAutoeval, ActViewPreuves:
+		case ActViewRegion, ActViewStructure, ActViewAutoeval, ActViewPreuves, ActViewJournal:
 			return s.RegionID != 0 && s.RegionID == m.RegionID
 		}
 	case RoleDirecteur:
@@ -163,7 +167,7 @@ func (m Membership) allows(act Action, s Scope) bool {
 		case ActViewReseau:
 			return true
 		case ActViewStructure, ActManageTeam, ActViewAutoeval, ActRate, ActSubmit,
-			ActViewPreuves, ActManagePreuves, ActDownloadPreuve, ActPreuvesSettings:
+			ActViewPreuves, ActManagePreuves, ActDownloadPreuve, ActPreuvesSettings, ActViewJournal:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleContributeur:

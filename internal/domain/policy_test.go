@@ -47,6 +47,8 @@ var actions = []domain.Action{
 	domain.ActManagePreuves,
 	domain.ActDownloadPreuve,
 	domain.ActPreuvesSettings,
+	domain.ActViewJournal,
+	domain.ActViewNationalJournal,
 }
 
 // membershipOf returns the membership a role is held with in these tests.
@@ -85,6 +87,9 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActViewAutoeval:    everywhere,
 		domain.ActViewPreuves:     everywhere,
 		domain.ActDownloadPreuve:  everywhere,
+		// Every ML's journal, and the national one.
+		domain.ActViewJournal:         everywhere,
+		domain.ActViewNationalJournal: everywhere,
 	},
 	// Platform admins: the network read-only, accounts, the outbox.
 	domain.RoleAdmin: {
@@ -93,6 +98,8 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActViewStructure:  everywhere,
 		domain.ActManageAccounts: everywhere,
 		domain.ActReadOutbox:     everywhere,
+		// The national journal, not the MLs' (it is the same entries, unfiltered).
+		domain.ActViewNationalJournal: everywhere,
 	},
 	// Référent ARML: its région and the MLs in it.
 	domain.RoleReferentARML: {
@@ -101,6 +108,7 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActViewStructure: ownRegionAll,
 		domain.ActViewAutoeval:  ownRegionAll,
 		domain.ActViewPreuves:   ownRegionAll,
+		domain.ActViewJournal:   ownRegionAll,
 	},
 	// Directeur: its ML, and its team.
 	domain.RoleDirecteur: {
@@ -114,6 +122,7 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActManagePreuves:   ownMLOnly,
 		domain.ActDownloadPreuve:  ownMLOnly,
 		domain.ActPreuvesSettings: ownMLOnly,
+		domain.ActViewJournal:     ownMLOnly,
 	},
 	// Contributeur: its ML.
 	domain.RoleContributeur: {
