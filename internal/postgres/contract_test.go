@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -71,6 +72,83 @@ func TestEveryWriteTakesTheActorAndRunsInInTx(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Errorf("only %d writing methods found: the test no longer sees the store's writes", checked)
+	}
+}
+
+// journals matches a call that records a journal entry: tx.journal(...) or a
+// journalSomething(...) helper.
+var journals = regexp.MustCompile(`\.journal\(|\bjournal[A-Z]\w*\(`)
+
+// TestEveryWriteJournals reads the store's code: every method of *Store that
+// writes through s.inTx, exported or not, must record its changes in the
+// journal: call tx.journal, a journal* helper, or a function of the package
+// that does (followed through calls), so that no write goes unjournalled.
+func TestEveryWriteJournals(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type fun struct {
+		pos     token.Position
+		body    string
+		inStore bool
+	}
+	funcs := map[string]fun{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, name, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			body := string(src[fset.Position(fn.Body.Pos()).Offset:fset.Position(fn.Body.End()).Offset])
+			key := fn.Name.Name
+			if fn.Recv != nil {
+				key = "method " + key // a method may share a function's name
+			}
+			funcs[key] = fun{fset.Position(fn.Pos()), body, fn.Recv != nil && isStoreReceiver(fn.Recv)}
+		}
+	}
+	// Which functions journal, directly or through the package's functions they call.
+	journalling := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for name, f := range funcs {
+			if journalling[name] {
+				continue
+			}
+			does := journals.MatchString(f.body)
+			for callee := range journalling {
+				does = does || regexp.MustCompile(`\b`+strings.TrimPrefix(callee, "method ")+`\(`).MatchString(f.body)
+			}
+			if does {
+				journalling[name], changed = true, true
+			}
+		}
+	}
+	checked := 0
+	for name, f := range funcs {
+		if !f.inStore || !strings.Contains(f.body, "s.inTx(") {
+			continue
+		}
+		checked++
+		if !journalling[name] {
+			t.Errorf("%s: (*Store).%s writes through s.inTx but journals nothing", f.pos, strings.TrimPrefix(name, "method "))
+		}
+	}
+	if checked < 25 {
+		t.Errorf("only %d methods write through s.inTx: the test no longer sees the store's writes", checked)
 	}
 }
 
