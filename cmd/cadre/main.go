@@ -60,6 +60,9 @@ const usage = `Usage:
                                  invite someone (the first accounts of an installation);
                                  CODE is the Mission Locale's or région's code for scoped roles
   cadre user disable EMAIL...    disable accounts: their sessions end, their pending links die
+  cadre journal verify           check the journal's whole hash chain; exit 1 naming the first broken entry
+  cadre journal export [--structure CODE] [--from DATE] [--to DATE] [--format csv|jsonl]
+                                 the journal's entries, oldest first, for the commission
   cadre seed demo [--if-empty]   add the demo network and accounts (refused in production)
   cadre version                  print the program version
 
@@ -87,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return networkCmd(ctx, args, getenv, stdout, stderr)
 	case "referentiel":
 		return referentielCmd(ctx, args, getenv, stdout, stderr)
+	case "journal":
+		return journalCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cadre", buildVersion())
 		return nil
