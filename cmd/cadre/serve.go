@@ -19,6 +19,7 @@ import (
 	"github.com/unml/cadre/internal/background"
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/mail"
 	"github.com/unml/cadre/internal/pglocal"
 	"github.com/unml/cadre/internal/postgres"
@@ -218,5 +219,6 @@ func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, p
 		Preuves:     preuves.NewService(store),
 		Referentiel: referentiel.NewService(store),
 		Reseau:      reseau.NewService(store),
+		Journal:     journal.NewService(store),
 	}
 }

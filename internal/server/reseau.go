@@ -78,6 +78,9 @@ func (s *Server) structureView(r *http.Request) (web.StructureView, error) {
 	if a.Can(domain.ActViewPreuves, scope) {
 		v.LibraryURL = libraryURL(st.ID)
 	}
+	if a.Can(domain.ActViewJournal, scope) {
+		v.JournalURL = journalURL(st.ID)
+	}
 	if v.Sites, err = s.reseau.Sites(r.Context(), a, domain.ActViewStructure, id); err != nil {
 		return v, err
 	}
