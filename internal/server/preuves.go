@@ -324,19 +324,11 @@ func (s *Server) uploadErr(err error) error {
 // client's doing, not a failure of the server.
 var errUploadCut = &httpError{http.StatusBadRequest, "L'envoi a été interrompu avant la fin, ou n'est pas lisible : rien n'a été enregistré. Recommencez depuis le formulaire."}
 
-func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r.Context())
-	st, scope, err := s.preuvesStructure(r)
-	if err != nil {
-		return err
-	}
-	if err := s.preuves.MayCreate(r.Context(), a, scope); err != nil {
-		return err
-	}
-	form, err := s.readUpload(r)
-	fields := form.fields
-	p := domain.Preuve{StructureID: st.ID, Nature: fields.Get("nature"), Titre: fields.Get("titre"), Type: fields.Get("type"), URL: fields.Get("url")}
-	fe := domain.FieldErrors{}
+// preuveFields decodes the fields of the form that creates a piece of
+// evidence; fe holds the fields it cannot read.
+func preuveFields(fields url.Values, structureID int64) (p domain.Preuve, fe domain.FieldErrors) {
+	p = domain.Preuve{StructureID: structureID, Nature: fields.Get("nature"), Titre: fields.Get("titre"), Type: fields.Get("type"), URL: fields.Get("url")}
+	fe = domain.FieldErrors{}
 	for _, d := range []struct {
 		field string
 		dst   **time.Time
@@ -361,6 +353,20 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	if p.Nature != domain.NatureLien {
 		p.URL = ""
 	}
+	return p, fe
+}
+
+func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r.Context())
+	st, scope, err := s.preuvesStructure(r)
+	if err != nil {
+		return err
+	}
+	if err := s.preuves.MayCreate(r.Context(), a, scope); err != nil {
+		return err
+	}
+	form, err := s.readUpload(r)
+	p, fe := preuveFields(form.fields, st.ID)
 	if err == nil && len(fe) > 0 {
 		err = fe.Err()
 	}
