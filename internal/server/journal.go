@@ -10,7 +10,9 @@ import (
 	"github.com/unml/cadre/web"
 )
 
-func journalURL(structureID int64) string { return "/reseau/structures/" + itoa(structureID) + "/journal" }
+func journalURL(structureID int64) string {
+	return "/reseau/structures/" + itoa(structureID) + "/journal"
+}
 
 // journalFilter reads the filters of a journal page from its query string; the
 // fields carry what was typed and the errors of what cannot be read.
