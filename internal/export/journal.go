@@ -51,38 +51,23 @@ func NewJournalWriter(w io.Writer, format string) (*JournalWriter, error) {
 	return jw, nil
 }
 
-// jsonlEntry is an entry as one line of the jsonl export.
+// jsonlEntry is an entry as one line of the jsonl export: its record, then
+// its sentence and hashes.
 type jsonlEntry struct {
-	Seq         int64           `json:"seq"`
-	At          string          `json:"at"`
-	ActorID     int64           `json:"actor_id"`
-	ActorNom    string          `json:"actor_nom"`
-	ActorRole   string          `json:"actor_role"`
-	StructureID int64           `json:"structure_id"`
-	RegionID    int64           `json:"region_id"`
-	Action      string          `json:"action"`
-	ObjectType  string          `json:"object_type"`
-	ObjectID    string          `json:"object_id"`
-	Label       string          `json:"label"`
-	Sentence    string          `json:"sentence"`
-	Before      json.RawMessage `json:"before"`
-	After       json.RawMessage `json:"after"`
-	RequestID   string          `json:"request_id"`
-	PrevHash    string          `json:"prev_hash"`
-	Hash        string          `json:"hash"`
+	journal.Record
+	Sentence string `json:"sentence"`
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
 }
 
 // Write adds one entry.
 func (jw *JournalWriter) Write(e journal.Entry) error {
-	at := e.At.UTC().Format("2006-01-02T15:04:05.000000Z")
 	if jw.csv != nil {
-		return jw.csv.Write([]string{strconv.FormatInt(e.Seq, 10), at, e.ActorNom, e.ActorRole, idOrEmpty(e.StructureID), idOrEmpty(e.RegionID),
+		return jw.csv.Write([]string{strconv.FormatInt(e.Seq, 10), e.Record().At, e.ActorNom, e.ActorRole, idOrEmpty(e.StructureID), idOrEmpty(e.RegionID),
 			e.Action, e.ObjectType, e.ObjectID, e.Label, journal.Sentence(e), string(e.Before), string(e.After), e.RequestID,
 			hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)})
 	}
-	return jw.json.Encode(jsonlEntry{Seq: e.Seq, At: at, ActorID: e.ActorID, ActorNom: e.ActorNom, ActorRole: e.ActorRole,
-		StructureID: e.StructureID, RegionID: e.RegionID, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-		Label: e.Label, Sentence: journal.Sentence(e), Before: nullIfEmpty(e.Before), After: nullIfEmpty(e.After), RequestID: e.RequestID,
+	return jw.json.Encode(jsonlEntry{Record: e.Record(), Sentence: journal.Sentence(e),
 		PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)})
 }
 
@@ -102,11 +87,4 @@ func idOrEmpty(id int64) string {
 		return ""
 	}
 	return strconv.FormatInt(id, 10)
-}
-
-func nullIfEmpty(r json.RawMessage) json.RawMessage {
-	if len(r) == 0 {
-		return json.RawMessage("null")
-	}
-	return r
 }

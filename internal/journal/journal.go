@@ -50,9 +50,10 @@ type Entry struct {
 // Genesis is the PrevHash of the first entry.
 var Genesis = make([]byte, sha256.Size)
 
-// canonical is the encoding hashed: fixed field order, UTC times to the
-// microsecond, compact JSON. Changing it breaks every existing chain.
-type canonical struct {
+// Record is an entry as its hash covers it and as it is exported: fixed field
+// order, UTC times to the microsecond, compact JSON. Changing it breaks every
+// existing chain.
+type Record struct {
 	Seq         int64           `json:"seq"`
 	At          string          `json:"at"`
 	ActorID     int64           `json:"actor_id"`
@@ -69,13 +70,18 @@ type canonical struct {
 	RequestID   string          `json:"request_id"`
 }
 
-// Canonical returns the bytes of e that its hash covers (everything but the hashes).
-func (e Entry) Canonical() []byte {
-	b, err := json.Marshal(canonical{
+// Record returns e's record (everything but the hashes).
+func (e Entry) Record() Record {
+	return Record{
 		Seq: e.Seq, At: e.At.UTC().Format("2006-01-02T15:04:05.000000Z"), ActorID: e.ActorID, ActorNom: e.ActorNom, ActorRole: e.ActorRole,
 		StructureID: e.StructureID, RegionID: e.RegionID, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
 		Label: e.Label, Before: rawOrNull(e.Before), After: rawOrNull(e.After), RequestID: e.RequestID,
-	})
+	}
+}
+
+// Canonical returns the bytes of e that its hash covers: its Record as JSON.
+func (e Entry) Canonical() []byte {
+	b, err := json.Marshal(e.Record())
 	if err != nil {
 		// Only invalid JSON in Before or After can fail, and Normalize refuses it.
 		panic(fmt.Sprintf("journal: canonical encoding of entry %d: %v", e.Seq, err))

@@ -29,45 +29,26 @@ var systemWrites = map[string]string{
 // s.inTx, the one place where the journal and the tenant of row-level security
 // are set; none may open its own transaction or write on the pool.
 func TestEveryWriteTakesTheActorAndRunsInInTx(t *testing.T) {
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked := 0
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
+	for _, fd := range packageFuncs(t) {
+		fn, fset, body := fd.decl, fd.fset, fd.body
+		if fn.Recv == nil || !fn.Name.IsExported() || !isStoreReceiver(fn.Recv) {
 			continue
 		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
+		writes := strings.Contains(body, "s.inTx(") || strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") ||
+			strings.Contains(body, "pgx.BeginFunc(")
+		if !writes {
+			continue
 		}
-		f, err := parser.ParseFile(fset, name, src, 0)
-		if err != nil {
-			t.Fatal(err)
+		checked++
+		if _, ok := systemWrites[fn.Name.Name]; ok {
+			continue
 		}
-		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Recv == nil || !fn.Name.IsExported() || fn.Body == nil || !isStoreReceiver(fn.Recv) {
-				continue
-			}
-			body := string(src[fset.Position(fn.Body.Pos()).Offset:fset.Position(fn.Body.End()).Offset])
-			writes := strings.Contains(body, "s.inTx(") || strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") ||
-				strings.Contains(body, "pgx.BeginFunc(")
-			if !writes {
-				continue
-			}
-			checked++
-			if _, ok := systemWrites[fn.Name.Name]; ok {
-				continue
-			}
-			if !takesActor(fn) {
-				t.Errorf("%s: (*Store).%s writes but takes no *domain.Actor", fset.Position(fn.Pos()), fn.Name.Name)
-			}
-			if strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") || strings.Contains(body, "pgx.BeginFunc(") {
-				t.Errorf("%s: (*Store).%s writes outside s.inTx", fset.Position(fn.Pos()), fn.Name.Name)
-			}
+		if !takesActor(fn) {
+			t.Errorf("%s: (*Store).%s writes but takes no *domain.Actor", fset.Position(fn.Pos()), fn.Name.Name)
+		}
+		if strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") || strings.Contains(body, "pgx.BeginFunc(") {
+			t.Errorf("%s: (*Store).%s writes outside s.inTx", fset.Position(fn.Pos()), fn.Name.Name)
 		}
 	}
 	if checked < 20 {
@@ -84,41 +65,18 @@ var journals = regexp.MustCompile(`\.journal\(|\bjournal[A-Z]\w*\(`)
 // journal: call tx.journal, a journal* helper, or a function of the package
 // that does (followed through calls), so that no write goes unjournalled.
 func TestEveryWriteJournals(t *testing.T) {
-	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	type fun struct {
 		pos     token.Position
 		body    string
 		inStore bool
 	}
 	funcs := map[string]fun{}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
+	for _, fd := range packageFuncs(t) {
+		key := fd.decl.Name.Name
+		if fd.decl.Recv != nil {
+			key = "method " + key // a method may share a function's name
 		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(fset, name, src, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Body == nil {
-				continue
-			}
-			body := string(src[fset.Position(fn.Body.Pos()).Offset:fset.Position(fn.Body.End()).Offset])
-			key := fn.Name.Name
-			if fn.Recv != nil {
-				key = "method " + key // a method may share a function's name
-			}
-			funcs[key] = fun{fset.Position(fn.Pos()), body, fn.Recv != nil && isStoreReceiver(fn.Recv)}
-		}
+		funcs[key] = fun{fd.fset.Position(fd.decl.Pos()), fd.body, fd.decl.Recv != nil && isStoreReceiver(fd.decl.Recv)}
 	}
 	// Which functions journal, directly or through the package's functions they call.
 	journalling := map[string]bool{}
@@ -150,6 +108,44 @@ func TestEveryWriteJournals(t *testing.T) {
 	if checked < 25 {
 		t.Errorf("only %d methods write through s.inTx: the test no longer sees the store's writes", checked)
 	}
+}
+
+// funcDecl is a function of the package's code, with its body's text.
+type funcDecl struct {
+	fset *token.FileSet
+	decl *ast.FuncDecl
+	body string
+}
+
+// packageFuncs parses the package's non-test files and returns every function
+// and method that has a body.
+func packageFuncs(t *testing.T) []funcDecl {
+	t.Helper()
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []funcDecl
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, name, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Body != nil {
+				out = append(out, funcDecl{fset, fn, string(src[fset.Position(fn.Body.Pos()).Offset:fset.Position(fn.Body.End()).Offset])})
+			}
+		}
+	}
+	return out
 }
 
 func isStoreReceiver(recv *ast.FieldList) bool {
