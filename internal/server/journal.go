@@ -20,7 +20,7 @@ func journalFilter(r *http.Request) (journal.Filter, web.JournalView) {
 	q := r.URL.Query()
 	var f journal.Filter
 	v := web.JournalView{
-		Person: web.Field{Name: "personne", Label: "Personne", Type: "text", Value: q.Get("personne"), Hint: "Une partie du nom ou de l'adresse."},
+		Person: web.Field{Name: "personne", Label: "Personne", Type: "text", Value: q.Get("personne"), Hint: "Une partie de son nom (de son adresse si son compte n'a pas de nom)."},
 		Act:    web.Field{Name: "action", Label: "Action", Type: "select", Value: q.Get("action")},
 		Object: web.Field{Name: "objet", Label: "Type d'objet", Type: "select", Value: q.Get("objet")},
 		From:   web.Field{Name: "du", Label: "Du", Type: "date", Value: q.Get("du")},
