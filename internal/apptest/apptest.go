@@ -101,7 +101,8 @@ func New(t testing.TB) *App {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	// The server's own pool counts the rows each request writes (TraceWrites).
+	// The server's pool counts the rows each request writes (CommittedWrites);
+	// the test's own queries carry no request id, so they are not counted.
 	writes := &writeTracer{committed: map[string]int{}, pending: map[*pgx.Conn]int{}}
 	pcfg := pool.Config()
 	pcfg.ConnConfig.Tracer = writes
@@ -110,7 +111,9 @@ func New(t testing.TB) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(serverPool.Close)
-	store := postgres.NewStore(serverPool)
+	pool.Close() // the app and the test share the traced pool
+	pool = serverPool
+	store := postgres.NewStore(pool)
 	srv := server.New(server.Deps{
 		Config:      cfg,
 		Logger:      logger,
