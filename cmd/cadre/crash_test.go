@@ -24,6 +24,7 @@ import (
 
 	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/demo/demotest"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 )
@@ -137,8 +138,12 @@ func TestCrashes(t *testing.T) {
 	if pieces != 0 {
 		t.Errorf("the killed upload left %d pieces", pieces)
 	}
-	// TODO(journal): once internal/journal lands, journal.Verify(ctx, admin)
-	// must find the chain intact here too.
+	// The journal's chain verifies, every entry.
+	if n, err := journal.Verify(func(fn func(journal.Entry) error) error {
+		return postgres.NewStore(admin).EachJournalEntry(ctx, journal.Filter{}, fn)
+	}); err != nil || n == 0 {
+		t.Errorf("the journal: %d entries verified, then %v", n, err)
+	}
 	resp, err := client.Get(srv.url + fmt.Sprintf("/autoevaluations/%d", fixture.autoeval))
 	if err != nil {
 		t.Fatal(err)

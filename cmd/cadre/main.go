@@ -60,6 +60,9 @@ const usage = `Usage:
                                  invite someone (the first accounts of an installation);
                                  CODE is the Mission Locale's or région's code for scoped roles
   cadre user disable EMAIL...    disable accounts: their sessions end, their pending links die
+  cadre journal verify           check the journal's whole hash chain; exit 1 naming the first broken entry
+  cadre journal export [--structure CODE] [--from DATE] [--to DATE] [--format csv|jsonl]
+                                 the journal's entries, oldest first, for the commission
   cadre seed demo [--if-empty]   add the demo network and accounts (refused in production)
   cadre seed national [--if-empty] [--seed N] [--size national|tiny]
                                  add the national dataset, the benchmark's (refused in production)
@@ -94,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return networkCmd(ctx, args, getenv, stdout, stderr)
 	case "referentiel":
 		return referentielCmd(ctx, args, getenv, stdout, stderr)
+	case "journal":
+		return journalCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cadre", buildVersion())
 		return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/unml/cadre/internal/background"
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/mail"
 	"github.com/unml/cadre/internal/pglocal"
 	"github.com/unml/cadre/internal/postgres"
@@ -298,5 +299,6 @@ func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, p
 		Referentiel: referentiel.NewService(store),
 		Reseau:      reseau.NewService(store),
 		Revue:       revue.NewService(store, cfg.BaseURL),
+		Journal:     journal.NewService(store),
 	}
 }

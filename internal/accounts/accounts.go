@@ -366,10 +366,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, confirm st
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.UseToken(ctx, &domain.Actor{UserID: p.UserID, Email: p.Email}, PurposeReset, auth.HashToken(token), "", hash); err != nil {
-		return err
-	}
-	return s.store.ClearLoginFailures(ctx, &domain.Actor{UserID: p.UserID, Email: p.Email}, p.Email)
+	_, err = s.store.UseToken(ctx, &domain.Actor{UserID: p.UserID, Email: p.Email, Nom: p.Nom}, PurposeReset, auth.HashToken(token), "", hash)
+	return err
 }
 
 // RemoveMembership takes a role away. Directors may remove the contributors of

@@ -3,6 +3,7 @@
 package apptest
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +24,7 @@ import (
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/demo/demotest"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
@@ -44,6 +47,53 @@ type App struct {
 	Client     *http.Client
 	Server     *httptest.Server
 	Fixture    *demo.Fixture
+	writes     *writeTracer
+}
+
+// CommittedWrites returns the number of rows that the server's committed
+// INSERT, UPDATE and DELETE statements changed while serving the request of
+// that id (X-Request-Id), the journal's own rows excepted. Sessions, written
+// outside any request's context, are not counted.
+func (a *App) CommittedWrites(requestID string) int {
+	a.writes.mu.Lock()
+	defer a.writes.mu.Unlock()
+	return a.writes.committed[requestID]
+}
+
+// writeTracer counts rows written per request, keeping those of a transaction
+// until its COMMIT (a rollback forgets them).
+type writeTracer struct {
+	mu        sync.Mutex
+	committed map[string]int
+	pending   map[*pgx.Conn]int
+}
+
+type sqlKey struct{}
+
+func (w *writeTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	return context.WithValue(ctx, sqlKey{}, d.SQL)
+}
+
+func (w *writeTracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, d pgx.TraceQueryEndData) {
+	id := journal.RequestID(ctx)
+	sql, _ := ctx.Value(sqlKey{}).(string)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	tag := d.CommandTag
+	switch {
+	case d.Err != nil:
+	case tag.String() == "COMMIT":
+		w.committed[id] += w.pending[conn]
+		delete(w.pending, conn)
+	case tag.String() == "ROLLBACK":
+		delete(w.pending, conn)
+	case (tag.Insert() || tag.Update() || tag.Delete()) && tag.RowsAffected() > 0 && !strings.Contains(sql, "INSERT INTO journal"):
+		if conn.PgConn().TxStatus() == 'I' {
+			w.committed[id] += int(tag.RowsAffected())
+		} else {
+			w.pending[conn] += int(tag.RowsAffected())
+		}
+	}
 }
 
 // New starts the server on a fresh database holding the demo data (a copy of a
@@ -57,6 +107,18 @@ func New(t testing.TB) *App {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// The server's pool counts the rows each request writes (CommittedWrites);
+	// the test's own queries carry no request id, so they are not counted.
+	writes := &writeTracer{committed: map[string]int{}, pending: map[*pgx.Conn]int{}}
+	pcfg := pool.Config()
+	pcfg.ConnConfig.Tracer = writes
+	serverPool, err := pgxpool.NewWithConfig(t.Context(), pcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(serverPool.Close)
+	pool.Close() // the app and the test share the traced pool
+	pool = serverPool
 	store := postgres.NewStore(pool)
 	srv := server.New(server.Deps{
 		Config:      cfg,
@@ -70,10 +132,11 @@ func New(t testing.TB) *App {
 		Referentiel: referentiel.NewService(store),
 		Reseau:      reseau.NewService(store),
 		Revue:       revue.NewService(store, cfg.BaseURL),
+		Journal:     journal.NewService(store),
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &App{URL: ts.URL, Pool: pgtest.Admin(t, pool), ServerPool: pool, Store: store, Client: NewClient(t), Server: ts, Fixture: fixture}
+	return &App{URL: ts.URL, Pool: pgtest.Admin(t, pool), ServerPool: pool, Store: store, Client: NewClient(t), Server: ts, Fixture: fixture, writes: writes}
 }
 
 // Login signs the app's client in as a demo account.

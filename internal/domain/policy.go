@@ -126,6 +126,10 @@ const (
 	ActGiveAvis Action = "review.avis"
 	// ActReturn: send a submitted dossier back to the ML for completion.
 	ActReturn Action = "review.return"
+	// ActViewJournal: read an ML's journal (its director, its région's référent, the Pôle).
+	ActViewJournal Action = "journal.view"
+	// ActViewNationalJournal: read the whole journal (the Pôle, the platform admin).
+	ActViewNationalJournal Action = "journal.view_national"
 )
 
 // Can answers "may this actor do this action on an object at this scope". It is
@@ -149,20 +153,22 @@ func (m Membership) allows(act Action, s Scope) bool {
 		// The national team sees and manages the whole network and its people.
 		switch act {
 		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageReseau, ActManageTeam, ActManageRoles, ActManageAccounts,
-			ActManageCampaigns, ActViewAutoeval, ActViewPreuves, ActDownloadPreuve, ActViewRevue, ActReturn:
+			ActManageCampaigns, ActViewAutoeval, ActViewPreuves, ActDownloadPreuve, ActViewRevue, ActReturn,
+			ActViewJournal, ActViewNationalJournal:
 			return true
 		}
 	case RoleAdmin:
 		// Accounts and technical settings; the network read-only.
 		switch act {
-		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageAccounts, ActReadOutbox:
+		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageAccounts, ActReadOutbox, ActViewNationalJournal:
 			return true
 		}
 	case RoleReferentARML:
 		switch act {
 		case ActViewReseau:
 			return true
-		case ActViewRegion, ActViewStructure, ActViewAutoeval, ActViewPreuves, ActViewRevue, ActGiveAvis, ActReturn:
+		case ActViewRegion, ActViewStructure, ActViewAutoeval, ActViewPreuves, ActViewRevue, ActGiveAvis, ActReturn,
+			ActViewJournal:
 			return s.RegionID != 0 && s.RegionID == m.RegionID
 		}
 	case RoleDirecteur:
@@ -170,7 +176,7 @@ func (m Membership) allows(act Action, s Scope) bool {
 		case ActViewReseau:
 			return true
 		case ActViewStructure, ActManageTeam, ActViewAutoeval, ActRate, ActSubmit,
-			ActViewPreuves, ActManagePreuves, ActDownloadPreuve, ActPreuvesSettings:
+			ActViewPreuves, ActManagePreuves, ActDownloadPreuve, ActPreuvesSettings, ActViewJournal:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleContributeur:

@@ -50,6 +50,8 @@ var actions = []domain.Action{
 	domain.ActViewRevue,
 	domain.ActGiveAvis,
 	domain.ActReturn,
+	domain.ActViewJournal,
+	domain.ActViewNationalJournal,
 }
 
 // membershipOf returns the membership a role is held with in these tests.
@@ -91,6 +93,9 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		// It follows every région's review and may return a dossier, but gives no avis.
 		domain.ActViewRevue: everywhere,
 		domain.ActReturn:    everywhere,
+		// Every ML's journal, and the national one.
+		domain.ActViewJournal:         everywhere,
+		domain.ActViewNationalJournal: everywhere,
 	},
 	// Platform admins: the network read-only, accounts, the outbox.
 	domain.RoleAdmin: {
@@ -99,6 +104,8 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActViewStructure:  everywhere,
 		domain.ActManageAccounts: everywhere,
 		domain.ActReadOutbox:     everywhere,
+		// The national journal, not the MLs' (it is the same entries, unfiltered).
+		domain.ActViewNationalJournal: everywhere,
 	},
 	// Référent ARML: its région and the MLs in it.
 	domain.RoleReferentARML: {
@@ -108,9 +115,10 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActViewAutoeval:  ownRegionAll,
 		domain.ActViewPreuves:   ownRegionAll,
 		// The regional review: its région only; never the ML's own controls.
-		domain.ActViewRevue: ownRegionAll,
-		domain.ActGiveAvis:  ownRegionAll,
-		domain.ActReturn:    ownRegionAll,
+		domain.ActViewRevue:   ownRegionAll,
+		domain.ActGiveAvis:    ownRegionAll,
+		domain.ActReturn:      ownRegionAll,
+		domain.ActViewJournal: ownRegionAll,
 	},
 	// Directeur: its ML, and its team.
 	domain.RoleDirecteur: {
@@ -124,6 +132,7 @@ var allowedScopes = map[domain.Role]map[domain.Action][]string{
 		domain.ActManagePreuves:   ownMLOnly,
 		domain.ActDownloadPreuve:  ownMLOnly,
 		domain.ActPreuvesSettings: ownMLOnly,
+		domain.ActViewJournal:     ownMLOnly,
 	},
 	// Contributeur: its ML.
 	domain.RoleContributeur: {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/mail"
 )
 
@@ -104,25 +106,30 @@ func (s *Store) LoginFailures(ctx context.Context, email, ip string, since time.
 
 // RecordLoginFailure notes a failed login, and forgets those older than a day.
 func (s *Store) RecordLoginFailure(ctx context.Context, actor *domain.Actor, email, ip string) error {
-	return s.inTx(ctx, actor, "record login failure", func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, "record login failure", func(tx *jtx) error {
 		_, err := tx.Exec(ctx, `WITH purge AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')
 			INSERT INTO login_failures (email, ip) VALUES ($1, $2)`, email, ip)
+		tx.journal(journal.Entry{Action: journal.ActLoginFailed, ObjectType: "user", ObjectID: email, Label: email,
+			After: journal.JSON(map[string]string{"email": email, "ip": ip})})
 		return err
 	})
 }
 
-// ClearLoginFailures forgets an address's failures after a successful login.
+// ClearLoginFailures forgets an address's failures after a successful login,
+// and journals the login.
 func (s *Store) ClearLoginFailures(ctx context.Context, actor *domain.Actor, email string) error {
-	return s.inTx(ctx, actor, "clear login failures", func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, "clear login failures", func(tx *jtx) error {
 		_, err := tx.Exec(ctx, "DELETE FROM login_failures WHERE email = $1", email)
+		tx.journal(journal.Entry{Action: journal.ActLogin, ObjectType: "user", ObjectID: journal.ID(actorUserID(actor)), Label: email})
 		return err
 	})
 }
 
 // EndAllSessions voids every session of the account opened before now.
 func (s *Store) EndAllSessions(ctx context.Context, actor *domain.Actor, userID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("end sessions of user %d", userID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("end sessions of user %d", userID), func(tx *jtx) error {
 		_, err := tx.Exec(ctx, "UPDATE users SET sessions_valid_after = now(), updated_at = now() WHERE id = $1", userID)
+		tx.journal(journal.Entry{Action: journal.ActLogoutEverywhere, ObjectType: "user", ObjectID: journal.ID(userID)})
 		return err
 	})
 }
@@ -132,27 +139,38 @@ func (s *Store) EndAllSessions(ctx context.Context, actor *domain.Actor, userID 
 // no password yet: the email must then carry the token's link, stored under
 // tokenHash until expires. An existing membership is a form error.
 func (s *Store) Invite(ctx context.Context, actor *domain.Actor, inv accounts.Invitation, tokenHash []byte, expires time.Time, message func(needsPassword bool) mail.Message) (userID int64, err error) {
-	err = s.inTx(ctx, actor, "invite "+inv.Email, func(tx pgx.Tx) error {
-		var hasPassword, disabled bool
+	err = s.inTx(ctx, actor, "invite "+inv.Email, func(tx *jtx) error {
+		var hasPassword, disabled, created bool
 		err := tx.QueryRow(ctx, `
 			INSERT INTO users (email, nom) VALUES ($1, $2)
 			ON CONFLICT (email) DO UPDATE SET nom = CASE WHEN users.nom = '' THEN EXCLUDED.nom ELSE users.nom END
-			RETURNING id, password_hash IS NOT NULL, disabled_at IS NOT NULL`, inv.Email, inv.Nom).Scan(&userID, &hasPassword, &disabled)
+			RETURNING id, password_hash IS NOT NULL, disabled_at IS NOT NULL, xmax = 0`, inv.Email, inv.Nom).Scan(&userID, &hasPassword, &disabled, &created)
 		if err != nil {
 			return err
+		}
+		if created {
+			if err := journalUserChange(ctx, tx, userID, journal.ActAccountCreated, nil); err != nil {
+				return err
+			}
 		}
 		if disabled {
 			return domain.FieldErrors{"email": "Le compte de cette personne est désactivé : il doit être réactivé avant de recevoir un rôle."}.Err()
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, role, region_id, structure_id, created_by)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-			userID, inv.Role, nullID(inv.RegionID), nullID(inv.StructureID), nullID(inv.InvitedBy))
+		var membershipID int64
+		err = tx.QueryRow(ctx, `INSERT INTO memberships (user_id, role, region_id, structure_id, created_by)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
+			userID, inv.Role, nullID(inv.RegionID), nullID(inv.StructureID), nullID(inv.InvitedBy)).Scan(&membershipID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.FieldErrors{"email": "Cette personne a déjà ce rôle."}.Err()
+		} else if err != nil {
+			return err
+		}
+		after, err := tx.rowJSON(ctx, membershipJSON, membershipID)
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return domain.FieldErrors{"email": "Cette personne a déjà ce rôle."}.Err()
-		}
+		tx.journal(journal.Entry{Action: journal.ActRoleGiven, ObjectType: "membership", ObjectID: journal.ID(membershipID), Label: inv.Email,
+			StructureID: inv.StructureID, RegionID: inv.RegionID, After: after})
 		if !hasPassword {
 			// A new link replaces any earlier, unused one.
 			if _, err := tx.Exec(ctx, "DELETE FROM user_tokens WHERE user_id = $1 AND purpose = 'invitation' AND used_at IS NULL", userID); err != nil {
@@ -188,7 +206,7 @@ func (s *Store) PendingToken(ctx context.Context, purpose string, hash []byte) (
 // after expiry, it is ENOTFOUND and changes nothing.
 func (s *Store) UseToken(ctx context.Context, actor *domain.Actor, purpose string, hash []byte, nom, passwordHash string) (int64, error) {
 	var userID int64
-	err := s.inTx(ctx, actor, "use "+purpose+" token", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, "use "+purpose+" token", func(tx *jtx) error {
 		err := tx.QueryRow(ctx, `UPDATE user_tokens t SET used_at = now() FROM users u
 			WHERE t.hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
 			  AND u.id = t.user_id AND u.disabled_at IS NULL
@@ -198,11 +216,20 @@ func (s *Store) UseToken(ctx context.Context, actor *domain.Actor, purpose strin
 		} else if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE users SET password_hash = $2, nom = CASE WHEN $3 = '' THEN nom ELSE $3 END,
-			sessions_valid_after = now(), updated_at = now() WHERE id = $1`, userID, passwordHash, nom)
+		var email string
+		err = tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, nom = CASE WHEN $3 = '' THEN nom ELSE $3 END,
+			sessions_valid_after = now(), updated_at = now() WHERE id = $1 RETURNING email`, userID, passwordHash, nom).Scan(&email)
 		if err != nil {
 			return err
 		}
+		if purpose == accounts.PurposeReset {
+			// A new password forgets the failures that led to it.
+			if _, err := tx.Exec(ctx, "DELETE FROM login_failures WHERE email = $1", email); err != nil {
+				return err
+			}
+		}
+		tx.journal(journal.Entry{Action: journal.ActPasswordSet, ObjectType: "user", ObjectID: journal.ID(userID), Label: email,
+			After: journal.JSON(map[string]string{"purpose": purpose})})
 		// Other pending links of the same purpose die with this one.
 		_, err = tx.Exec(ctx, "UPDATE user_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL", userID, purpose)
 		return err
@@ -226,12 +253,14 @@ func (s *Store) ResetRequests(ctx context.Context, email, ip string, since time.
 // reset tokens, stores the new one and queues its email; for any other address
 // it sends nothing, silently: the caller answers the same either way.
 func (s *Store) RequestReset(ctx context.Context, actor *domain.Actor, email, ip string, tokenHash []byte, expires time.Time, message func(nom string) mail.Message) error {
-	return s.inTx(ctx, actor, "request reset", func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, "request reset", func(tx *jtx) error {
 		_, err := tx.Exec(ctx, `WITH purge AS (DELETE FROM reset_requests WHERE at < now() - interval '1 day')
 			INSERT INTO reset_requests (email, ip) VALUES ($1, $2)`, email, ip)
 		if err != nil {
 			return err
 		}
+		tx.journal(journal.Entry{Action: journal.ActResetRequested, ObjectType: "user", ObjectID: email, Label: email,
+			After: journal.JSON(map[string]string{"email": email, "ip": ip})})
 		var userID int64
 		var nom string
 		err = tx.QueryRow(ctx, "SELECT id, nom FROM users WHERE email = $1 AND disabled_at IS NULL AND password_hash IS NOT NULL FOR UPDATE", email).Scan(&userID, &nom)
@@ -309,15 +338,34 @@ func (s *Store) Membership(ctx context.Context, id int64) (domain.Membership, do
 
 // RemoveMembership deletes one membership.
 func (s *Store) RemoveMembership(ctx context.Context, actor *domain.Actor, id int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("remove membership %d", id), func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "DELETE FROM memberships WHERE id = $1", id)
-		return err
+	return s.inTx(ctx, actor, fmt.Sprintf("remove membership %d", id), func(tx *jtx) error {
+		var e journal.Entry
+		err := tx.QueryRow(ctx, `SELECT coalesce(m.structure_id, 0), coalesce(m.region_id, 0), u.email FROM memberships m
+			JOIN users u ON u.id = m.user_id WHERE m.id = $1 FOR UPDATE OF m`, id).Scan(&e.StructureID, &e.RegionID, &e.Label)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if e.Before, err = tx.rowJSON(ctx, membershipJSON, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM memberships WHERE id = $1", id); err != nil {
+			return err
+		}
+		e.Action, e.ObjectType, e.ObjectID = journal.ActRoleRemoved, "membership", journal.ID(id)
+		tx.journal(e)
+		return nil
 	})
 }
 
 // SetDisabled disables (ending every session) or re-enables an account.
 func (s *Store) SetDisabled(ctx context.Context, actor *domain.Actor, userID int64, disabled bool) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("set user %d disabled=%v", userID, disabled), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("set user %d disabled=%v", userID, disabled), func(tx *jtx) error {
+		before, err := tx.rowJSON(ctx, userJSON+" FOR UPDATE", userID)
+		if err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE users SET
 			disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,
 			sessions_valid_after = CASE WHEN $2 THEN now() ELSE sessions_valid_after END,
@@ -327,6 +375,9 @@ func (s *Store) SetDisabled(ctx context.Context, actor *domain.Actor, userID int
 		}
 		if tag.RowsAffected() == 0 {
 			return domain.Errorf(domain.ENOTFOUND, "Compte introuvable.")
+		}
+		if err := journalUserChange(ctx, tx, userID, map[bool]string{true: journal.ActAccountDisabled, false: journal.ActAccountEnabled}[disabled], before); err != nil {
+			return err
 		}
 		if disabled {
 			// Links sent before must not revive with a re-enabled account.
@@ -340,15 +391,25 @@ func (s *Store) SetDisabled(ctx context.Context, actor *domain.Actor, userID int
 // memberships (demo data and tests; people otherwise arrive by invitation).
 func (s *Store) CreateActiveUser(ctx context.Context, actor *domain.Actor, email, nom, passwordHash string, ms ...domain.Membership) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, actor, "create user "+email, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, "create user "+email, func(tx *jtx) error {
 		if err := tx.QueryRow(ctx, "INSERT INTO users (email, nom, password_hash) VALUES ($1, $2, $3) RETURNING id", email, nom, passwordHash).Scan(&id); err != nil {
 			return err
 		}
+		if err := journalUserChange(ctx, tx, id, journal.ActAccountCreated, nil); err != nil {
+			return err
+		}
 		for _, m := range ms {
-			if _, err := tx.Exec(ctx, "INSERT INTO memberships (user_id, role, region_id, structure_id) VALUES ($1, $2, $3, $4)",
-				id, m.Role, nullID(m.RegionID), nullID(m.StructureID)); err != nil {
+			var mid int64
+			if err := tx.QueryRow(ctx, "INSERT INTO memberships (user_id, role, region_id, structure_id) VALUES ($1, $2, $3, $4) RETURNING id",
+				id, m.Role, nullID(m.RegionID), nullID(m.StructureID)).Scan(&mid); err != nil {
 				return err
 			}
+			after, err := tx.rowJSON(ctx, membershipJSON, mid)
+			if err != nil {
+				return err
+			}
+			tx.journal(journal.Entry{Action: journal.ActRoleGiven, ObjectType: "membership", ObjectID: journal.ID(mid), Label: email,
+				StructureID: m.StructureID, RegionID: m.RegionID, After: after})
 		}
 		return nil
 	})
@@ -373,4 +434,33 @@ func (s *Store) UsersWithEmailSuffix(ctx context.Context, suffix string) ([]stri
 		return nil, fmt.Errorf("users with suffix: %w", err)
 	}
 	return emails, nil
+}
+
+// userJSON selects an account as the journal keeps it: never its password.
+const userJSON = `SELECT json_build_object('id', id, 'email', email, 'nom', nom, 'disabled', disabled_at IS NOT NULL) FROM users WHERE id = $1`
+
+// membershipJSON selects a membership as the journal keeps it.
+const membershipJSON = `SELECT json_build_object('id', id, 'user_id', user_id, 'role', role, 'region_id', region_id, 'structure_id', structure_id)
+	FROM memberships WHERE id = $1`
+
+// journalUserChange journals action on the account, as it is now, with before.
+func journalUserChange(ctx context.Context, tx *jtx, userID int64, action string, before json.RawMessage) error {
+	after, err := tx.rowJSON(ctx, userJSON, userID)
+	if err != nil {
+		return err
+	}
+	var label string
+	if err := tx.QueryRow(ctx, "SELECT email FROM users WHERE id = $1", userID).Scan(&label); err != nil {
+		return err
+	}
+	tx.journal(journal.Entry{Action: action, ObjectType: "user", ObjectID: journal.ID(userID), Label: label, Before: before, After: after})
+	return nil
+}
+
+// actorUserID is the actor's account, 0 for the system.
+func actorUserID(actor *domain.Actor) int64 {
+	if actor == nil {
+		return 0
+	}
+	return actor.UserID
 }

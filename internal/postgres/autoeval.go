@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/journal"
 )
 
 // autoevalColumns are named for autoeval.Autoevaluation; the query must join
@@ -145,7 +147,7 @@ func (s *Store) SaveCotations(ctx context.Context, actor *domain.Actor, structur
 	for i, ch := range changes {
 		codes[i] = ch.Code
 	}
-	err := s.inTx(ctx, actor, fmt.Sprintf("save cotations of autoevaluation %d", autoevalID), func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("save cotations of autoevaluation %d", autoevalID), func(tx *jtx) error {
 		targets, err := lockForSave(ctx, tx, structureID, autoevalID, codes)
 		if err != nil {
 			return err
@@ -173,6 +175,14 @@ func (s *Store) SaveCotations(ctx context.Context, actor *domain.Actor, structur
 			out.Answers[ch.Code] = saved
 			if changed {
 				out.Changed = append(out.Changed, ch.Code)
+				before := t.Current.Cotation
+				if t.Current.Version != saved.Version-1 {
+					// Answered meanwhile by someone else, the same way.
+					if before, err = cotationAtVersion(ctx, tx, autoevalID, t.ItemID, saved.Version-1); err != nil {
+						return err
+					}
+				}
+				journalCotation(tx, structureID, autoevalID, ch.Code, saved.Version, &before, ch.Cotation)
 			}
 		}
 		if len(conflicts) > 0 {
@@ -184,6 +194,21 @@ func (s *Store) SaveCotations(ctx context.Context, actor *domain.Actor, structur
 		return autoeval.Saved{}, err
 	}
 	return out, nil
+}
+
+// journalCotation journals the change of one item's answer (before nil: a first answer).
+func journalCotation(tx *jtx, structureID, autoevalID int64, code string, version int, before *autoeval.Cotation, after autoeval.Cotation) {
+	e := journal.Entry{Action: journal.ActCotationSaved, ObjectType: "cotation", ObjectID: fmt.Sprintf("%d/%s", autoevalID, code), Label: code,
+		StructureID: structureID, After: cotationJSON(after, version)}
+	if before != nil && version > 1 {
+		e.Before = cotationJSON(*before, version-1)
+	}
+	tx.journal(e)
+}
+
+func cotationJSON(c autoeval.Cotation, version int) json.RawMessage {
+	return journal.JSON(map[string]any{"valeur": c.Valeur, "non_concerne": c.NonConcerne, "justification": c.Justification,
+		"commentaire": c.Commentaire, "version": version})
 }
 
 // saveCotation writes one answer and its history and returns it as stored; on
@@ -360,7 +385,7 @@ func (s *Store) CotationHistory(ctx context.Context, structureID, autoevalID int
 // then recorded with its author, role and comment.
 func (s *Store) Transition(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, t demarche.Transition, role domain.Role, commentaire string,
 	decide func(etat demarche.Etat, answers map[string]autoeval.Cotation) (demarche.Etat, error)) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("transition %s of autoevaluation %d", t, autoevalID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("transition %s of autoevaluation %d", t, autoevalID), func(tx *jtx) error {
 		var etat demarche.Etat
 		err := tx.QueryRow(ctx, "SELECT etat FROM autoevaluations WHERE id = $1 AND structure_id = $2 FOR UPDATE", autoevalID, structureID).Scan(&etat)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -384,6 +409,9 @@ func (s *Store) Transition(ctx context.Context, actor *domain.Actor, structureID
 		if err == nil && t == demarche.Soumettre {
 			err = notifySubmission(ctx, tx, autoevalID) // the regional review starts (revue.go)
 		}
+		tx.journal(journal.Entry{Action: journal.ActTransition, ObjectType: "autoevaluation", ObjectID: journal.ID(autoevalID), Label: t.Label(),
+			StructureID: structureID, Before: journal.JSON(map[string]any{"etat": etat, "etat_label": etat.Label()}),
+			After: journal.JSON(map[string]any{"etat": next, "etat_label": next.Label(), "transition": t, "role": role, "commentaire": commentaire})})
 		return err
 	})
 }
@@ -515,7 +543,7 @@ func scanContributorSections(rows pgx.Rows) (map[int64][]string, error) {
 // SetContributorSections replaces the sections a contributor membership of an ML
 // is limited to; none means every section.
 func (s *Store) SetContributorSections(ctx context.Context, actor *domain.Actor, structureID, membershipID int64, sections []string) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("set sections of membership %d in structure %d", membershipID, structureID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("set sections of membership %d in structure %d", membershipID, structureID), func(tx *jtx) (err error) {
 		var ok bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM memberships WHERE id = $1 AND structure_id = $2 AND role = 'contributeur')",
 			membershipID, structureID).Scan(&ok); err != nil {
@@ -524,9 +552,29 @@ func (s *Store) SetContributorSections(ctx context.Context, actor *domain.Actor,
 		if !ok {
 			return domain.Errorf(domain.ENOTFOUND, "Contributeur·rice introuvable.")
 		}
+		const sectionsJSON = `SELECT coalesce(json_agg(section ORDER BY section), '[]') FROM membership_sections WHERE membership_id = $1`
+		before, err := tx.rowJSON(ctx, sectionsJSON, membershipID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, "DELETE FROM membership_sections WHERE membership_id = $1", membershipID); err != nil {
 			return err
 		}
+		defer func() {
+			if err != nil {
+				return
+			}
+			var after json.RawMessage
+			if after, err = tx.rowJSON(ctx, sectionsJSON, membershipID); err != nil || string(after) == string(before) {
+				return
+			}
+			var label string
+			if err = tx.QueryRow(ctx, "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.id = $1", membershipID).Scan(&label); err != nil {
+				return
+			}
+			tx.journal(journal.Entry{Action: journal.ActSectionsSet, ObjectType: "membership", ObjectID: journal.ID(membershipID), Label: label,
+				StructureID: structureID, Before: before, After: after})
+		}()
 		for _, sec := range sections {
 			if _, err := tx.Exec(ctx, "INSERT INTO membership_sections (membership_id, section) VALUES ($1, $2)", membershipID, sec); err != nil {
 				return err
@@ -549,7 +597,7 @@ func (s *Store) SeedCotations(ctx context.Context, actor *domain.Actor, structur
 		justs = append(justs, c.Justification)
 		comments = append(comments, c.Commentaire)
 	}
-	return s.inTx(ctx, actor, fmt.Sprintf("seed cotations of autoevaluation %d", autoevalID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("seed cotations of autoevaluation %d", autoevalID), func(tx *jtx) error {
 		const answersSQL = `WITH a AS (
 				SELECT i.id AS item_id, x.valeur, x.nc, x.just, x.comm
 				FROM unnest($2::text[], $3::int[], $4::bool[], $5::text[], $6::text[]) AS x(code, valeur, nc, just, comm)
@@ -565,6 +613,15 @@ func (s *Store) SeedCotations(ctx context.Context, actor *domain.Actor, structur
 			INSERT INTO cotation_historique (autoevaluation_id, item_id, version, changed_by, new_valeur, old_non_concerne, new_non_concerne,
 				old_justification, new_justification, old_commentaire, new_commentaire)
 			SELECT $1, item_id, 1, $7, nullif(valeur, 0), false, nc, '', just, '', comm FROM a`, autoevalID, codes, valeurs, ncs, justs, comments, actorID(actor), structureID)
+		if err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `SELECT i.code FROM cotations c JOIN referentiel_items i ON i.id = c.item_id
+			WHERE c.autoevaluation_id = $1 AND i.code = ANY($2) ORDER BY i.code`, autoevalID, codes)
+		seeded, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, code := range seeded {
+			journalCotation(tx, structureID, autoevalID, code, 1, nil, answers[code])
+		}
 		return err
 	})
 }

@@ -90,12 +90,13 @@ func TestSaveRoundTrips(t *testing.T) {
 		want      int64
 	}{
 		// The auto-évaluation; BEGIN, the lock with the item and its answer, the
-		// row lock, the insert, the history, COMMIT.
-		{"one item", "directeur@ml-rennes.demo", one("F5.R1.C1", 0, "Vu en comité."), 7},
+		// row lock, the insert, the history, the journal (its lock, its head, its
+		// insert), COMMIT.
+		{"one item", "directeur@ml-rennes.demo", one("F5.R1.C1", 0, "Vu en comité."), 10},
 		// Their sections too; an update instead of an insert.
-		{"one item by a contributor", "contributeur@ml-rennes.demo", one("F5.R1.C1", 1, "Revu en équipe."), 8},
+		{"one item by a contributor", "contributeur@ml-rennes.demo", one("F5.R1.C1", 1, "Revu en équipe."), 11},
 		// Items posted as found cost nothing.
-		{"a page with one change", "directeur@ml-rennes.demo", page, 7},
+		{"a page with one change", "directeur@ml-rennes.demo", page, 10},
 	} {
 		actor, err := store.Actor(t.Context(), f.Users[tc.who], time.Now())
 		if err != nil {

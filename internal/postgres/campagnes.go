@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/mail"
 )
 
@@ -35,7 +37,7 @@ func (s *Store) CreateCampagne(ctx context.Context, actor *domain.Actor, c campa
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	var id int64
-	err := s.inTx(ctx, actor, fmt.Sprintf("create campagne %q on referentiel %d", c.Nom, c.ReferentielID), func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("create campagne %q on referentiel %d", c.Nom, c.ReferentielID), func(tx *jtx) error {
 		fe := domain.FieldErrors{}
 		var known bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM referentiels WHERE id = $1)", c.ReferentielID).Scan(&known); err != nil {
@@ -71,7 +73,9 @@ func (s *Store) CreateCampagne(ctx context.Context, actor *domain.Actor, c campa
 		if tag.RowsAffected() == 0 {
 			return domain.FieldErrors{"structures": "Aucune Mission Locale n'est enregistrée : créez d'abord le réseau."}.Err()
 		}
-		return nil
+		after, err := tx.rowJSON(ctx, campagneJSON, id)
+		tx.journal(journal.Entry{Action: journal.ActCampagneCreated, ObjectType: "campagne", ObjectID: journal.ID(id), Label: c.Nom, After: after})
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -148,6 +152,41 @@ func transitionCampagne(ctx context.Context, tx pgx.Tx, id int64, t campagnes.Tr
 	return campagnes.Next(nom, etat, t)
 }
 
+// campagneJSON selects a campaign as the journal keeps it.
+const campagneJSON = `SELECT json_build_object('id', id, 'nom', nom, 'referentiel_id', referentiel_id, 'ouverture', ouverture,
+	'cloture', cloture, 'etat', etat, 'structures', (SELECT count(*) FROM campagne_structures WHERE campagne_id = c.id),
+	'autoevaluations', (SELECT count(*) FROM autoevaluations WHERE campagne_id = c.id)) FROM campagnes c WHERE id = $1`
+
+// journalCampagneTransition journals a campaign's change of state, with before
+// taken under its lock.
+func journalCampagneTransition(ctx context.Context, tx *jtx, id int64, action string, before json.RawMessage) error {
+	after, err := tx.rowJSON(ctx, campagneJSON, id)
+	if err != nil {
+		return err
+	}
+	var nom string
+	var from, to campagnes.Etat
+	var b struct{ Etat campagnes.Etat }
+	_ = json.Unmarshal(before, &b)
+	if err := tx.QueryRow(ctx, "SELECT nom, etat FROM campagnes WHERE id = $1", id).Scan(&nom, &to); err != nil {
+		return err
+	}
+	from = b.Etat
+	tx.journal(journal.Entry{Action: action, ObjectType: "campagne", ObjectID: journal.ID(id), Label: nom,
+		Before: withEtatLabel(before, from.Label()), After: withEtatLabel(after, to.Label())})
+	return nil
+}
+
+// withEtatLabel adds the state's French name to an object's JSON, for the sentence.
+func withEtatLabel(obj json.RawMessage, label string) json.RawMessage {
+	var m map[string]any
+	if err := json.Unmarshal(obj, &m); err != nil || m == nil {
+		return obj
+	}
+	m["etat_label"] = label
+	return journal.JSON(m)
+}
+
 // OpenCampagne opens a campaign in preparation and gives each ML it concerns its
 // auto-évaluation, en cours, all in one transaction; it returns how many
 // auto-évaluations it created. ECONFLICT, with a French message, unless the
@@ -155,11 +194,20 @@ func transitionCampagne(ctx context.Context, tx pgx.Tx, id int64, t campagnes.Tr
 // opener yet: the journal to come will record actor.
 func (s *Store) OpenCampagne(ctx context.Context, actor *domain.Actor, id int64) (int, error) {
 	var created int
-	err := s.inTx(ctx, actor, fmt.Sprintf("open campagne %d", id), func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("open campagne %d", id), func(tx *jtx) (err error) {
 		to, err := transitionCampagne(ctx, tx, id, campagnes.TrOuvrir)
 		if err != nil {
 			return err
 		}
+		before, err := tx.rowJSON(ctx, campagneJSON, id)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err == nil {
+				err = journalCampagneTransition(ctx, tx, id, journal.ActCampagneOpened, before)
+			}
+		}()
 		if _, err := tx.Exec(ctx, "UPDATE campagnes SET etat = $2, opened_at = now() WHERE id = $1", id, to); err != nil {
 			return err
 		}
@@ -181,13 +229,19 @@ func (s *Store) OpenCampagne(ctx context.Context, actor *domain.Actor, id int64)
 // CloseCampagne closes an open campaign. ECONFLICT, with a French message, unless
 // it is open; ENOTFOUND if there is none.
 func (s *Store) CloseCampagne(ctx context.Context, actor *domain.Actor, id int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("close campagne %d", id), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("close campagne %d", id), func(tx *jtx) error {
 		to, err := transitionCampagne(ctx, tx, id, campagnes.TrClore)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "UPDATE campagnes SET etat = $2, closed_at = now() WHERE id = $1", id, to)
-		return err
+		before, err := tx.rowJSON(ctx, campagneJSON, id)
+		if err != nil {
+			return err
+		}
+		if _, err = tx.Exec(ctx, "UPDATE campagnes SET etat = $2, closed_at = now() WHERE id = $1", id, to); err != nil {
+			return err
+		}
+		return journalCampagneTransition(ctx, tx, id, journal.ActCampagneClosed, before)
 	})
 }
 
@@ -222,7 +276,7 @@ func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int)
 func (s *Store) RecordRappel(ctx context.Context, actor *domain.Actor, r campagnes.Rappel, kind string, message func(campagnes.Directeur) mail.Message) (int, error) {
 	queued := 0
 	op := fmt.Sprintf("record rappel %s of campagne %d to structure %d", kind, r.CampagneID, r.StructureID)
-	err := s.inTx(ctx, actor, op, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, op, func(tx *jtx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO campagne_rappels (campagne_id, structure_id, kind) VALUES ($1, $2, $3)
 			ON CONFLICT DO NOTHING`, r.CampagneID, r.StructureID, kind)
 		if err != nil {
@@ -231,6 +285,11 @@ func (s *Store) RecordRappel(ctx context.Context, actor *domain.Actor, r campagn
 		if tag.RowsAffected() == 0 {
 			return nil
 		}
+		defer func() {
+			tx.journal(journal.Entry{Action: journal.ActRappelSent, ObjectType: "campagne", ObjectID: journal.ID(r.CampagneID),
+				Label: r.StructureNom, StructureID: r.StructureID,
+				After: journal.JSON(map[string]any{"campagne": r.CampagneNom, "kind": kind, "courriels": queued})})
+		}()
 		rows, _ := tx.Query(ctx, `
 			SELECT u.email, u.nom FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.role = 'directeur' AND m.structure_id = $1 AND u.disabled_at IS NULL

@@ -29,12 +29,104 @@ var systemWrites = map[string]string{
 // s.inTx, the one place where the journal and the tenant of row-level security
 // are set; none may open its own transaction or write on the pool.
 func TestEveryWriteTakesTheActorAndRunsInInTx(t *testing.T) {
+	checked := 0
+	for _, fd := range packageFuncs(t) {
+		fn, fset, body := fd.decl, fd.fset, fd.body
+		if fn.Recv == nil || !fn.Name.IsExported() || !isStoreReceiver(fn.Recv) {
+			continue
+		}
+		writes := strings.Contains(body, "s.inTx(") || strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") ||
+			strings.Contains(body, "pgx.BeginFunc(") || strings.Contains(body, "s.scopedTx(")
+		if !writes {
+			continue
+		}
+		checked++
+		if _, ok := systemWrites[fn.Name.Name]; ok {
+			continue
+		}
+		if !takesActor(fn) {
+			t.Errorf("%s: (*Store).%s writes but takes no *domain.Actor", fset.Position(fn.Pos()), fn.Name.Name)
+		}
+		if strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") || strings.Contains(body, "pgx.BeginFunc(") {
+			t.Errorf("%s: (*Store).%s writes outside s.inTx", fset.Position(fn.Pos()), fn.Name.Name)
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d writing methods found: the test no longer sees the store's writes", checked)
+	}
+}
+
+// journals matches a call that records a journal entry: tx.journal(...) or a
+// journalSomething(...) helper.
+var journals = regexp.MustCompile(`\.journal\(|\bjournal[A-Z]\w*\(`)
+
+// TestEveryWriteJournals reads the store's code: every method of *Store that
+// writes through s.inTx, exported or not, must record its changes in the
+// journal: call tx.journal, a journal* helper, or a function of the package
+// that does (followed through calls), so that no write goes unjournalled.
+func TestEveryWriteJournals(t *testing.T) {
+	type fun struct {
+		pos     token.Position
+		body    string
+		inStore bool
+	}
+	funcs := map[string]fun{}
+	for _, fd := range packageFuncs(t) {
+		key := fd.decl.Name.Name
+		if fd.decl.Recv != nil {
+			key = "method " + key // a method may share a function's name
+		}
+		funcs[key] = fun{fd.fset.Position(fd.decl.Pos()), fd.body, fd.decl.Recv != nil && isStoreReceiver(fd.decl.Recv)}
+	}
+	// Which functions journal, directly or through the package's functions they call.
+	journalling := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for name, f := range funcs {
+			if journalling[name] {
+				continue
+			}
+			does := journals.MatchString(f.body)
+			for callee := range journalling {
+				does = does || regexp.MustCompile(`\b`+strings.TrimPrefix(callee, "method ")+`\(`).MatchString(f.body)
+			}
+			if does {
+				journalling[name], changed = true, true
+			}
+		}
+	}
+	checked := 0
+	for name, f := range funcs {
+		if !f.inStore || !strings.Contains(f.body, "s.inTx(") {
+			continue
+		}
+		checked++
+		if !journalling[name] {
+			t.Errorf("%s: (*Store).%s writes through s.inTx but journals nothing", f.pos, strings.TrimPrefix(name, "method "))
+		}
+	}
+	if checked < 25 {
+		t.Errorf("only %d methods write through s.inTx: the test no longer sees the store's writes", checked)
+	}
+}
+
+// funcDecl is a function of the package's code, with its body's text.
+type funcDecl struct {
+	fset *token.FileSet
+	decl *ast.FuncDecl
+	body string
+}
+
+// packageFuncs parses the package's non-test files and returns every function
+// and method that has a body.
+func packageFuncs(t *testing.T) []funcDecl {
+	t.Helper()
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	checked := 0
+	var out []funcDecl
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -48,31 +140,12 @@ func TestEveryWriteTakesTheActorAndRunsInInTx(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Recv == nil || !fn.Name.IsExported() || fn.Body == nil || !isStoreReceiver(fn.Recv) {
-				continue
-			}
-			body := string(src[fset.Position(fn.Body.Pos()).Offset:fset.Position(fn.Body.End()).Offset])
-			writes := strings.Contains(body, "s.inTx(") || strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") ||
-				strings.Contains(body, "pgx.BeginFunc(") || strings.Contains(body, "s.scopedTx(")
-			if !writes {
-				continue
-			}
-			checked++
-			if _, ok := systemWrites[fn.Name.Name]; ok {
-				continue
-			}
-			if !takesActor(fn) {
-				t.Errorf("%s: (*Store).%s writes but takes no *domain.Actor", fset.Position(fn.Pos()), fn.Name.Name)
-			}
-			if strings.Contains(body, "s.pool.Exec(") || strings.Contains(body, "s.pool.Begin(") || strings.Contains(body, "pgx.BeginFunc(") {
-				t.Errorf("%s: (*Store).%s writes outside s.inTx", fset.Position(fn.Pos()), fn.Name.Name)
+			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Body != nil {
+				out = append(out, funcDecl{fset, fn, string(src[fset.Position(fn.Body.Pos()).Offset:fset.Position(fn.Body.End()).Offset])})
 			}
 		}
 	}
-	if checked < 20 {
-		t.Errorf("only %d writing methods found: the test no longer sees the store's writes", checked)
-	}
+	return out
 }
 
 // tenantTables are the tables of migration 0009's policies (TestRowLevelSecurity
@@ -80,7 +153,8 @@ func TestEveryWriteTakesTheActorAndRunsInInTx(t *testing.T) {
 var tenantTables = []string{"sites", "structure_regions", "campagne_structures", "autoevaluations",
 	"autoevaluation_transitions", "cotations", "cotation_historique", "membership_sections", "campagne_rappels",
 	"preuve_contenus", "preuve_morceaux", "preuves", "preuve_versions", "preuve_sites", "preuve_items",
-	"preuve_statuts", "preuve_telechargements", "memberships"}
+	"preuve_statuts", "preuve_telechargements", "memberships",
+	"revue_items", "revue_avis", "revue_renvois", "revue_renvoi_items", "preuve_modifications"}
 
 // TestTenantReadsSetTheScope reads the store's code: a function that names a
 // tenant table in its SQL must not query it on the pool directly, where no

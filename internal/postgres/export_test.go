@@ -17,7 +17,7 @@ import (
 // PutContent stores a file of the ML in a transaction of its own.
 func (s *Store) PutContent(ctx context.Context, structureID int64, r io.Reader, filename string, maxBytes int64) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, nil, "put content", func(tx pgx.Tx) (err error) {
+	err := s.inTx(ctx, nil, "put content", func(tx *jtx) (err error) {
 		id, _, err = putContent(ctx, tx, structureID, preuves.Upload{Name: filename, Content: r, MaxBytes: maxBytes})
 		return err
 	})

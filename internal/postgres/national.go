@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/journal"
 )
 
 // NationalPlan is the shape of the national dataset: how many of each thing,
@@ -43,12 +44,16 @@ const NationalEmailDomain = ".national.demo"
 // SeedNational writes the national dataset into an empty database in one
 // transaction, set-based: a few dozen statements whatever the size.
 func (s *Store) SeedNational(ctx context.Context, actor *domain.Actor, p NationalPlan) error {
-	return s.inTx(ctx, actor, "seed the national dataset", func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, "seed the national dataset", func(tx *jtx) error {
 		for _, st := range nationalSQL {
 			if _, err := tx.Exec(ctx, st.sql, st.args(&p)...); err != nil {
 				return fmt.Errorf("%s: %w", st.name, err)
 			}
 		}
+		// One entry for the whole dataset: it is written set-based, not
+		// change by change.
+		tx.journal(journal.Entry{Action: journal.ActSeed, ObjectType: "dataset", ObjectID: "national",
+			Label: "national", After: journal.JSON(map[string]any{"seed": p.Seed})})
 		return nil
 	})
 }

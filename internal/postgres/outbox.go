@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/mail"
 )
 
@@ -26,7 +27,12 @@ func EnqueueMail(ctx context.Context, tx pgx.Tx, m mail.Message) error {
 // EnqueueMail writes m to the outbox on its own, as actor. EINVALID as the
 // function above.
 func (s *Store) EnqueueMail(ctx context.Context, actor *domain.Actor, m mail.Message) error {
-	return s.inTx(ctx, actor, "enqueue mail to "+m.To, func(tx pgx.Tx) error { return insertMail(ctx, tx, m) })
+	return s.inTx(ctx, actor, "enqueue mail to "+m.To, func(tx *jtx) error {
+		// The body is not journalled: it may carry a sign-in link.
+		tx.journal(journal.Entry{Action: journal.ActMailQueued, ObjectType: "mail", ObjectID: m.To, Label: m.To,
+			After: journal.JSON(map[string]string{"to": m.To, "subject": m.Subject})})
+		return insertMail(ctx, tx, m)
+	})
 }
 
 func insertMail(ctx context.Context, db interface {

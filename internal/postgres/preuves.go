@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/preuves"
 )
 
@@ -276,7 +278,7 @@ func (s *Store) createPreuve(ctx context.Context, actor *domain.Actor, p domain.
 	sites := uniqueIDs(p.SiteIDs)
 	by := actorID(actor)
 	var id int64
-	err := s.inTx(ctx, actor, fmt.Sprintf("create preuve in structure %d", p.StructureID), func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("create preuve in structure %d", p.StructureID), func(tx *jtx) error {
 		if err := checkSites(ctx, tx, p.StructureID, sites); err != nil {
 			return err
 		}
@@ -300,8 +302,10 @@ func (s *Store) createPreuve(ctx context.Context, actor *domain.Actor, p domain.
 		if err := setSites(ctx, tx, id, sites); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, by_user) VALUES ($1, $2, $3)", id, domain.StatutDeposee, by)
-		return err
+		if _, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, by_user) VALUES ($1, $2, $3)", id, domain.StatutDeposee, by); err != nil {
+			return err
+		}
+		return journalPreuve(ctx, tx, journal.ActPreuveCreated, p.StructureID, id, nil)
 	})
 	if err != nil {
 		return 0, err
@@ -335,8 +339,12 @@ func (s *Store) AddVersion(ctx context.Context, actor *domain.Actor, structureID
 func (s *Store) addVersion(ctx context.Context, actor *domain.Actor, structureID, preuveID int64, content contentFunc) (int, error) {
 	by := actorID(actor)
 	var version int
-	err := s.inTx(ctx, actor, fmt.Sprintf("add version to preuve %d of structure %d", preuveID, structureID), func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("add version to preuve %d of structure %d", preuveID, structureID), func(tx *jtx) error {
 		nature, statut, _, err := lockPreuve(ctx, tx, structureID, preuveID)
+		if err != nil {
+			return err
+		}
+		before, err := tx.rowJSON(ctx, preuveJSON, preuveID)
 		if err != nil {
 			return err
 		}
@@ -359,8 +367,11 @@ func (s *Store) addVersion(ctx context.Context, actor *domain.Actor, structureID
 		if statut != domain.StatutDeposee {
 			_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, motif, by_user) VALUES ($1, $2, $3, $4)",
 				preuveID, domain.StatutDeposee, fmt.Sprintf("Version %d déposée.", version), by)
+			if err != nil {
+				return err
+			}
 		}
-		return err
+		return journalPreuve(ctx, tx, journal.ActPreuveVersion, structureID, preuveID, before)
 	})
 	if err != nil {
 		return 0, err
@@ -391,8 +402,12 @@ func (s *Store) CollectOrphanContent(ctx context.Context, age time.Duration) (in
 func (s *Store) UpdatePreuve(ctx context.Context, actor *domain.Actor, p domain.Preuve) error {
 	p.Normalize()
 	sites := uniqueIDs(p.SiteIDs)
-	return s.inTx(ctx, actor, fmt.Sprintf("update preuve %d of structure %d", p.ID, p.StructureID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("update preuve %d of structure %d", p.ID, p.StructureID), func(tx *jtx) error {
 		nature, _, _, err := lockPreuve(ctx, tx, p.StructureID, p.ID)
+		if err != nil {
+			return err
+		}
+		before, err := tx.rowJSON(ctx, preuveJSON, p.ID)
 		if err != nil {
 			return err
 		}
@@ -408,7 +423,10 @@ func (s *Store) UpdatePreuve(ctx context.Context, actor *domain.Actor, p domain.
 		if err != nil {
 			return err
 		}
-		return setSites(ctx, tx, p.ID, sites)
+		if err := setSites(ctx, tx, p.ID, sites); err != nil {
+			return err
+		}
+		return journalPreuveIfChanged(ctx, tx, journal.ActPreuveUpdated, p.StructureID, p.ID, before)
 	})
 }
 
@@ -535,28 +553,34 @@ func (s *Store) PreuveVersions(ctx context.Context, structureID, preuveID int64)
 // Attach makes a piece of the ML support a référentiel item; attaching twice is
 // no change. ENOTFOUND when the piece is not the ML's or the item does not exist.
 func (s *Store) Attach(ctx context.Context, actor *domain.Actor, structureID, preuveID, itemID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("attach preuve %d of structure %d to item %d", preuveID, structureID, itemID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("attach preuve %d of structure %d to item %d", preuveID, structureID, itemID), func(tx *jtx) error {
 		if err := checkPreuve(ctx, tx, structureID, preuveID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "INSERT INTO preuve_items (preuve_id, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", preuveID, itemID)
+		tag, err := tx.Exec(ctx, "INSERT INTO preuve_items (preuve_id, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", preuveID, itemID)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23503" {
 			return domain.Errorf(domain.ENOTFOUND, "Élément du référentiel introuvable.")
 		}
-		return err
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return journalAttachment(ctx, tx, journal.ActPreuveAttached, structureID, preuveID, itemID)
 	})
 }
 
 // Detach removes a piece of the ML from an item; detaching what is not attached
 // is no change. ENOTFOUND when the piece is not the ML's.
 func (s *Store) Detach(ctx context.Context, actor *domain.Actor, structureID, preuveID, itemID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("detach preuve %d of structure %d from item %d", preuveID, structureID, itemID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("detach preuve %d of structure %d from item %d", preuveID, structureID, itemID), func(tx *jtx) error {
 		if err := checkPreuve(ctx, tx, structureID, preuveID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "DELETE FROM preuve_items WHERE preuve_id = $1 AND item_id = $2", preuveID, itemID)
-		return err
+		tag, err := tx.Exec(ctx, "DELETE FROM preuve_items WHERE preuve_id = $1 AND item_id = $2", preuveID, itemID)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return journalAttachment(ctx, tx, journal.ActPreuveDetached, structureID, preuveID, itemID)
 	})
 }
 
@@ -734,7 +758,7 @@ func (c *ContentReader) verify() error {
 // (versionID 0: no particular version). ENOTFOUND when the piece is not the
 // ML's or the version not the piece's.
 func (s *Store) LogDownload(ctx context.Context, actor *domain.Actor, structureID, preuveID, versionID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("log download of version %d of preuve %d of structure %d", versionID, preuveID, structureID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("log download of version %d of preuve %d of structure %d", versionID, preuveID, structureID), func(tx *jtx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO preuve_telechargements (preuve_id, version_id, user_id)
 			SELECT $1::bigint, $2::bigint, $3::bigint
 			WHERE EXISTS (SELECT 1 FROM preuves WHERE id = $1 AND structure_id = $4)
@@ -744,7 +768,18 @@ func (s *Store) LogDownload(ctx context.Context, actor *domain.Actor, structureI
 		if errors.As(err, &pgErr) && pgErr.Code == "23503" || err == nil && tag.RowsAffected() == 0 {
 			return domain.Errorf(domain.ENOTFOUND, "Fichier introuvable.")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		var label string
+		var version int
+		if err := tx.QueryRow(ctx, `SELECT p.titre, coalesce(v.version, 0) FROM preuves p LEFT JOIN preuve_versions v ON v.id = $2
+			WHERE p.id = $1`, preuveID, nullID(versionID)).Scan(&label, &version); err != nil {
+			return err
+		}
+		tx.journal(journal.Entry{Action: journal.ActPreuveDownloaded, ObjectType: "preuve", ObjectID: journal.ID(preuveID), Label: "« " + label + " »",
+			StructureID: structureID, After: journal.JSON(map[string]int{"version": version})})
+		return nil
 	})
 }
 
@@ -768,7 +803,7 @@ func (s *Store) SetStatut(ctx context.Context, actor *domain.Actor, structureID,
 	if err := domain.ValidateMotif(statut, motif); err != nil {
 		return err
 	}
-	return s.inTx(ctx, actor, fmt.Sprintf("set statut of preuve %d of structure %d", preuveID, structureID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("set statut of preuve %d of structure %d", preuveID, structureID), func(tx *jtx) error {
 		_, oldStatut, oldMotif, err := lockPreuve(ctx, tx, structureID, preuveID)
 		if err != nil {
 			return err
@@ -776,11 +811,17 @@ func (s *Store) SetStatut(ctx context.Context, actor *domain.Actor, structureID,
 		if oldStatut == statut && oldMotif == motif {
 			return nil
 		}
+		before, err := tx.rowJSON(ctx, preuveJSON, preuveID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, "UPDATE preuves SET statut = $2, motif = $3, updated_at = now() WHERE id = $1", preuveID, statut, motif); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, motif, by_user) VALUES ($1, $2, $3, $4)", preuveID, statut, motif, actorID(actor))
-		return err
+		if _, err = tx.Exec(ctx, "INSERT INTO preuve_statuts (preuve_id, statut, motif, by_user) VALUES ($1, $2, $3, $4)", preuveID, statut, motif, actorID(actor)); err != nil {
+			return err
+		}
+		return journalPreuve(ctx, tx, journal.ActPreuveStatut, structureID, preuveID, withEtatLabel(before, domain.StatutLabel(oldStatut)))
 	})
 }
 
@@ -800,8 +841,11 @@ func (s *Store) StatutHistory(ctx context.Context, structureID, preuveID int64) 
 // AcknowledgeRGPD records that the person userID acknowledged the RGPD warning
 // (domain.RGPDWarning); again keeps the first date.
 func (s *Store) AcknowledgeRGPD(ctx context.Context, actor *domain.Actor, userID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("acknowledge rgpd for user %d", userID), func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "INSERT INTO rgpd_acquittements (user_id) VALUES ($1) ON CONFLICT DO NOTHING", userID)
+	return s.inTx(ctx, actor, fmt.Sprintf("acknowledge rgpd for user %d", userID), func(tx *jtx) error {
+		tag, err := tx.Exec(ctx, "INSERT INTO rgpd_acquittements (user_id) VALUES ($1) ON CONFLICT DO NOTHING", userID)
+		if err == nil && tag.RowsAffected() == 1 {
+			tx.journal(journal.Entry{Action: journal.ActRGPD, ObjectType: "user", ObjectID: journal.ID(userID)})
+		}
 		return err
 	})
 }
@@ -821,12 +865,21 @@ func (s *Store) RGPDAcknowledged(ctx context.Context, userID int64) (time.Time, 
 
 // SetDocumentsARML sets whether the ML lets its ARML see its documents.
 func (s *Store) SetDocumentsARML(ctx context.Context, actor *domain.Actor, structureID int64, allowed bool) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("set documents arml of structure %d", structureID), func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "UPDATE structures SET documents_arml = $2, updated_at = now() WHERE id = $1", structureID, allowed)
-		if err == nil && tag.RowsAffected() == 0 {
+	return s.inTx(ctx, actor, fmt.Sprintf("set documents arml of structure %d", structureID), func(tx *jtx) error {
+		var before bool
+		var nom string
+		err := tx.QueryRow(ctx, "SELECT documents_arml, nom FROM structures WHERE id = $1 FOR UPDATE", structureID).Scan(&before, &nom)
+		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
+		} else if err != nil || before == allowed {
+			return err
 		}
-		return err
+		if _, err := tx.Exec(ctx, "UPDATE structures SET documents_arml = $2, updated_at = now() WHERE id = $1", structureID, allowed); err != nil {
+			return err
+		}
+		tx.journal(journal.Entry{Action: journal.ActPreuvesSettings, ObjectType: "structure", ObjectID: journal.ID(structureID), Label: nom,
+			StructureID: structureID, Before: journal.JSON(map[string]bool{"documents_arml": before}), After: journal.JSON(map[string]bool{"documents_arml": allowed})})
+		return nil
 	})
 }
 
@@ -848,8 +901,12 @@ func (s *Store) DocumentsARML(ctx context.Context, structureID int64) (bool, err
 func (s *Store) UpdateMetadata(ctx context.Context, actor *domain.Actor, structureID, preuveID int64, m preuves.Metadata) (bool, error) {
 	m.SiteIDs = uniqueIDs(m.SiteIDs)
 	changed := false
-	err := s.inTx(ctx, actor, fmt.Sprintf("preuves.update metadata of preuve %d in structure %d", preuveID, structureID), func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("preuves.update metadata of preuve %d in structure %d", preuveID, structureID), func(tx *jtx) error {
 		nature, _, _, err := lockPreuve(ctx, tx, structureID, preuveID)
+		if err != nil {
+			return err
+		}
+		journalBefore, err := tx.rowJSON(ctx, preuveJSON, preuveID)
 		if err != nil {
 			return err
 		}
@@ -882,8 +939,11 @@ func (s *Store) UpdateMetadata(ctx context.Context, actor *domain.Actor, structu
 		}
 		_, err = tx.Exec(ctx, "INSERT INTO preuve_modifications (preuve_id, structure_id, by_user, avant, apres) VALUES ($1, $2, $3, $4, $5)",
 			preuveID, structureID, actorID(actor), before, m)
-		changed = err == nil
-		return err
+		if err != nil {
+			return err
+		}
+		changed = true
+		return journalPreuve(ctx, tx, journal.ActPreuveUpdated, structureID, preuveID, journalBefore)
 	})
 	if err != nil {
 		return false, err
@@ -894,18 +954,66 @@ func (s *Store) UpdateMetadata(ctx context.Context, actor *domain.Actor, structu
 // Modifications returns the metadata changes of a piece of the ML, the latest
 // first; ENOTFOUND when the piece is not the ML's.
 func (s *Store) Modifications(ctx context.Context, structureID, preuveID int64) ([]preuves.Modification, error) {
-	if err := checkPreuve(ctx, s.pool, structureID, preuveID); err != nil {
-		return nil, fmt.Errorf("modifications of preuve %d: %w", preuveID, err)
-	}
-	// Read like StatutHistory; on main, with row-level security, this becomes
-	// checkedCollect(ctx, s, structureID, preuveID, …) as StatutHistory did.
-	rows, _ := s.pool.Query(ctx, `
+	list, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowToStructByName[preuves.Modification], `
 		SELECT coalesce(nullif(u.nom, ''), u.email, '') AS "by", h.at, h.avant, h.apres
 		FROM preuve_modifications h LEFT JOIN users u ON u.id = h.by_user
-		WHERE h.preuve_id = $1 AND h.structure_id = $2 ORDER BY h.at DESC, h.id DESC`, preuveID, structureID)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[preuves.Modification])
+		WHERE h.preuve_id = $1 ORDER BY h.at DESC, h.id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("modifications of preuve %d: %w", preuveID, err)
 	}
 	return list, nil
+}
+
+// preuveJSON selects a piece of evidence as the journal keeps it, with its
+// current version.
+const preuveJSON = `SELECT json_build_object('id', p.id, 'nature', p.nature, 'titre', p.titre, 'type', p.type,
+	'date_document', p.date_document, 'fin_validite', p.fin_validite, 'url', p.url, 'statut', p.statut, 'motif', p.motif,
+	'sites', (SELECT coalesce(json_agg(x.site_id ORDER BY x.site_id), '[]') FROM preuve_sites x WHERE x.preuve_id = p.id),
+	'version', (SELECT json_build_object('version', v.version, 'nom', v.nom, 'sha256', encode(c.sha256, 'hex'), 'taille', c.taille)
+		FROM preuve_versions v JOIN preuve_contenus c ON c.id = v.contenu_id WHERE v.preuve_id = p.id ORDER BY v.version DESC LIMIT 1))
+	FROM preuves p WHERE p.id = $1`
+
+// journalPreuve journals action on a piece of the ML, as it is now, with before.
+func journalPreuve(ctx context.Context, tx *jtx, action string, structureID, preuveID int64, before json.RawMessage) error {
+	after, err := tx.rowJSON(ctx, preuveJSON, preuveID)
+	if err != nil {
+		return err
+	}
+	var titre, statut string
+	if err := tx.QueryRow(ctx, "SELECT titre, statut FROM preuves WHERE id = $1", preuveID).Scan(&titre, &statut); err != nil {
+		return err
+	}
+	if action == journal.ActPreuveStatut {
+		after = withEtatLabel(after, domain.StatutLabel(statut))
+	}
+	tx.journal(journal.Entry{Action: action, ObjectType: "preuve", ObjectID: journal.ID(preuveID), Label: "« " + titre + " »",
+		StructureID: structureID, Before: before, After: after})
+	return nil
+}
+
+// journalPreuveIfChanged journals action unless the piece is as it was.
+func journalPreuveIfChanged(ctx context.Context, tx *jtx, action string, structureID, preuveID int64, before json.RawMessage) error {
+	after, err := tx.rowJSON(ctx, preuveJSON, preuveID)
+	if err != nil || string(after) == string(before) {
+		return err
+	}
+	return journalPreuve(ctx, tx, action, structureID, preuveID, before)
+}
+
+// journalAttachment journals that a piece was attached to or detached from an item.
+func journalAttachment(ctx context.Context, tx *jtx, action string, structureID, preuveID, itemID int64) error {
+	var code, titre string
+	if err := tx.QueryRow(ctx, "SELECT i.code, p.titre FROM referentiel_items i, preuves p WHERE i.id = $1 AND p.id = $2", itemID, preuveID).
+		Scan(&code, &titre); err != nil {
+		return err
+	}
+	link := journal.JSON(map[string]any{"preuve_id": preuveID, "preuve": titre, "item": code})
+	e := journal.Entry{Action: action, ObjectType: "preuve", ObjectID: journal.ID(preuveID), Label: code, StructureID: structureID}
+	if action == journal.ActPreuveAttached {
+		e.After = link
+	} else {
+		e.Before = link
+	}
+	tx.journal(e)
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/referentiel"
 )
 
@@ -19,7 +20,7 @@ import (
 // version is refused with ECONFLICT, since a version is immutable once imported.
 func (s *Store) ImportReferentiel(ctx context.Context, r *referentiel.Referentiel) (created bool, err error) {
 	fingerprint := r.Fingerprint()
-	err = s.inTx(ctx, nil, "import referentiel", func(tx pgx.Tx) error {
+	err = s.inTx(ctx, nil, "import referentiel", func(tx *jtx) error {
 		// Servers starting together import the same files: one at a time.
 		h := fnv.New64a()
 		h.Write([]byte(r.Code + "\x00" + r.Version))
@@ -37,7 +38,14 @@ func (s *Store) ImportReferentiel(ctx context.Context, r *referentiel.Referentie
 			return err
 		}
 		created = true
-		return insertReferentiel(ctx, tx, r, fingerprint)
+		if err := insertReferentiel(ctx, tx, r, fingerprint); err != nil {
+			return err
+		}
+		after, err := tx.rowJSON(ctx, `SELECT json_build_object('id', id, 'code', code, 'version', version, 'fingerprint', fingerprint)
+			FROM referentiels WHERE code = $1 AND version = $2`, r.Code, r.Version)
+		tx.journal(journal.Entry{Action: journal.ActReferentielAdded, ObjectType: "referentiel", ObjectID: r.Code + "/" + r.Version,
+			Label: r.Code + " " + r.Version, After: after})
+		return err
 	})
 	return created, err
 }

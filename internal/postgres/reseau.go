@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/reseau"
 )
 
@@ -146,16 +148,23 @@ func uniqueViolation(err error, field, message string) error {
 // CreateRegion stores a new région; a taken code is a form error.
 func (s *Store) CreateRegion(ctx context.Context, actor *domain.Actor, r domain.Region) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, actor, "create region "+r.Code, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, "create region "+r.Code, func(tx *jtx) error {
 		err := tx.QueryRow(ctx, "INSERT INTO regions (code, nom) VALUES ($1, $2) RETURNING id", r.Code, r.Nom).Scan(&id)
-		return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région.")
+		if err != nil {
+			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région.")
+		}
+		return journalNetwork(ctx, tx, "region", id, nil)
 	})
 	return id, err
 }
 
 // UpdateRegion changes a région's code and name.
 func (s *Store) UpdateRegion(ctx context.Context, actor *domain.Actor, r domain.Region) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("update region %d", r.ID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("update region %d", r.ID), func(tx *jtx) error {
+		before, err := tx.rowJSON(ctx, networkJSON["region"]+" FOR UPDATE", r.ID)
+		if err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, "UPDATE regions SET code = $2, nom = $3, updated_at = now() WHERE id = $1", r.ID, r.Code, r.Nom)
 		if err != nil {
 			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région.")
@@ -163,7 +172,7 @@ func (s *Store) UpdateRegion(ctx context.Context, actor *domain.Actor, r domain.
 		if tag.RowsAffected() == 0 {
 			return domain.Errorf(domain.ENOTFOUND, "Région introuvable.")
 		}
-		return nil
+		return journalNetwork(ctx, tx, "region", r.ID, before)
 	})
 }
 
@@ -177,14 +186,17 @@ func nullable(s string) *string {
 // CreateStructure stores a new ML and opens its région history.
 func (s *Store) CreateStructure(ctx context.Context, actor *domain.Actor, st domain.Structure) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, actor, "create structure "+st.Code, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, "create structure "+st.Code, func(tx *jtx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO structures (code, nom, region_id, forme, siret) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			st.Code, st.Nom, st.RegionID, st.Forme, nullable(st.Siret)).Scan(&id)
 		if err != nil {
 			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre Mission Locale.")
 		}
 		_, err = tx.Exec(ctx, "INSERT INTO structure_regions (structure_id, region_id, moved_by) VALUES ($1, $2, $3)", id, st.RegionID, actorID(actor))
-		return err
+		if err != nil {
+			return err
+		}
+		return journalNetwork(ctx, tx, "structure", id, nil)
 	})
 	return id, err
 }
@@ -206,12 +218,16 @@ func actorID(actor *domain.Actor) *int64 {
 
 // UpdateStructure changes an ML; a change of région is a move, kept in its history.
 func (s *Store) UpdateStructure(ctx context.Context, actor *domain.Actor, st domain.Structure) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("update structure %d", st.ID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("update structure %d", st.ID), func(tx *jtx) error {
 		var oldRegion int64
 		err := tx.QueryRow(ctx, "SELECT region_id FROM structures WHERE id = $1 FOR UPDATE", st.ID).Scan(&oldRegion)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
 		} else if err != nil {
+			return err
+		}
+		before, err := tx.rowJSON(ctx, networkJSON["structure"], st.ID)
+		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE structures SET code = $2, nom = $3, region_id = $4, forme = $5, siret = $6, updated_at = now() WHERE id = $1`,
@@ -220,9 +236,11 @@ func (s *Store) UpdateStructure(ctx context.Context, actor *domain.Actor, st dom
 			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre Mission Locale.")
 		}
 		if oldRegion != st.RegionID {
-			return moveStructureHistory(ctx, tx, st.ID, st.RegionID, actorID(actor))
+			if err := moveStructureHistory(ctx, tx, st.ID, st.RegionID, actorID(actor)); err != nil {
+				return err
+			}
 		}
-		return nil
+		return journalNetwork(ctx, tx, "structure", st.ID, before)
 	})
 }
 
@@ -256,17 +274,25 @@ func siteErr(err error) error {
 // CreateSite stores a new site of an ML.
 func (s *Store) CreateSite(ctx context.Context, actor *domain.Actor, site domain.Site) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, actor, fmt.Sprintf("create site %s of structure %d", site.Code, site.StructureID), func(tx pgx.Tx) error {
-		return siteErr(tx.QueryRow(ctx, `INSERT INTO sites (code, structure_id, nom, kind, adresse, code_postal, commune)
+	err := s.inTx(ctx, actor, fmt.Sprintf("create site %s of structure %d", site.Code, site.StructureID), func(tx *jtx) error {
+		err := siteErr(tx.QueryRow(ctx, `INSERT INTO sites (code, structure_id, nom, kind, adresse, code_postal, commune)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 			site.Code, site.StructureID, site.Nom, site.Kind, site.Adresse, site.CodePostal, site.Commune).Scan(&id))
+		if err != nil {
+			return err
+		}
+		return journalNetwork(ctx, tx, "site", id, nil)
 	})
 	return id, err
 }
 
 // UpdateSite changes a site (it stays with its ML).
 func (s *Store) UpdateSite(ctx context.Context, actor *domain.Actor, site domain.Site) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("update site %d", site.ID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("update site %d", site.ID), func(tx *jtx) error {
+		before, err := tx.rowJSON(ctx, networkJSON["site"]+" FOR UPDATE", site.ID)
+		if err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE sites SET code = $2, nom = $3, kind = $4, adresse = $5, code_postal = $6, commune = $7, updated_at = now()
 			WHERE id = $1`, site.ID, site.Code, site.Nom, site.Kind, site.Adresse, site.CodePostal, site.Commune)
 		if err != nil {
@@ -275,7 +301,7 @@ func (s *Store) UpdateSite(ctx context.Context, actor *domain.Actor, site domain
 		if tag.RowsAffected() == 0 {
 			return domain.Errorf(domain.ENOTFOUND, "Lieu d'accueil introuvable.")
 		}
-		return nil
+		return journalNetwork(ctx, tx, "site", site.ID, before)
 	})
 }
 
@@ -293,4 +319,45 @@ func (s *Store) IDByCode(ctx context.Context, table, code string) (int64, error)
 		return 0, fmt.Errorf("id by code: %w", err)
 	}
 	return id, nil
+}
+
+// networkJSON selects a région, an ML or a site as the journal keeps it, with
+// its label and tenant.
+var networkJSON = map[string]string{
+	"region":    `SELECT json_build_object('id', id, 'code', code, 'nom', nom) FROM regions WHERE id = $1`,
+	"structure": `SELECT json_build_object('id', id, 'code', code, 'nom', nom, 'region_id', region_id, 'forme', forme, 'siret', siret) FROM structures WHERE id = $1`,
+	"site": `SELECT json_build_object('id', id, 'code', code, 'structure_id', structure_id, 'nom', nom, 'kind', kind, 'adresse', adresse,
+		'code_postal', code_postal, 'commune', commune) FROM sites WHERE id = $1`,
+}
+
+// journalNetwork journals the creation (before nil) or change of a région, an
+// ML or a site, as it is now; an update that changed nothing is not journalled.
+func journalNetwork(ctx context.Context, tx *jtx, kind string, id int64, before json.RawMessage) error {
+	after, err := tx.rowJSON(ctx, networkJSON[kind], id)
+	if err != nil || before != nil && string(after) == string(before) {
+		return err
+	}
+	var obj struct {
+		Code        string `json:"code"`
+		Nom         string `json:"nom"`
+		RegionID    int64  `json:"region_id"`
+		StructureID int64  `json:"structure_id"`
+	}
+	if err := json.Unmarshal(after, &obj); err != nil {
+		return err
+	}
+	e := journal.Entry{ObjectType: kind, ObjectID: journal.ID(id), Label: obj.Nom + " (" + obj.Code + ")", Before: before, After: after}
+	switch kind {
+	case "region":
+		e.RegionID = id
+		e.Action = map[bool]string{true: journal.ActRegionCreated, false: journal.ActRegionUpdated}[before == nil]
+	case "structure":
+		e.StructureID, e.RegionID = id, obj.RegionID
+		e.Action = map[bool]string{true: journal.ActStructureCreated, false: journal.ActStructureUpdated}[before == nil]
+	case "site":
+		e.StructureID = obj.StructureID
+		e.Action = map[bool]string{true: journal.ActSiteCreated, false: journal.ActSiteUpdated}[before == nil]
+	}
+	tx.journal(e)
+	return nil
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -28,7 +29,7 @@ func (s *Store) ImportNetwork(ctx context.Context, actor *domain.Actor, plan *re
 		return nil, errors.New("import network: no plan")
 	}
 	var changes reseau.Changes
-	err := s.inTx(ctx, actor, "import network", func(tx pgx.Tx) (err error) {
+	err := s.inTx(ctx, actor, "import network", func(tx *jtx) (err error) {
 		if changes, err = importNetwork(ctx, tx, plan); err == nil && dryRun {
 			err = errDryRun
 		}
@@ -43,7 +44,7 @@ func (s *Store) ImportNetwork(ctx context.Context, actor *domain.Actor, plan *re
 // errDryRun rolls back the transaction of a dry run.
 var errDryRun = errors.New("dry run: rolled back")
 
-func importNetwork(ctx context.Context, tx pgx.Tx, plan *reseau.Plan) (reseau.Changes, error) {
+func importNetwork(ctx context.Context, tx *jtx, plan *reseau.Plan) (reseau.Changes, error) {
 	// Imports run one at a time, so that none computes its changes from a state
 	// that another is rewriting.
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('cadre network import'))"); err != nil {
@@ -65,7 +66,7 @@ func importNetwork(ctx context.Context, tx pgx.Tx, plan *reseau.Plan) (reseau.Ch
 }
 
 // importNetworkRegions creates and updates the régions and returns the id of each code.
-func importNetworkRegions(ctx context.Context, tx pgx.Tx, regions []reseau.Region, changes *reseau.Changes) (map[string]int64, error) {
+func importNetworkRegions(ctx context.Context, tx *jtx, regions []reseau.Region, changes *reseau.Changes) (map[string]int64, error) {
 	codes := make([]string, len(regions))
 	for i, r := range regions {
 		codes[i] = r.Code
@@ -92,9 +93,19 @@ func importNetworkRegions(ctx context.Context, tx pgx.Tx, regions []reseau.Regio
 				return nil, importRowError(r.Line, what, err)
 			}
 			ids[r.Code] = id
+			if err := journalNetwork(ctx, tx, "region", id, nil); err != nil {
+				return nil, err
+			}
 		case len(diff) > 0:
+			before, err := tx.rowJSON(ctx, networkJSON["region"], ids[r.Code])
+			if err != nil {
+				return nil, err
+			}
 			if _, err := tx.Exec(ctx, "UPDATE regions SET nom = $2, updated_at = now() WHERE id = $1", ids[r.Code], r.Nom); err != nil {
 				return nil, importRowError(r.Line, what, err)
+			}
+			if err := journalNetwork(ctx, tx, "region", ids[r.Code], before); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -103,7 +114,7 @@ func importNetworkRegions(ctx context.Context, tx pgx.Tx, regions []reseau.Regio
 
 // importNetworkStructures creates, updates and moves the Missions Locales, keeping the
 // history of their régions, and returns the id of each code.
-func importNetworkStructures(ctx context.Context, tx pgx.Tx, structures []reseau.Structure, regionIDs map[string]int64, changes *reseau.Changes) (map[string]int64, error) {
+func importNetworkStructures(ctx context.Context, tx *jtx, structures []reseau.Structure, regionIDs map[string]int64, changes *reseau.Changes) (map[string]int64, error) {
 	codes := make([]string, len(structures))
 	for i, s := range structures {
 		codes[i] = s.Code
@@ -143,12 +154,22 @@ func importNetworkStructures(ctx context.Context, tx pgx.Tx, structures []reseau
 			if _, err := tx.Exec(ctx, "INSERT INTO structure_regions (structure_id, region_id) VALUES ($1, $2)", id, regionID); err != nil {
 				return nil, importRowError(s.Line, what, err)
 			}
+			if err := journalNetwork(ctx, tx, "structure", id, nil); err != nil {
+				return nil, err
+			}
 		case len(diff) > 0:
 			id := ids[s.Code]
+			before, err := tx.rowJSON(ctx, networkJSON["structure"], id)
+			if err != nil {
+				return nil, err
+			}
 			if _, err := tx.Exec(ctx, `
 				UPDATE structures SET nom = $2, forme = $3, siret = nullif($4, ''), region_id = $5, updated_at = now()
 				WHERE id = $1`, id, s.Nom, s.Forme, s.Siret, regionID); err != nil {
 				return nil, importRowError(s.Line, what, err)
+			}
+			if err := journalNetwork(ctx, tx, "structure", id, before); err != nil {
+				return nil, err
 			}
 			if old.RegionCode == s.RegionCode {
 				continue
@@ -169,7 +190,7 @@ func importNetworkStructures(ctx context.Context, tx pgx.Tx, structures []reseau
 // demoted for a moment (two MLs may swap their sièges); then the sièges are
 // written. A siège that still collides belongs to a site absent from the file and
 // is reported at the line of the newcomer.
-func importNetworkSites(ctx context.Context, tx pgx.Tx, sites []reseau.Site, structureIDs map[string]int64, changes *reseau.Changes) error {
+func importNetworkSites(ctx context.Context, tx *jtx, sites []reseau.Site, structureIDs map[string]int64, changes *reseau.Changes) error {
 	codes := make([]string, len(sites))
 	for i, s := range sites {
 		codes[i] = s.Code
@@ -201,6 +222,16 @@ func importNetworkSites(ctx context.Context, tx pgx.Tx, sites []reseau.Site, str
 			sieges = append(sieges, s)
 		default:
 			pending = append(pending, s)
+		}
+	}
+	befores := map[string]json.RawMessage{}
+	for _, s := range append(slices.Clone(pending), sieges...) {
+		if cur := current[s.Code]; cur != nil {
+			b, err := tx.rowJSON(ctx, networkJSON["site"], cur.ID)
+			if err != nil {
+				return err
+			}
+			befores[s.Code] = b
 		}
 	}
 	for _, s := range pending {
@@ -249,6 +280,15 @@ func importNetworkSites(ctx context.Context, tx pgx.Tx, sites []reseau.Site, str
 	if len(problems) > 0 {
 		slices.SortStableFunc(problems, func(a, b reseau.Problem) int { return a.Line - b.Line })
 		return &reseau.ParseError{Problems: problems}
+	}
+	for _, s := range append(pending, sieges...) {
+		var id int64
+		if err := tx.QueryRow(ctx, "SELECT id FROM sites WHERE code = $1", s.Code).Scan(&id); err != nil {
+			return err
+		}
+		if err := journalNetwork(ctx, tx, "site", id, befores[s.Code]); err != nil {
+			return err
+		}
 	}
 	return nil
 }

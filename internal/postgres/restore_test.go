@@ -19,6 +19,7 @@ import (
 
 	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/pglocal"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 )
@@ -84,8 +85,12 @@ func TestRestoreIntoFreshCluster(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
-	// TODO(journal): once internal/journal lands, verify the restored chain
-	// here: journal.Verify(ctx, admin) must report no broken entry.
+	// The restored journal's chain verifies, every entry.
+	if n, err := journal.Verify(func(fn func(journal.Entry) error) error {
+		return postgres.NewStore(admin).EachJournalEntry(ctx, journal.Filter{}, fn)
+	}); err != nil || n == 0 {
+		t.Errorf("the journal: %d entries verified, then %v", n, err)
+	}
 
 	// Every file again, through the store as the application role: the
 	// restored grants and policies serve it, and its bytes hash as stored.

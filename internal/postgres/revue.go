@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/unml/cadre/internal/demarche"
 	"github.com/unml/cadre/internal/domain"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/mail"
 	"github.com/unml/cadre/internal/revue"
 )
@@ -122,7 +124,7 @@ func (s *Store) SaveRevueItems(ctx context.Context, actor *domain.Actor, structu
 	for i, ch := range changes {
 		codes[i] = ch.Code
 	}
-	err := s.inTx(ctx, actor, fmt.Sprintf("revue.items of autoevaluation %d", autoevalID), func(tx pgx.Tx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("revue.items of autoevaluation %d", autoevalID), func(tx *jtx) error {
 		etat, err := lockEtat(ctx, tx, structureID, autoevalID, false)
 		if err != nil {
 			return err
@@ -171,6 +173,13 @@ func (s *Store) SaveRevueItems(ctx context.Context, actor *domain.Actor, structu
 			}
 			out.Items[ch.Code] = saved
 			out.Changed = append(out.Changed, ch.Code)
+			var before json.RawMessage
+			if cur.Version > 0 {
+				before = journal.JSON(map[string]any{"valeur": cur.Valeur, "remarque": cur.Remarque, "version": cur.Version})
+			}
+			tx.journal(journal.Entry{Action: journal.ActRevueItem, ObjectType: "revue", ObjectID: journal.ID(autoevalID) + "/" + ch.Code,
+				Label: ch.Code, StructureID: structureID, Before: before,
+				After: journal.JSON(map[string]any{"valeur": saved.Valeur, "remarque": saved.Remarque, "version": saved.Version})})
 		}
 		if len(conflicts) > 0 {
 			return &revue.ConflictError{Current: conflicts}
@@ -243,7 +252,7 @@ func notifySubmission(ctx context.Context, tx pgx.Tx, autoevalID int64) error {
 // it by decide and notifies its directors and the national team, as one change.
 func (s *Store) RendreAvis(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, avis revue.Avis,
 	decide func(demarche.Etat) (demarche.Etat, error), message func(revue.Destinataire) mail.Message) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("revue.avis of autoevaluation %d", autoevalID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("revue.avis of autoevaluation %d", autoevalID), func(tx *jtx) error {
 		if err := moveTx(ctx, tx, actor, structureID, autoevalID, demarche.RendreAvis, domain.RoleReferentARML, avis.Recommandation.Label(), decide); err != nil {
 			return err
 		}
@@ -251,6 +260,10 @@ func (s *Store) RendreAvis(ctx context.Context, actor *domain.Actor, structureID
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, autoevalID, structureID, avis.PointsForts, avis.AxesProgres, avis.Recommandation, avis.Texte, actorID(actor)); err != nil {
 			return err
 		}
+		tx.journal(journal.Entry{Action: journal.ActAvisRendu, ObjectType: "autoevaluation", ObjectID: journal.ID(autoevalID),
+			Label: avis.Recommandation.Label(), StructureID: structureID, After: journal.JSON(map[string]any{
+				"recommandation": avis.Recommandation, "points_forts": avis.PointsForts, "axes_progres": avis.AxesProgres, "texte": avis.Texte,
+				"etat": demarche.AvisRendu})})
 		return notifyTx(ctx, tx, structureID, []string{string(domain.RoleDirecteur), string(domain.RolePole)}, message)
 	})
 }
@@ -259,7 +272,7 @@ func (s *Store) RendreAvis(ctx context.Context, actor *domain.Actor, structureID
 // moves it by decide and notifies its directors and contributors, as one change.
 func (s *Store) Renvoyer(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, r revue.Renvoi, role domain.Role,
 	decide func(demarche.Etat) (demarche.Etat, error), message func(revue.Destinataire) mail.Message) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("revue.renvoi of autoevaluation %d", autoevalID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("revue.renvoi of autoevaluation %d", autoevalID), func(tx *jtx) error {
 		if err := moveTx(ctx, tx, actor, structureID, autoevalID, demarche.Renvoyer, role, r.Motif, decide); err != nil {
 			return err
 		}
@@ -282,6 +295,12 @@ func (s *Store) Renvoyer(ctx context.Context, actor *domain.Actor, structureID, 
 				return err
 			}
 		}
+		items := map[string]string{}
+		for _, it := range r.Items {
+			items[it.Code] = it.Motif
+		}
+		tx.journal(journal.Entry{Action: journal.ActRenvoi, ObjectType: "autoevaluation", ObjectID: journal.ID(autoevalID),
+			StructureID: structureID, After: journal.JSON(map[string]any{"renvoi_id": id, "motif": r.Motif, "items": items, "etat": demarche.EnCours})})
 		return notifyTx(ctx, tx, structureID, []string{string(domain.RoleDirecteur), string(domain.RoleContributeur)}, message)
 	})
 }
@@ -371,7 +390,7 @@ func (s *Store) SeedRevue(ctx context.Context, actor *domain.Actor, structureID,
 	for c := range items {
 		codes = append(codes, c)
 	}
-	return s.inTx(ctx, actor, fmt.Sprintf("revue.seed of autoevaluation %d", autoevalID), func(tx pgx.Tx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("revue.seed of autoevaluation %d", autoevalID), func(tx *jtx) error {
 		ids, err := itemIDs(ctx, tx, autoevalID, codes)
 		if err != nil {
 			return err
@@ -381,6 +400,8 @@ func (s *Store) SeedRevue(ctx context.Context, actor *domain.Actor, structureID,
 				VALUES ($1, $2, $3, nullif($4, 0), $5, $6)`, autoevalID, structureID, ids[code], a.Valeur, a.Remarque, actorID(actor)); err != nil {
 				return err
 			}
+			tx.journal(journal.Entry{Action: journal.ActRevueItem, ObjectType: "revue", ObjectID: journal.ID(autoevalID) + "/" + code,
+				Label: code, StructureID: structureID, After: journal.JSON(map[string]any{"valeur": a.Valeur, "remarque": a.Remarque, "version": 1})})
 		}
 		return nil
 	})

@@ -27,11 +27,19 @@ func NewStore(pool *pgxpool.Pool) *Store {
 
 // inTx runs the write op of actor in a transaction, committed if fn returns nil,
 // rolled back otherwise. Every write of the store goes through it: it is where
-// the journal and the tenant of row-level security are set. The error is
-// wrapped once, with op. A nil actor is the system itself (migrations of data,
-// the demo seed, background work).
-func (s *Store) inTx(ctx context.Context, actor *domain.Actor, op string, fn func(tx pgx.Tx) error) error {
-	err := s.scopedTx(ctx, actorTenant(actor), pgx.ReadWrite, fn)
+// the journal and the tenant of row-level security are set. fn records each of
+// its changes with tx.journal; the entries are appended to the journal, in the
+// same transaction, when fn succeeds. The error is wrapped once, with op. A nil
+// actor is the system itself (migrations of data, the demo seed, background
+// work).
+func (s *Store) inTx(ctx context.Context, actor *domain.Actor, op string, fn func(tx *jtx) error) error {
+	err := s.scopedTx(ctx, actorTenant(actor), pgx.ReadWrite, func(ptx pgx.Tx) error {
+		tx := &jtx{Tx: ptx}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return appendJournal(ctx, ptx, actor, tx.entries)
+	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

@@ -129,6 +129,9 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 	if a.Can(domain.ActManageAccounts, domain.Scope{}) || a.Can(domain.ActManageRoles, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/utilisateurs", Label: "Utilisateurs"})
 	}
+	if a.Can(domain.ActViewNationalJournal, domain.Scope{}) {
+		p.Nav = append(p.Nav, web.NavItem{Href: "/journal", Label: "Journal"})
+	}
 	if a.Can(domain.ActReadOutbox, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/admin/outbox", Label: "Courriels"})
 	}

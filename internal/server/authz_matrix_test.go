@@ -167,8 +167,11 @@ var baseRows = map[string]row{
 	"GET /utilisateurs/{id}/desactiver":  {path: byID("/utilisateurs/%d/desactiver", user), want: only(200, 404, pole, admin)},
 	"POST /utilisateurs/{id}/desactiver": {path: byID("/utilisateurs/%d/desactiver", user), want: only(303, 404, pole, admin), destructive: true},
 	"POST /utilisateurs/{id}/reactiver":  {path: byID("/utilisateurs/%d/reactiver", user), want: only(303, 404, pole, admin), destructive: true},
-	"GET /admin/outbox":                  {path: fixed("/admin/outbox"), want: only(200, 403, admin)},
-	"GET /admin/outbox/{id}":             {path: func(f ids, _ bool) string { return fmt.Sprintf("/admin/outbox/%d", f.message) }, want: only(200, 403, admin)},
+	"GET /journal":                       {path: fixed("/journal"), want: only(200, 403, pole, admin)},
+	"GET /reseau/structures/{id}/journal": {path: byID("/reseau/structures/%d/journal", structure),
+		want: want{anon: {303, 303}, admin: {403, 403}, pole: {200, 200}, auditeur: {404, 404}, referent: {200, 404}, dirRen: {200, 404}, contrib: {403, 404}}},
+	"GET /admin/outbox":      {path: fixed("/admin/outbox"), want: only(200, 403, admin)},
+	"GET /admin/outbox/{id}": {path: func(f ids, _ bool) string { return fmt.Sprintf("/admin/outbox/%d", f.message) }, want: only(200, 403, admin)},
 }
 
 func (w want) with(p string, own, other int) want {
@@ -178,6 +181,8 @@ func (w want) with(p string, own, other int) want {
 
 // TestAuthorizationMatrix asks every route of the router as every role, on its own
 // tenant and on another, and anonymously. A route without a row fails the test.
+// Every request is also checked against the journal (checkJournalled): one
+// that writes without journalling, or journals one change twice, fails.
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
 	shared := apptest.New(t)
@@ -244,6 +249,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					if who == anon {
 						who = "anonymous"
 					}
+					checkJournalled(t, app, resp, fmt.Sprintf("%s %s as %s", method, target, who))
 					if resp.StatusCode != exp[i] {
 						tenant := map[bool]string{true: "own", false: "other"}[own]
 						t.Errorf("%s %s as %s (%s tenant) = %d, want %d", method, target, who, tenant, resp.StatusCode, exp[i])

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
+	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/preuves"
@@ -26,8 +28,10 @@ func statusOf(err error) int {
 
 // FuzzFormDecoding feeds any body, under any content type, to the two readers of
 // request bodies: the url-encoded form of every route, and the streamed multipart
-// form of uploads. Neither may panic or fail as the server's fault (5xx), and
-// what they accept is clean text within the limits.
+// form of uploads; then to the decoding of the forms that save ratings
+// (autoeval.ParseAnswer) and evidence (preuveFields). None may panic or fail as
+// the server's fault (5xx), and what they accept is clean text within the
+// limits. FuzzWritingForms posts such forms to the running server.
 func FuzzFormDecoding(f *testing.F) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -39,6 +43,7 @@ func FuzzFormDecoding(f *testing.F) {
 	multipartType := mw.FormDataContentType()
 	f.Add("application/x-www-form-urlencoded", []byte("email=a%40b.fr&version-F1=3"))
 	f.Add("application/x-www-form-urlencoded", []byte("a=%00&b=%ff"))
+	f.Add("application/x-www-form-urlencoded", []byte("version-F1.R1.C1=99999999999&valeur-F1.R1.C1=nc&version-F1.R1.C2=1&valeur-F1.R1.C2=-3"))
 	f.Add("application/x-www-form-urlencoded; charset=utf-8", []byte("a=%zz"))
 	f.Add(multipartType, buf.Bytes())
 	f.Add(multipartType, buf.Bytes()[:buf.Len()/2])
@@ -60,6 +65,8 @@ func FuzzFormDecoding(f *testing.F) {
 			}
 		} else if !cleanValues(req.PostForm) {
 			t.Fatalf("readForm(%q) let through %q", contentType, req.PostForm)
+		} else {
+			decodeRatings(t, req.PostForm)
 		}
 
 		req = httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
@@ -81,5 +88,26 @@ func FuzzFormDecoding(f *testing.F) {
 		if !cleanValues(url.Values(form.fields)) {
 			t.Fatalf("readUpload(%q) let through %q", contentType, form.fields)
 		}
+		// The evidence form's decoding: any field it cannot read is a field
+		// error, never a panic, and what it reads is normalized.
+		p, fe := preuveFields(form.fields, 1)
+		if len(fe) == 0 && (p.StructureID != 1 || p.Nature != domain.NatureLien && p.URL != "") {
+			t.Fatalf("preuveFields(%q) = %+v", form.fields, p)
+		}
 	})
+}
+
+// decodeRatings decodes the answers of a posted rating page as saveSection and
+// saveItem do: every refusal is EINVALID (a 400 with a French message).
+func decodeRatings(t *testing.T, form url.Values) {
+	t.Helper()
+	for key := range form {
+		code, ok := strings.CutPrefix(key, "version-")
+		if !ok {
+			continue
+		}
+		if _, _, err := autoeval.ParseAnswer(form, code); err != nil && domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("ParseAnswer(%q, %q) = %v", form, code, err)
+		}
+	}
 }

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/unml/cadre/internal/journal"
 )
 
 type ctxKey int
@@ -33,7 +35,9 @@ func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := rand.Text()[:16]
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		// The journal's entries name the request that made them.
+		ctx := journal.WithRequestID(context.WithValue(r.Context(), requestIDKey, id), id)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -371,6 +371,19 @@ func (s *Server) uploadErr(err error) error {
 // client's doing, not a failure of the server.
 var errUploadCut = &httpError{http.StatusBadRequest, "L'envoi a été interrompu avant la fin, ou n'est pas lisible : rien n'a été enregistré. Recommencez depuis le formulaire."}
 
+// preuveFields decodes the fields of the form that creates a piece of
+// evidence; fe holds the fields it cannot read.
+func preuveFields(fields url.Values, structureID int64) (domain.Preuve, domain.FieldErrors) {
+	m, fe := metadataForm(fields)
+	p := domain.Preuve{StructureID: structureID, Nature: fields.Get("nature"), Titre: m.Titre, Type: m.Type, URL: m.URL,
+		DateDocument: m.DateDocument, FinValidite: m.FinValidite, SiteIDs: m.SiteIDs}
+	p.Normalize()
+	if p.Nature != domain.NatureLien {
+		p.URL = ""
+	}
+	return p, fe
+}
+
 func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r.Context())
 	st, scope, err := s.preuvesStructure(r)
@@ -382,13 +395,7 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	}
 	form, err := s.readUpload(r)
 	fields := form.fields
-	m, fe := metadataForm(fields)
-	p := domain.Preuve{StructureID: st.ID, Nature: fields.Get("nature"), Titre: m.Titre, Type: m.Type, URL: m.URL,
-		DateDocument: m.DateDocument, FinValidite: m.FinValidite, SiteIDs: m.SiteIDs}
-	p.Normalize()
-	if p.Nature != domain.NatureLien {
-		p.URL = ""
-	}
+	p, fe := preuveFields(fields, st.ID)
 	if err == nil && len(fe) > 0 {
 		err = fe.Err()
 	}

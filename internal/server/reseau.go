@@ -87,6 +87,9 @@ func (s *Server) structureView(r *http.Request) (web.StructureView, error) {
 			v.Autoevaluations = append(v.Autoevaluations, web.NavItem{Href: autoevalURL(ae.ID), Label: ae.CampagneNom + " — " + ae.Etat.Label()})
 		}
 	}
+	if a.Can(domain.ActViewJournal, scope) {
+		v.JournalURL = journalURL(st.ID)
+	}
 	if v.Sites, err = s.reseau.Sites(r.Context(), a, domain.ActViewStructure, id); err != nil {
 		return v, err
 	}

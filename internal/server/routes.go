@@ -67,6 +67,7 @@ func (s *Server) Handler() http.Handler {
 			structure.Get("/reseau/structures/{id}/sites/nouveau", s.handle(s.newSite))
 			structure.Post("/reseau/structures/{id}/sites/nouveau", s.handle(s.newSite))
 			structure.Post("/reseau/structures/{id}/equipe", s.handle(s.inviteContributor))
+			structure.Get("/reseau/structures/{id}/journal", s.handle(s.structureJournalPage))
 			r.With(s.loadSite).Get("/reseau/sites/{id}/modifier", s.handle(s.editSite))
 			r.With(s.loadSite).Post("/reseau/sites/{id}/modifier", s.handle(s.editSite))
 			library := r.With(s.loadStructure(domain.ActViewPreuves))
@@ -122,6 +123,7 @@ func (s *Server) Handler() http.Handler {
 			r.Post("/utilisateurs/{id}/desactiver", s.handle(s.setDisabled(true)))
 			r.Post("/utilisateurs/{id}/reactiver", s.handle(s.setDisabled(false)))
 
+			r.Get("/journal", s.handle(s.nationalJournalPage))
 			r.Get("/admin/outbox", s.handle(s.outboxPage))
 			r.Get("/admin/outbox/{id}", s.handle(s.outboxMessagePage))
 

@@ -19,6 +19,7 @@ import (
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
+	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
@@ -38,6 +39,7 @@ type Deps struct {
 	Accounts    *accounts.Service
 	Autoeval    *autoeval.Service
 	Campagnes   *campagnes.Service
+	Journal     *journal.Service
 	Preuves     *preuves.Service
 	Referentiel *referentiel.Service
 	Reseau      *reseau.Service
@@ -52,6 +54,7 @@ type Server struct {
 	accounts    *accounts.Service
 	autoeval    *autoeval.Service
 	campagnes   *campagnes.Service
+	journal     *journal.Service
 	preuves     *preuves.Service
 	referentiel *referentiel.Service
 	reseau      *reseau.Service
@@ -62,7 +65,8 @@ type Server struct {
 // New builds the HTTP layer.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, logger: d.Logger, ready: d.Ready, accounts: d.Accounts, autoeval: d.Autoeval,
-		campagnes: d.Campagnes, preuves: d.Preuves, referentiel: d.Referentiel, reseau: d.Reseau, revue: d.Revue}
+		campagnes: d.Campagnes, preuves: d.Preuves, referentiel: d.Referentiel, reseau: d.Reseau, revue: d.Revue,
+		journal: d.Journal}
 	sm := scs.New()
 	sm.Store = d.Sessions
 	sm.Lifetime = d.Config.SessionMax

@@ -1,0 +1,2 @@
+DROP TABLE journal;
+DROP FUNCTION journal_append_only();
