@@ -18,8 +18,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/demo/demotest"
-	"github.com/unml/cadre/internal/pglocal"
 	"github.com/unml/cadre/internal/journal"
+	"github.com/unml/cadre/internal/pglocal"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 )
