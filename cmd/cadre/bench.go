@@ -131,6 +131,8 @@ type benchClient struct {
 
 // benchRun is one run of the benchmark against one server.
 type benchRun struct {
+	// ownerURL is the owner role's connection string, for the server's migrations.
+	ownerURL        string
 	base, debugBase string
 	http            *http.Client
 	targets         postgres.BenchTargets
@@ -229,7 +231,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	if err := postgres.Migrate(ctx, db.pool); err != nil {
+	if err := db.migrate(ctx); err != nil {
 		return err
 	}
 	store := postgres.NewStore(db.pool)
@@ -265,7 +267,9 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	conn := cfg.DatabaseURL
 	postmaster := 0
 	if db.cluster != nil {
-		conn = db.cluster.ConnString("cadre")
+		// The server runs as the application role, under row-level security,
+		// as in production.
+		conn = db.cluster.ConnStringAs(postgres.AppRole, "cadre")
 		postmaster = readPID(filepath.Join(db.cluster.Dir(), "data", "postmaster.pid"))
 	} else {
 		var backend int
@@ -274,7 +278,8 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	run := &benchRun{targets: targets, postmasterPID: postmaster, clients: map[string][]*benchClient{}, profileDir: *profiles}
+	run := &benchRun{targets: targets, postmasterPID: postmaster, clients: map[string][]*benchClient{}, profileDir: *profiles,
+		ownerURL: db.ownerURL}
 	if *profiles != "" {
 		if err := os.MkdirAll(*profiles, 0o755); err != nil {
 			return err
@@ -354,7 +359,7 @@ func (run *benchRun) startServer(ctx context.Context, conn string) (stop func(),
 	if err != nil {
 		return nil, "", err
 	}
-	vars := map[string]string{"DATABASE_URL": conn, "CADRE_ADDR": addr, "CADRE_DEBUG_ADDR": debugAddr, "CADRE_ENV": "development",
+	vars := map[string]string{"DATABASE_URL": conn, "MIGRATE_DATABASE_URL": run.ownerURL, "CADRE_ADDR": addr, "CADRE_DEBUG_ADDR": debugAddr, "CADRE_ENV": "development",
 		"CADRE_BASE_URL": "http://" + addr, "CADRE_SMTP_URL": ""}
 	run.base, run.debugBase = "http://"+addr, "http://"+debugAddr
 	run.http = &http.Client{

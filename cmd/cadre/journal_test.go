@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/unml/cadre/internal/demo/demotest"
+	"github.com/unml/cadre/internal/postgres/pgtest"
 )
 
 // TestJournalVerifyNamesTheRowChanged: the demo's chain verifies; a row changed
@@ -28,7 +29,7 @@ func TestJournalVerifyNamesTheRowChanged(t *testing.T) {
 		t.Errorf("verify printed %q", out.String())
 	}
 
-	conn, err := pgx.Connect(t.Context(), url)
+	conn, err := pgx.Connect(t.Context(), pgtest.AdminURL(url))
 	if err != nil {
 		t.Fatal(err)
 	}

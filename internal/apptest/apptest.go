@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/accounts"
@@ -70,6 +71,15 @@ type writeTracer struct {
 
 type sqlKey struct{}
 
+// writesInCTE reports whether a SELECT writes through data-modifying common
+// table expressions (WITH … INSERT/UPDATE … SELECT … FROM them): each row it
+// returns is then a row changed, as the store's one-statement saves do.
+func writesInCTE(tag pgconn.CommandTag, sql string) bool {
+	s := strings.TrimSpace(sql)
+	return tag.Select() && strings.HasPrefix(s, "WITH") &&
+		(strings.Contains(s, "INSERT INTO") || strings.Contains(s, "UPDATE ") || strings.Contains(s, "DELETE FROM"))
+}
+
 func (w *writeTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	return context.WithValue(ctx, sqlKey{}, d.SQL)
 }
@@ -87,7 +97,7 @@ func (w *writeTracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, d pgx.T
 		delete(w.pending, conn)
 	case tag.String() == "ROLLBACK":
 		delete(w.pending, conn)
-	case (tag.Insert() || tag.Update() || tag.Delete()) && tag.RowsAffected() > 0 && !strings.Contains(sql, "INSERT INTO journal"):
+	case (tag.Insert() || tag.Update() || tag.Delete() || writesInCTE(tag, sql)) && tag.RowsAffected() > 0 && !strings.Contains(sql, "INSERT INTO journal"):
 		if conn.PgConn().TxStatus() == 'I' {
 			w.committed[id] += int(tag.RowsAffected())
 		} else {

@@ -187,7 +187,7 @@ func TestBrowserPoleCreatesAndOpensACampaign(t *testing.T) {
 
 	// Opening goes through a confirmation page that says what happens.
 	b.ClickAndWait(`main a[href$="/ouvrir"]`)
-	if got := b.Text("main"); !strings.Contains(got, "Ouvrir la campagne « Campagne pilote 2027 » ?") || !strings.Contains(got, "Chacune des 2 Missions Locales") {
+	if got := b.Text("main"); !strings.Contains(got, "Ouvrir la campagne « Campagne pilote 2027 » ?") || !strings.Contains(got, "Chacune des 3 Missions Locales") {
 		t.Errorf("confirmation page: %s", got)
 	}
 	b.ClickAndWait(`form[action$="/ouvrir"] button`)

@@ -139,6 +139,8 @@ func TestBrowserDirectorAnswersAReturn(t *testing.T) {
 	if got := b.Text(`[data-item="F1.R1.C1"]`); !strings.Contains(got, "Motif du renvoi : Aucune preuve de l'affichage.") {
 		t.Fatalf("the item concerned:\n%s", got)
 	}
+	// An empty comment sits behind « Ajouter un commentaire »: open it.
+	b.Eval(`document.querySelector('[data-item="F1.R1.C1"] details.comment:not([open]) summary')?.click()`, nil)
 	b.Run(chromedp.SendKeys(`textarea[name="commentaire-F1.R1.C1"]`, " Affichage photographié à l'accueil.", chromedp.ByQuery),
 		chromedp.Click(`[data-item="F1.R1.C1"] input[value="3"]`, chromedp.ByQuery))
 	deadline := time.Now().Add(15 * time.Second)
