@@ -142,7 +142,7 @@ func TestBrowserDirectorAnswersAReturn(t *testing.T) {
 	// An empty comment sits behind « Ajouter un commentaire »: open it.
 	b.Eval(`document.querySelector('[data-item="F1.R1.C1"] details.comment:not([open]) summary')?.click()`, nil)
 	b.Run(chromedp.SendKeys(`textarea[name="commentaire-F1.R1.C1"]`, " Affichage photographié à l'accueil.", chromedp.ByQuery),
-		chromedp.Click(`[data-item="F1.R1.C1"] input[value="3"]`, chromedp.ByQuery))
+		chromedp.Click(`[data-item="F1.R1.C1"] input[value="3"] + label`, chromedp.ByQuery))
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		var status string
@@ -155,7 +155,12 @@ func TestBrowserDirectorAnswersAReturn(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Resubmitting goes through the checklist, then its confirmation page.
 	b.Visit(dash + "/soumission")
+	if got := b.Text("main"); !strings.Contains(got, "Soumettre l'auto-évaluation…") {
+		t.Fatalf("the checklist offers no submission:\n%s", got)
+	}
+	b.ClickAndWait(`main a[href="` + dash + `/soumettre"]`)
 	b.ClickAndWait(`form[action="` + dash + `/soumission"] button`)
 	if got := b.Text(".flash"); got != "L'auto-évaluation est soumise. Merci !" {
 		t.Fatalf("after resubmitting: %q", got)
