@@ -83,8 +83,8 @@ var benchScenarios = []benchScenario{
 	{name: "region", role: asReferent, path: func(c *benchClient) string { return fmt.Sprintf("/reseau/regions/%d", c.regionID) }},
 	// Pages of the issues in progress: their URLs are the expected ones; each
 	// is skipped while it answers 404. Adjust the URL when the feature lands.
-	{name: "region-pipeline", role: asReferent, path: func(c *benchClient) string { return fmt.Sprintf("/reseau/regions/%d/revue", c.regionID) }},
-	{name: "region-heatmap", role: asReferent, path: func(c *benchClient) string { return fmt.Sprintf("/reseau/regions/%d/carte", c.regionID) }},
+	{name: "region-pipeline", role: asReferent, path: func(c *benchClient) string { return fmt.Sprintf("/revue/regions/%d", c.regionID) }},
+	{name: "region-heatmap", role: asReferent, path: func(c *benchClient) string { return fmt.Sprintf("/revue/regions/%d/carte", c.regionID) }},
 	{name: "ml-report", role: asDirector, path: func(c *benchClient) string { return fmt.Sprintf("/autoevaluations/%d/rapport", c.sheet.AutoevalID) }},
 	{name: "audit-workspace", role: asPole, path: func(c *benchClient) string { return fmt.Sprintf("/audits/%d", c.sheet.AutoevalID) }},
 	{name: "national-dashboard", role: asPole, path: func(*benchClient) string { return "/pilotage" }},
