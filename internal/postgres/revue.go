@@ -22,7 +22,7 @@ func regionTenant(regionID int64) tenant {
 	if regionID == 0 {
 		return nationalTenant
 	}
-	return tenant{scope: "tenant", regions: []int64{regionID}}
+	return visibleTenant(domain.Visibility{RegionIDs: []int64{regionID}})
 }
 
 // The regional review's store: item avis, avis régionaux, returns, the

@@ -147,15 +147,13 @@ func ids(xs []int64) string {
 // the one of several.
 func (s *Store) query(ctx context.Context, t tenant, fn func(rows pgx.Rows) error, sql string, args ...any) error {
 	b := &pgx.Batch{}
-	b.Queue(setTenantSQL, t.scope, ids(t.regions), ids(t.structures))
 	b.Queue(sql, args...)
-	br := s.pool.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
+	br, err := s.sendBatch(ctx, t, b)
+	if err != nil {
 		return err
 	}
 	rows, _ := br.Query() // a failed query reports through rows.Err
-	err := fn(rows)
+	err = fn(rows)
 	rows.Close()
 	if cerr := br.Close(); err == nil {
 		err = cerr
