@@ -25,6 +25,18 @@ func NewStore(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool}
 }
 
+// wrap gives a read's error its operation and ids, once: exported read methods
+// defer it on their named error result, as in
+//
+//	defer wrap(&err, "Autoevaluation(%d)", id)
+//
+// Writes are wrapped by inTx with their op, which names their ids the same way.
+func wrap(err *error, format string, args ...any) {
+	if *err != nil {
+		*err = fmt.Errorf(format+": %w", append(args, *err)...)
+	}
+}
+
 // inTx runs the write op of actor in a transaction, committed if fn returns nil,
 // rolled back otherwise. Every write of the store goes through it: it is where
 // the journal and the tenant of row-level security are set. fn records each of
