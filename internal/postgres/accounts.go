@@ -17,15 +17,16 @@ import (
 
 // CredentialsByEmail returns an account's credentials; ENOTFOUND when no account
 // has that address.
-func (s *Store) CredentialsByEmail(ctx context.Context, email string) (accounts.Credentials, error) {
+func (s *Store) CredentialsByEmail(ctx context.Context, email string) (_ accounts.Credentials, err error) {
+	defer wrap(&err, "CredentialsByEmail")
 	var c accounts.Credentials
 	var hash *string
-	err := s.pool.QueryRow(ctx, "SELECT id, email, password_hash, disabled_at IS NOT NULL, now() FROM users WHERE email = $1", email).
+	err = s.pool.QueryRow(ctx, "SELECT id, email, password_hash, disabled_at IS NOT NULL, now() FROM users WHERE email = $1", email).
 		Scan(&c.UserID, &c.Email, &hash, &c.Disabled, &c.Now)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, domain.Errorf(domain.ENOTFOUND, "Compte introuvable.")
 	} else if err != nil {
-		return c, fmt.Errorf("credentials: %w", err)
+		return c, err
 	}
 	if hash != nil {
 		c.PasswordHash = *hash
@@ -36,11 +37,12 @@ func (s *Store) CredentialsByEmail(ctx context.Context, email string) (accounts.
 // Actor loads a signed-in person with every membership. EUNAUTH for an unknown,
 // disabled or not-yet-activated account, or when signedInAt is before the
 // account's "log out everywhere" instant: the session is then void.
-func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (*domain.Actor, error) {
+func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (_ *domain.Actor, err error) {
+	defer wrap(&err, "Actor(%d)", userID)
 	// One round trip: the person and their memberships, every signed-in
 	// request. The person's scope is what is being loaded: the system reads it.
 	var a *domain.Actor
-	err := s.query(ctx, systemTenant, func(rows pgx.Rows) error {
+	err = s.query(ctx, systemTenant, func(rows pgx.Rows) error {
 		var email, nom string
 		var id *int64
 		var m domain.Membership
@@ -64,7 +66,7 @@ func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (
 		WHERE u.id = $1 AND u.disabled_at IS NULL AND u.password_hash IS NOT NULL AND u.sessions_valid_after <= $2
 		ORDER BY array_position(ARRAY['pole','admin','auditeur','referent_arml','directeur','contributeur'], m.role), 7`, userID, signedInAt)
 	if err != nil {
-		return nil, fmt.Errorf("actor %d: %w", userID, err)
+		return nil, err
 	}
 	if a == nil {
 		return nil, domain.Errorf(domain.EUNAUTH, "Votre session a pris fin : connectez-vous à nouveau.")
@@ -88,25 +90,26 @@ func (s *Store) memberships(ctx context.Context, t tenant, where string, args ..
 		WHERE `+where+`
 		ORDER BY array_position(ARRAY['pole','admin','auditeur','referent_arml','directeur','contributeur'], m.role), 6`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("memberships: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // LoginFailures counts the failed logins since a moment, for an address and an IP.
 func (s *Store) LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
+	defer wrap(&err, "LoginFailures")
 	err = s.pool.QueryRow(ctx, `SELECT
 		count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip = $2)
 		FROM login_failures WHERE at >= $3 AND (email = $1 OR ip = $2)`, email, ip, since).Scan(&byEmail, &byIP)
 	if err != nil {
-		return 0, 0, fmt.Errorf("login failures: %w", err)
+		return 0, 0, err
 	}
 	return byEmail, byIP, nil
 }
 
 // RecordLoginFailure notes a failed login, and forgets those older than a day.
 func (s *Store) RecordLoginFailure(ctx context.Context, actor *domain.Actor, email, ip string) error {
-	return s.inTx(ctx, actor, "record login failure", func(tx *jtx) error {
+	return s.inTx(ctx, actor, "RecordLoginFailure", func(tx *jtx) error {
 		_, err := tx.Exec(ctx, `WITH purge AS (DELETE FROM login_failures WHERE at < now() - interval '1 day')
 			INSERT INTO login_failures (email, ip) VALUES ($1, $2)`, email, ip)
 		tx.journal(journal.Entry{Action: journal.ActLoginFailed, ObjectType: "user", ObjectID: email, Label: email,
@@ -118,7 +121,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, actor *domain.Actor, ema
 // ClearLoginFailures forgets an address's failures after a successful login,
 // and journals the login.
 func (s *Store) ClearLoginFailures(ctx context.Context, actor *domain.Actor, email string) error {
-	return s.inTx(ctx, actor, "clear login failures", func(tx *jtx) error {
+	return s.inTx(ctx, actor, "ClearLoginFailures", func(tx *jtx) error {
 		_, err := tx.Exec(ctx, "DELETE FROM login_failures WHERE email = $1", email)
 		tx.journal(journal.Entry{Action: journal.ActLogin, ObjectType: "user", ObjectID: journal.ID(actorUserID(actor)), Label: email})
 		return err
@@ -127,7 +130,7 @@ func (s *Store) ClearLoginFailures(ctx context.Context, actor *domain.Actor, ema
 
 // EndAllSessions voids every session of the account opened before now.
 func (s *Store) EndAllSessions(ctx context.Context, actor *domain.Actor, userID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("end sessions of user %d", userID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("EndAllSessions(%d)", userID), func(tx *jtx) error {
 		_, err := tx.Exec(ctx, "UPDATE users SET sessions_valid_after = now(), updated_at = now() WHERE id = $1", userID)
 		tx.journal(journal.Entry{Action: journal.ActLogoutEverywhere, ObjectType: "user", ObjectID: journal.ID(userID)})
 		return err
@@ -139,7 +142,7 @@ func (s *Store) EndAllSessions(ctx context.Context, actor *domain.Actor, userID 
 // no password yet: the email must then carry the token's link, stored under
 // tokenHash until expires. An existing membership is a form error.
 func (s *Store) Invite(ctx context.Context, actor *domain.Actor, inv accounts.Invitation, tokenHash []byte, expires time.Time, message func(needsPassword bool) mail.Message) (userID int64, err error) {
-	err = s.inTx(ctx, actor, "invite "+inv.Email, func(tx *jtx) error {
+	err = s.inTx(ctx, actor, "Invite", func(tx *jtx) error {
 		var hasPassword, disabled, created bool
 		err := tx.QueryRow(ctx, `
 			INSERT INTO users (email, nom) VALUES ($1, $2)
@@ -188,15 +191,16 @@ func (s *Store) Invite(ctx context.Context, actor *domain.Actor, inv accounts.In
 
 // PendingToken returns the account behind a valid, unused token of purpose;
 // ENOTFOUND when the token is unknown, used or expired.
-func (s *Store) PendingToken(ctx context.Context, purpose string, hash []byte) (accounts.PendingToken, error) {
+func (s *Store) PendingToken(ctx context.Context, purpose string, hash []byte) (_ accounts.PendingToken, err error) {
+	defer wrap(&err, "PendingToken")
 	var p accounts.PendingToken
-	err := s.pool.QueryRow(ctx, `SELECT u.id, u.email, u.nom FROM user_tokens t JOIN users u ON u.id = t.user_id
+	err = s.pool.QueryRow(ctx, `SELECT u.id, u.email, u.nom FROM user_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`, hash, purpose).
 		Scan(&p.UserID, &p.Email, &p.Nom)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, domain.Errorf(domain.ENOTFOUND, "Ce lien n'est pas valable : il a déjà servi ou il a expiré. Demandez-en un nouveau.")
 	} else if err != nil {
-		return p, fmt.Errorf("token: %w", err)
+		return p, err
 	}
 	return p, nil
 }
@@ -206,7 +210,7 @@ func (s *Store) PendingToken(ctx context.Context, purpose string, hash []byte) (
 // after expiry, it is ENOTFOUND and changes nothing.
 func (s *Store) UseToken(ctx context.Context, actor *domain.Actor, purpose string, hash []byte, nom, passwordHash string) (int64, error) {
 	var userID int64
-	err := s.inTx(ctx, actor, "use "+purpose+" token", func(tx *jtx) error {
+	err := s.inTx(ctx, actor, "UseToken", func(tx *jtx) error {
 		err := tx.QueryRow(ctx, `UPDATE user_tokens t SET used_at = now() FROM users u
 			WHERE t.hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
 			  AND u.id = t.user_id AND u.disabled_at IS NULL
@@ -239,11 +243,12 @@ func (s *Store) UseToken(ctx context.Context, actor *domain.Actor, purpose strin
 
 // ResetRequests counts the password-reset requests for email and from ip since then.
 func (s *Store) ResetRequests(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
+	defer wrap(&err, "ResetRequests")
 	err = s.pool.QueryRow(ctx, `SELECT
 		count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip = $2)
 		FROM reset_requests WHERE at >= $3 AND (email = $1 OR ip = $2)`, email, ip, since).Scan(&byEmail, &byIP)
 	if err != nil {
-		return 0, 0, fmt.Errorf("reset requests: %w", err)
+		return 0, 0, err
 	}
 	return byEmail, byIP, nil
 }
@@ -253,7 +258,7 @@ func (s *Store) ResetRequests(ctx context.Context, email, ip string, since time.
 // reset tokens, stores the new one and queues its email; for any other address
 // it sends nothing, silently: the caller answers the same either way.
 func (s *Store) RequestReset(ctx context.Context, actor *domain.Actor, email, ip string, tokenHash []byte, expires time.Time, message func(nom string) mail.Message) error {
-	return s.inTx(ctx, actor, "request reset", func(tx *jtx) error {
+	return s.inTx(ctx, actor, "RequestReset", func(tx *jtx) error {
 		_, err := tx.Exec(ctx, `WITH purge AS (DELETE FROM reset_requests WHERE at < now() - interval '1 day')
 			INSERT INTO reset_requests (email, ip) VALUES ($1, $2)`, email, ip)
 		if err != nil {
@@ -280,9 +285,10 @@ func (s *Store) RequestReset(ctx context.Context, actor *domain.Actor, email, ip
 }
 
 // StructureMembers lists the people holding a role on an ML the visibility covers.
-func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, structureID int64) ([]accounts.Member, error) {
+func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, structureID int64) (_ []accounts.Member, err error) {
+	defer wrap(&err, "StructureMembers(%d)", structureID)
 	var list []accounts.Member
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
 		var err error
 		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
 		return err
@@ -292,15 +298,16 @@ func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, struc
 		WHERE m.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY m.role DESC, u.nom, u.email`, append(visArgs(v), structureID)...)
 	if err != nil {
-		return nil, fmt.Errorf("members of %d: %w", structureID, err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // ListMembers lists every membership of every person (the national team's view).
-func (s *Store) ListMembers(ctx context.Context) ([]accounts.Member, error) {
+func (s *Store) ListMembers(ctx context.Context) (_ []accounts.Member, err error) {
+	defer wrap(&err, "ListMembers")
 	var list []accounts.Member
-	err := s.query(ctx, nationalTenant, func(rows pgx.Rows) error {
+	err = s.query(ctx, nationalTenant, func(rows pgx.Rows) error {
 		var err error
 		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
 		return err
@@ -311,13 +318,14 @@ func (s *Store) ListMembers(ctx context.Context) ([]accounts.Member, error) {
 		LEFT JOIN structures st ON st.id = m.structure_id LEFT JOIN regions r ON r.id = m.region_id
 		ORDER BY u.email, m.role`)
 	if err != nil {
-		return nil, fmt.Errorf("list members: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // Membership returns one membership (with its ML's région, for the policy).
-func (s *Store) Membership(ctx context.Context, id int64) (domain.Membership, domain.Scope, error) {
+func (s *Store) Membership(ctx context.Context, id int64) (_ domain.Membership, _ domain.Scope, err error) {
+	defer wrap(&err, "Membership(%d)", id)
 	// Read before the policy is asked about it: the system reads it.
 	list, err := s.memberships(ctx, systemTenant, "m.id = $1", id)
 	if err != nil {
@@ -330,7 +338,7 @@ func (s *Store) Membership(ctx context.Context, id int64) (domain.Membership, do
 	scope := domain.Scope{RegionID: m.RegionID, StructureID: m.StructureID}
 	if m.StructureID != 0 {
 		if err := s.pool.QueryRow(ctx, "SELECT region_id FROM structures WHERE id = $1", m.StructureID).Scan(&scope.RegionID); err != nil {
-			return m, scope, fmt.Errorf("membership scope: %w", err)
+			return m, scope, err
 		}
 	}
 	return m, scope, nil
@@ -338,7 +346,7 @@ func (s *Store) Membership(ctx context.Context, id int64) (domain.Membership, do
 
 // RemoveMembership deletes one membership.
 func (s *Store) RemoveMembership(ctx context.Context, actor *domain.Actor, id int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("remove membership %d", id), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("RemoveMembership(%d)", id), func(tx *jtx) error {
 		var e journal.Entry
 		err := tx.QueryRow(ctx, `SELECT coalesce(m.structure_id, 0), coalesce(m.region_id, 0), u.email FROM memberships m
 			JOIN users u ON u.id = m.user_id WHERE m.id = $1 FOR UPDATE OF m`, id).Scan(&e.StructureID, &e.RegionID, &e.Label)
@@ -361,7 +369,7 @@ func (s *Store) RemoveMembership(ctx context.Context, actor *domain.Actor, id in
 
 // SetDisabled disables (ending every session) or re-enables an account.
 func (s *Store) SetDisabled(ctx context.Context, actor *domain.Actor, userID int64, disabled bool) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("set user %d disabled=%v", userID, disabled), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("SetDisabled(%d, %v)", userID, disabled), func(tx *jtx) error {
 		before, err := tx.rowJSON(ctx, userJSON+" FOR UPDATE", userID)
 		if err != nil {
 			return err
@@ -391,7 +399,7 @@ func (s *Store) SetDisabled(ctx context.Context, actor *domain.Actor, userID int
 // memberships (demo data and tests; people otherwise arrive by invitation).
 func (s *Store) CreateActiveUser(ctx context.Context, actor *domain.Actor, email, nom, passwordHash string, ms ...domain.Membership) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, actor, "create user "+email, func(tx *jtx) error {
+	err := s.inTx(ctx, actor, "CreateActiveUser", func(tx *jtx) error {
 		if err := tx.QueryRow(ctx, "INSERT INTO users (email, nom, password_hash) VALUES ($1, $2, $3) RETURNING id", email, nom, passwordHash).Scan(&id); err != nil {
 			return err
 		}
@@ -417,21 +425,23 @@ func (s *Store) CreateActiveUser(ctx context.Context, actor *domain.Actor, email
 }
 
 // IsEmpty reports whether the database holds no network and no account yet.
-func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+func (s *Store) IsEmpty(ctx context.Context) (_ bool, err error) {
+	defer wrap(&err, "IsEmpty")
 	var empty bool
-	err := s.pool.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM regions) AND NOT EXISTS (SELECT 1 FROM users)").Scan(&empty)
+	err = s.pool.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM regions) AND NOT EXISTS (SELECT 1 FROM users)").Scan(&empty)
 	if err != nil {
-		return false, fmt.Errorf("is empty: %w", err)
+		return false, err
 	}
 	return empty, nil
 }
 
 // UsersWithEmailSuffix returns the addresses of enabled accounts ending in suffix, sorted.
-func (s *Store) UsersWithEmailSuffix(ctx context.Context, suffix string) ([]string, error) {
+func (s *Store) UsersWithEmailSuffix(ctx context.Context, suffix string) (_ []string, err error) {
+	defer wrap(&err, "UsersWithEmailSuffix")
 	rows, _ := s.pool.Query(ctx, "SELECT email FROM users WHERE email LIKE '%' || $1 AND disabled_at IS NULL ORDER BY email", suffix)
 	emails, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("users with suffix: %w", err)
+		return nil, err
 	}
 	return emails, nil
 }

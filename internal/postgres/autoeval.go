@@ -25,37 +25,40 @@ const autoevalFrom = ` FROM autoevaluations a JOIN campagnes c ON c.id = a.campa
 
 // Autoevaluation returns one auto-évaluation, ENOTFOUND unless the visibility
 // covers its ML.
-func (s *Store) Autoevaluation(ctx context.Context, v domain.Visibility, id int64) (autoeval.Autoevaluation, error) {
+func (s *Store) Autoevaluation(ctx context.Context, v domain.Visibility, id int64) (_ autoeval.Autoevaluation, err error) {
+	defer wrap(&err, "Autoevaluation(%d)", id)
 	a, err := collectOne(ctx, s, visibleTenant(v), pgx.RowToStructByName[autoeval.Autoevaluation],
 		"SELECT "+autoevalColumns+autoevalFrom+"WHERE a.id = $4 AND "+visibleStructure, append(visArgs(v), id)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, domain.Errorf(domain.ENOTFOUND, "Auto-évaluation introuvable.")
 	} else if err != nil {
-		return a, fmt.Errorf("autoevaluation %d: %w", id, err)
+		return a, err
 	}
 	return a, nil
 }
 
 // Autoevaluations lists the auto-évaluations the visibility covers, the latest
 // campaigns first.
-func (s *Store) Autoevaluations(ctx context.Context, v domain.Visibility) ([]autoeval.Autoevaluation, error) {
+func (s *Store) Autoevaluations(ctx context.Context, v domain.Visibility) (_ []autoeval.Autoevaluation, err error) {
+	defer wrap(&err, "Autoevaluations")
 	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByName[autoeval.Autoevaluation],
 		"SELECT "+autoevalColumns+autoevalFrom+"WHERE "+visibleStructure+" ORDER BY c.cloture DESC, s.nom", visArgs(v)...)
 	if err != nil {
-		return nil, fmt.Errorf("autoevaluations: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // Cotations returns the answers of an auto-évaluation of the ML by item code.
-func (s *Store) Cotations(ctx context.Context, structureID, autoevalID int64) (map[string]autoeval.SavedCotation, error) {
+func (s *Store) Cotations(ctx context.Context, structureID, autoevalID int64) (_ map[string]autoeval.SavedCotation, err error) {
+	defer wrap(&err, "Cotations(%d, %d)", structureID, autoevalID)
 	var out map[string]autoeval.SavedCotation
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) (err error) {
+	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) (err error) {
 		out, err = scanCotations(rows)
 		return err
 	}, cotationsSQL, structureID, autoevalID)
 	if err != nil {
-		return nil, fmt.Errorf("cotations of autoevaluation %d: %w", autoevalID, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -147,7 +150,7 @@ func (s *Store) SaveCotations(ctx context.Context, actor *domain.Actor, structur
 	for i, ch := range changes {
 		codes[i] = ch.Code
 	}
-	err := s.inTx(ctx, actor, fmt.Sprintf("save cotations of autoevaluation %d", autoevalID), func(tx *jtx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("SaveCotations(%d)", autoevalID), func(tx *jtx) error {
 		targets, err := lockForSave(ctx, tx, structureID, autoevalID, codes)
 		if err != nil {
 			return err
@@ -356,9 +359,10 @@ func cotationAtVersion(ctx context.Context, tx pgx.Tx, autoevalID, itemID int64,
 
 // CotationHistory returns the changes of one item's answer in an
 // auto-évaluation of the ML, the latest first.
-func (s *Store) CotationHistory(ctx context.Context, structureID, autoevalID int64, code string) ([]autoeval.HistoryEntry, error) {
+func (s *Store) CotationHistory(ctx context.Context, structureID, autoevalID int64, code string) (_ []autoeval.HistoryEntry, err error) {
+	defer wrap(&err, "CotationHistory(%d, %d)", structureID, autoevalID)
 	var out []autoeval.HistoryEntry
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
 		var e autoeval.HistoryEntry
 		_, err := pgx.ForEachRow(rows, []any{&e.Version, &e.By, &e.At, &e.Old.Valeur, &e.Old.NonConcerne, &e.Old.Justification, &e.Old.Commentaire,
 			&e.New.Valeur, &e.New.NonConcerne, &e.New.Justification, &e.New.Commentaire}, func() error {
@@ -374,7 +378,7 @@ func (s *Store) CotationHistory(ctx context.Context, structureID, autoevalID int
 		JOIN referentiel_items i ON i.id = h.item_id LEFT JOIN users u ON u.id = h.changed_by
 		WHERE a.structure_id = $1 AND h.autoevaluation_id = $2 AND i.code = $3 ORDER BY h.version DESC`, structureID, autoevalID, code)
 	if err != nil {
-		return nil, fmt.Errorf("history of %s in autoevaluation %d: %w", code, autoevalID, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -385,7 +389,7 @@ func (s *Store) CotationHistory(ctx context.Context, structureID, autoevalID int
 // then recorded with its author, role and comment.
 func (s *Store) Transition(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, t demarche.Transition, role domain.Role, commentaire string,
 	decide func(etat demarche.Etat, answers map[string]autoeval.Cotation) (demarche.Etat, error)) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("transition %s of autoevaluation %d", t, autoevalID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("Transition(%s, %d)", t, autoevalID), func(tx *jtx) error {
 		var etat demarche.Etat
 		err := tx.QueryRow(ctx, "SELECT etat FROM autoevaluations WHERE id = $1 AND structure_id = $2 FOR UPDATE", autoevalID, structureID).Scan(&etat)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -434,10 +438,11 @@ func cotationsTx(ctx context.Context, tx pgx.Tx, autoevalID int64) (map[string]a
 }
 
 // Transitions returns the transitions of an auto-évaluation of the ML, oldest first.
-func (s *Store) Transitions(ctx context.Context, structureID, autoevalID int64) ([]demarche.Record, error) {
+func (s *Store) Transitions(ctx context.Context, structureID, autoevalID int64) (_ []demarche.Record, err error) {
+	defer wrap(&err, "Transitions(%d, %d)", structureID, autoevalID)
 	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[demarche.Record], transitionsSQL, structureID, autoevalID)
 	if err != nil {
-		return nil, fmt.Errorf("transitions of autoevaluation %d: %w", autoevalID, err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -450,7 +455,8 @@ const transitionsSQL = `SELECT t.action, t.from_etat AS "from", t.to_etat AS "to
 // Overview returns, in one round trip, what the dashboard of an auto-évaluation
 // of the ML shows: its answers and evidence coverage (as AnswersAndCoverage),
 // whether a previous one exists, the contributors' sections and the transitions.
-func (s *Store) Overview(ctx context.Context, structureID, autoevalID, referentielID int64) (autoeval.Overview, error) {
+func (s *Store) Overview(ctx context.Context, structureID, autoevalID, referentielID int64) (_ autoeval.Overview, err error) {
+	defer wrap(&err, "Overview(%d, %d, %d)", structureID, autoevalID, referentielID)
 	var o autoeval.Overview
 	b := &pgx.Batch{}
 	b.Queue(cotationsSQL, structureID, autoevalID)
@@ -459,7 +465,7 @@ func (s *Store) Overview(ctx context.Context, structureID, autoevalID, referenti
 	b.Queue(contributorSectionsSQL, structureID)
 	b.Queue(transitionsSQL, structureID, autoevalID)
 	fail := func(err error) (autoeval.Overview, error) {
-		return o, fmt.Errorf("overview of autoevaluation %d: %w", autoevalID, err)
+		return o, err
 	}
 	br, err := s.sendBatch(ctx, structureTenant(structureID), b)
 	if err != nil {
@@ -493,13 +499,14 @@ func (s *Store) Overview(ctx context.Context, structureID, autoevalID, referenti
 
 // PreviousAutoevaluation returns the ML's auto-évaluation of the campaign before
 // this one's (by closing date); ENOTFOUND when there is none.
-func (s *Store) PreviousAutoevaluation(ctx context.Context, structureID, autoevalID int64) (autoeval.Autoevaluation, error) {
+func (s *Store) PreviousAutoevaluation(ctx context.Context, structureID, autoevalID int64) (_ autoeval.Autoevaluation, err error) {
+	defer wrap(&err, "PreviousAutoevaluation(%d, %d)", structureID, autoevalID)
 	a, err := collectOne(ctx, s, structureTenant(structureID), pgx.RowToStructByName[autoeval.Autoevaluation],
 		"SELECT "+autoevalColumns+previousSQL, structureID, autoevalID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, domain.Errorf(domain.ENOTFOUND, "Aucune auto-évaluation précédente pour cette Mission Locale.")
 	} else if err != nil {
-		return a, fmt.Errorf("autoevaluation before %d: %w", autoevalID, err)
+		return a, err
 	}
 	return a, nil
 }
@@ -514,14 +521,15 @@ const previousSQL = autoevalFrom + `
 
 // ContributorSections returns, for each contributor membership of an ML, the
 // sections it is limited to (absent: every section).
-func (s *Store) ContributorSections(ctx context.Context, structureID int64) (map[int64][]string, error) {
+func (s *Store) ContributorSections(ctx context.Context, structureID int64) (_ map[int64][]string, err error) {
+	defer wrap(&err, "ContributorSections(%d)", structureID)
 	var out map[int64][]string
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) (err error) {
+	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) (err error) {
 		out, err = scanContributorSections(rows)
 		return err
 	}, contributorSectionsSQL, structureID)
 	if err != nil {
-		return nil, fmt.Errorf("sections of structure %d: %w", structureID, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -543,7 +551,7 @@ func scanContributorSections(rows pgx.Rows) (map[int64][]string, error) {
 // SetContributorSections replaces the sections a contributor membership of an ML
 // is limited to; none means every section.
 func (s *Store) SetContributorSections(ctx context.Context, actor *domain.Actor, structureID, membershipID int64, sections []string) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("set sections of membership %d in structure %d", membershipID, structureID), func(tx *jtx) (err error) {
+	return s.inTx(ctx, actor, fmt.Sprintf("SetContributorSections(%d, %d)", membershipID, structureID), func(tx *jtx) (err error) {
 		var ok bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM memberships WHERE id = $1 AND structure_id = $2 AND role = 'contributeur')",
 			membershipID, structureID).Scan(&ok); err != nil {
@@ -597,7 +605,7 @@ func (s *Store) SeedCotations(ctx context.Context, actor *domain.Actor, structur
 		justs = append(justs, c.Justification)
 		comments = append(comments, c.Commentaire)
 	}
-	return s.inTx(ctx, actor, fmt.Sprintf("seed cotations of autoevaluation %d", autoevalID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("SeedCotations(%d)", autoevalID), func(tx *jtx) error {
 		const answersSQL = `WITH a AS (
 				SELECT i.id AS item_id, x.valeur, x.nc, x.just, x.comm
 				FROM unnest($2::text[], $3::int[], $4::bool[], $5::text[], $6::text[]) AS x(code, valeur, nc, just, comm)

@@ -37,7 +37,7 @@ func (s *Store) CreateCampagne(ctx context.Context, actor *domain.Actor, c campa
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	var id int64
-	err := s.inTx(ctx, actor, fmt.Sprintf("create campagne %q on referentiel %d", c.Nom, c.ReferentielID), func(tx *jtx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("CreateCampagne(%q, %d)", c.Nom, c.ReferentielID), func(tx *jtx) error {
 		fe := domain.FieldErrors{}
 		var known bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM referentiels WHERE id = $1)", c.ReferentielID).Scan(&known); err != nil {
@@ -85,7 +85,8 @@ func (s *Store) CreateCampagne(ctx context.Context, actor *domain.Actor, c campa
 
 // ListCampagnes returns every campaign, the latest opening first, with the number
 // of MLs concerned and of auto-évaluations per state.
-func (s *Store) ListCampagnes(ctx context.Context) ([]campagnes.CampagneRow, error) {
+func (s *Store) ListCampagnes(ctx context.Context) (_ []campagnes.CampagneRow, err error) {
+	defer wrap(&err, "ListCampagnes")
 	// Campaigns are the national team's: their counts cover every ML.
 	list, err := collect(ctx, s, nationalTenant, pgx.RowToStructByName[campagnes.CampagneRow], `
 		SELECT `+campagneColumns+`,
@@ -95,20 +96,21 @@ func (s *Store) ListCampagnes(ctx context.Context) ([]campagnes.CampagneRow, err
 		FROM campagnes c JOIN referentiels r ON r.id = c.referentiel_id
 		ORDER BY c.ouverture DESC, c.id DESC`)
 	if err != nil {
-		return nil, fmt.Errorf("list campagnes: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // Campagne returns one campaign; ENOTFOUND if there is none.
-func (s *Store) Campagne(ctx context.Context, id int64) (campagnes.Campagne, error) {
+func (s *Store) Campagne(ctx context.Context, id int64) (_ campagnes.Campagne, err error) {
+	defer wrap(&err, "Campagne(%d)", id)
 	rows, _ := s.pool.Query(ctx, `SELECT `+campagneColumns+`
 		FROM campagnes c JOIN referentiels r ON r.id = c.referentiel_id WHERE c.id = $1`, id)
 	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[campagnes.Campagne])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, domain.Errorf(domain.ENOTFOUND, "Campagne introuvable.")
 	} else if err != nil {
-		return c, fmt.Errorf("campagne %d: %w", id, err)
+		return c, err
 	}
 	return c, nil
 }
@@ -116,7 +118,8 @@ func (s *Store) Campagne(ctx context.Context, id int64) (campagnes.Campagne, err
 // CampagneStructures returns the MLs a campaign concerns, by région then name,
 // each with its current région and, once the campaign is open, its
 // auto-évaluation. ENOTFOUND if there is no such campaign.
-func (s *Store) CampagneStructures(ctx context.Context, id int64) ([]campagnes.CampagneStructure, error) {
+func (s *Store) CampagneStructures(ctx context.Context, id int64) (_ []campagnes.CampagneStructure, err error) {
+	defer wrap(&err, "CampagneStructures(%d)", id)
 	list, err := collect(ctx, s, nationalTenant, pgx.RowToStructByName[campagnes.CampagneStructure], `
 		SELECT s.id AS structure_id, s.code, s.nom, s.region_id, r.nom AS region_nom,
 		       coalesce(a.id, 0) AS autoevaluation_id, coalesce(a.etat, '') AS etat
@@ -127,7 +130,7 @@ func (s *Store) CampagneStructures(ctx context.Context, id int64) ([]campagnes.C
 		WHERE cs.campagne_id = $1
 		ORDER BY r.nom, s.nom, s.id`, id)
 	if err != nil {
-		return nil, fmt.Errorf("structures of campagne %d: %w", id, err)
+		return nil, err
 	}
 	if len(list) == 0 {
 		if _, err := s.Campagne(ctx, id); err != nil {
@@ -194,7 +197,7 @@ func withEtatLabel(obj json.RawMessage, label string) json.RawMessage {
 // opener yet: the journal to come will record actor.
 func (s *Store) OpenCampagne(ctx context.Context, actor *domain.Actor, id int64) (int, error) {
 	var created int
-	err := s.inTx(ctx, actor, fmt.Sprintf("open campagne %d", id), func(tx *jtx) (err error) {
+	err := s.inTx(ctx, actor, fmt.Sprintf("OpenCampagne(%d)", id), func(tx *jtx) (err error) {
 		to, err := transitionCampagne(ctx, tx, id, campagnes.TrOuvrir)
 		if err != nil {
 			return err
@@ -229,7 +232,7 @@ func (s *Store) OpenCampagne(ctx context.Context, actor *domain.Actor, id int64)
 // CloseCampagne closes an open campaign. ECONFLICT, with a French message, unless
 // it is open; ENOTFOUND if there is none.
 func (s *Store) CloseCampagne(ctx context.Context, actor *domain.Actor, id int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("close campagne %d", id), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("CloseCampagne(%d)", id), func(tx *jtx) error {
 		to, err := transitionCampagne(ctx, tx, id, campagnes.TrClore)
 		if err != nil {
 			return err
@@ -248,7 +251,8 @@ func (s *Store) CloseCampagne(ctx context.Context, actor *domain.Actor, id int64
 // PendingRappels returns the MLs whose auto-évaluation is en cours in an open
 // campaign closing between today and today + within days, with the days left and
 // the reminders already sent, by campaign then ML.
-func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int) ([]campagnes.Rappel, error) {
+func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int) (_ []campagnes.Rappel, err error) {
+	defer wrap(&err, "PendingRappels")
 	// The reminders worker reads every ML: the system's scope.
 	list, err := collect(ctx, s, systemTenant, pgx.RowToStructByName[campagnes.Rappel], `
 		SELECT c.id AS campagne_id, c.nom AS campagne_nom, c.cloture, s.id AS structure_id, s.nom AS structure_nom,
@@ -262,7 +266,7 @@ func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int)
 		  AND c.cloture BETWEEN $1::date AND $1::date + $2::int
 		ORDER BY c.id, s.id`, campagnes.Day(today), within, campagnes.EtatOuverte)
 	if err != nil {
-		return nil, fmt.Errorf("pending rappels: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -275,7 +279,7 @@ func (s *Store) PendingRappels(ctx context.Context, today time.Time, within int)
 // nil for the reminders worker.
 func (s *Store) RecordRappel(ctx context.Context, actor *domain.Actor, r campagnes.Rappel, kind string, message func(campagnes.Directeur) mail.Message) (int, error) {
 	queued := 0
-	op := fmt.Sprintf("record rappel %s of campagne %d to structure %d", kind, r.CampagneID, r.StructureID)
+	op := fmt.Sprintf("RecordRappel(%s, %d, %d)", kind, r.CampagneID, r.StructureID)
 	err := s.inTx(ctx, actor, op, func(tx *jtx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO campagne_rappels (campagne_id, structure_id, kind) VALUES ($1, $2, $3)
 			ON CONFLICT DO NOTHING`, r.CampagneID, r.StructureID, kind)

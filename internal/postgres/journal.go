@@ -157,7 +157,8 @@ func scanEntry(row pgx.Row) (journal.Entry, error) {
 
 // JournalPage returns the entries matching f, the latest first, at most f.Limit,
 // and whether more follow (keyset pagination on seq).
-func (s *Store) JournalPage(ctx context.Context, f journal.Filter) ([]journal.Entry, bool, error) {
+func (s *Store) JournalPage(ctx context.Context, f journal.Filter) (_ []journal.Entry, _ bool, err error) {
+	defer wrap(&err, "JournalPage")
 	where, args := journalWhere(f)
 	if f.Before > 0 {
 		args = append(args, f.Before)
@@ -171,11 +172,11 @@ func (s *Store) JournalPage(ctx context.Context, f journal.Filter) ([]journal.En
 	rows, err := s.pool.Query(ctx, "SELECT "+journalColumns+" FROM journal WHERE "+strings.Join(where, " AND ")+
 		fmt.Sprintf(" ORDER BY seq DESC LIMIT $%d", len(args)), args...)
 	if err != nil {
-		return nil, false, fmt.Errorf("journal page: %w", err)
+		return nil, false, err
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (journal.Entry, error) { return scanEntry(r) })
 	if err != nil {
-		return nil, false, fmt.Errorf("journal page: %w", err)
+		return nil, false, err
 	}
 	if len(list) > limit {
 		return list[:limit], true, nil
@@ -218,24 +219,25 @@ func escapeLike(s string) string {
 
 // EachJournalEntry calls fn with every entry matching f (but its page), in order
 // of seq, streaming; it stops at fn's first error and returns it.
-func (s *Store) EachJournalEntry(ctx context.Context, f journal.Filter, fn func(journal.Entry) error) error {
+func (s *Store) EachJournalEntry(ctx context.Context, f journal.Filter, fn func(journal.Entry) error) (err error) {
+	defer wrap(&err, "EachJournalEntry")
 	where, args := journalWhere(f)
 	rows, err := s.pool.Query(ctx, "SELECT "+journalColumns+" FROM journal WHERE "+strings.Join(where, " AND ")+" ORDER BY seq", args...)
 	if err != nil {
-		return fmt.Errorf("journal: %w", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			return fmt.Errorf("journal: %w", err)
+			return err
 		}
 		if err := fn(e); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("journal: %w", err)
+		return err
 	}
 	return nil
 }

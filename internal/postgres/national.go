@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,10 +43,10 @@ const NationalEmailDomain = ".national.demo"
 // SeedNational writes the national dataset into an empty database in one
 // transaction, set-based: a few dozen statements whatever the size.
 func (s *Store) SeedNational(ctx context.Context, actor *domain.Actor, p NationalPlan) error {
-	return s.inTx(ctx, actor, "seed the national dataset", func(tx *jtx) error {
+	return s.inTx(ctx, actor, "SeedNational", func(tx *jtx) error {
 		for _, st := range nationalSQL {
 			if _, err := tx.Exec(ctx, st.sql, st.args(&p)...); err != nil {
-				return fmt.Errorf("%s: %w", st.name, err)
+				return err
 			}
 		}
 		// One entry for the whole dataset: it is written set-based, not
@@ -273,10 +272,11 @@ type BenchReferent struct {
 // NationalBenchTargets reads, from a database the national dataset filled,
 // the open sheets whose ML holds a 1 MB file (in structure order, at most
 // limit), with the answers of items, and the national and regional accounts.
-func (s *Store) NationalBenchTargets(ctx context.Context, limit int, items []string) (BenchTargets, error) {
+func (s *Store) NationalBenchTargets(ctx context.Context, limit int, items []string) (_ BenchTargets, err error) {
+	defer wrap(&err, "NationalBenchTargets")
 	var t BenchTargets
 	// The bench reads every ML: the system scope.
-	err := s.read(ctx, systemTenant, func(tx pgx.Tx) error {
+	err = s.read(ctx, systemTenant, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM regions), (SELECT count(*) FROM structures), (SELECT count(*) FROM sites),
 			(SELECT count(*) FROM users), (SELECT count(*) FROM preuves), (SELECT count(*) FROM cotations),
 			coalesce((SELECT max(id) FROM campagnes WHERE etat = 'ouverte'), 0),
@@ -284,14 +284,14 @@ func (s *Store) NationalBenchTargets(ctx context.Context, limit int, items []str
 			          WHERE u.email LIKE '%' || $1 AND u.disabled_at IS NULL ORDER BY u.id LIMIT 1), '')`, NationalEmailDomain).
 			Scan(&t.Regions, &t.Structures, &t.Sites, &t.Users, &t.Preuves, &t.Cotations, &t.CampagneID, &t.PoleEmail)
 		if err != nil {
-			return fmt.Errorf("bench targets: %w", err)
+			return err
 		}
 		rows, _ := tx.Query(ctx, `SELECT DISTINCT ON (r.id) u.email, r.id FROM regions r
 			JOIN memberships m ON m.region_id = r.id AND m.role = 'referent_arml' JOIN users u ON u.id = m.user_id
 			WHERE u.email LIKE '%' || $1 AND u.disabled_at IS NULL ORDER BY r.id, u.id`, NationalEmailDomain)
 		t.Referents, err = pgx.CollectRows(rows, pgx.RowToStructByPos[BenchReferent])
 		if err != nil {
-			return fmt.Errorf("bench referents: %w", err)
+			return err
 		}
 		rows, _ = tx.Query(ctx, `SELECT u.email, st.id, ae.id, f.id
 			FROM autoevaluations ae
@@ -308,7 +308,7 @@ func (s *Store) NationalBenchTargets(ctx context.Context, limit int, items []str
 			return sh, row.Scan(&sh.Email, &sh.StructureID, &sh.AutoevalID, &sh.BigFileID)
 		})
 		if err != nil {
-			return fmt.Errorf("bench sheets: %w", err)
+			return err
 		}
 		ids := make([]int64, len(t.Sheets))
 		at := map[int64]int{}
@@ -326,7 +326,7 @@ func (s *Store) NationalBenchTargets(ctx context.Context, limit int, items []str
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("bench answers: %w", err)
+			return err
 		}
 		return nil
 	})

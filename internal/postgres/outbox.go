@@ -27,7 +27,7 @@ func EnqueueMail(ctx context.Context, tx pgx.Tx, m mail.Message) error {
 // EnqueueMail writes m to the outbox on its own, as actor. EINVALID as the
 // function above.
 func (s *Store) EnqueueMail(ctx context.Context, actor *domain.Actor, m mail.Message) error {
-	return s.inTx(ctx, actor, "enqueue mail to "+m.To, func(tx *jtx) error {
+	return s.inTx(ctx, actor, "EnqueueMail", func(tx *jtx) error {
 		// The body is not journalled: it may carry a sign-in link.
 		tx.journal(journal.Entry{Action: journal.ActMailQueued, ObjectType: "mail", ObjectID: m.To, Label: m.To,
 			After: journal.JSON(map[string]string{"to": m.To, "subject": m.Subject})})
@@ -51,7 +51,8 @@ func insertMail(ctx context.Context, db interface {
 // first, and in the same statement pushes their next attempt forward by lease:
 // until then no other caller gets them, and if the caller dies they come back by
 // themselves. Rows another transaction is claiming are skipped, not waited for.
-func (s *Store) ClaimDueMail(ctx context.Context, limit int, lease time.Duration) ([]mail.Queued, error) {
+func (s *Store) ClaimDueMail(ctx context.Context, limit int, lease time.Duration) (_ []mail.Queued, err error) {
+	defer wrap(&err, "ClaimDueMail")
 	if limit <= 0 || lease <= 0 {
 		return nil, fmt.Errorf("claim due mail: limit %d and lease %s must be positive", limit, lease)
 	}
@@ -71,17 +72,18 @@ func (s *Store) ClaimDueMail(ctx context.Context, limit int, lease time.Duration
 		limit, lease.Microseconds())
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[mail.Queued])
 	if err != nil {
-		return nil, fmt.Errorf("claim due mail: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // MarkMailSent records that message id was delivered; it is never claimed again.
 // ENOTFOUND if there is no such message.
-func (s *Store) MarkMailSent(ctx context.Context, id int64) error {
+func (s *Store) MarkMailSent(ctx context.Context, id int64) (err error) {
+	defer wrap(&err, "MarkMailSent(%d)", id)
 	tag, err := s.pool.Exec(ctx, "UPDATE outbox SET sent_at = coalesce(sent_at, now()) WHERE id = $1", id)
 	if err != nil {
-		return fmt.Errorf("mark mail %d sent: %w", id, err)
+		return err
 	}
 	if tag.RowsAffected() == 0 {
 		return domain.Errorf(domain.ENOTFOUND, "Message introuvable.")
@@ -92,12 +94,13 @@ func (s *Store) MarkMailSent(ctx context.Context, id int64) error {
 // MarkMailFailed records a failed delivery of message id: its count of failed
 // attempts, when to try again and why it failed. ENOTFOUND if there is no such
 // unsent message (one sent meanwhile stays sent).
-func (s *Store) MarkMailFailed(ctx context.Context, id int64, attempts int, next time.Time, errText string) error {
+func (s *Store) MarkMailFailed(ctx context.Context, id int64, attempts int, next time.Time, errText string) (err error) {
+	defer wrap(&err, "MarkMailFailed(%d)", id)
 	tag, err := s.pool.Exec(ctx, `
 		UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4
 		WHERE id = $1 AND sent_at IS NULL`, id, attempts, next, errText)
 	if err != nil {
-		return fmt.Errorf("mark mail %d failed: %w", id, err)
+		return err
 	}
 	if tag.RowsAffected() == 0 {
 		return domain.Errorf(domain.ENOTFOUND, "Message introuvable.")
@@ -106,39 +109,42 @@ func (s *Store) MarkMailFailed(ctx context.Context, id int64, attempts int, next
 }
 
 // ListOutbox returns the limit most recent messages, sent or not, newest first.
-func (s *Store) ListOutbox(ctx context.Context, limit int) ([]mail.Queued, error) {
+func (s *Store) ListOutbox(ctx context.Context, limit int) (_ []mail.Queued, err error) {
+	defer wrap(&err, "ListOutbox")
 	if limit <= 0 {
 		return nil, fmt.Errorf("list outbox: limit %d must be positive", limit)
 	}
 	rows, _ := s.pool.Query(ctx, `SELECT `+outboxColumns+` FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[mail.Queued])
 	if err != nil {
-		return nil, fmt.Errorf("list outbox: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // OutboxMessage returns one message of the outbox; ENOTFOUND if there is none.
-func (s *Store) OutboxMessage(ctx context.Context, id int64) (mail.Queued, error) {
+func (s *Store) OutboxMessage(ctx context.Context, id int64) (_ mail.Queued, err error) {
+	defer wrap(&err, "OutboxMessage(%d)", id)
 	rows, _ := s.pool.Query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1`, id)
 	q, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[mail.Queued])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return mail.Queued{}, domain.Errorf(domain.ENOTFOUND, "Message introuvable.")
 	} else if err != nil {
-		return mail.Queued{}, fmt.Errorf("load outbox message %d: %w", id, err)
+		return mail.Queued{}, err
 	}
 	return q, nil
 }
 
 // LatestMailTo returns the newest message queued for an address; ENOTFOUND when
 // there is none.
-func (s *Store) LatestMailTo(ctx context.Context, to string) (mail.Queued, error) {
+func (s *Store) LatestMailTo(ctx context.Context, to string) (_ mail.Queued, err error) {
+	defer wrap(&err, "LatestMailTo")
 	rows, _ := s.pool.Query(ctx, "SELECT "+outboxColumns+" FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1", to)
 	q, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[mail.Queued])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return q, domain.Errorf(domain.ENOTFOUND, "Aucun message pour %s.", to)
 	} else if err != nil {
-		return q, fmt.Errorf("latest mail to %s: %w", to, err)
+		return q, err
 	}
 	return q, nil
 }

@@ -278,7 +278,7 @@ func (s *Store) createPreuve(ctx context.Context, actor *domain.Actor, p domain.
 	sites := uniqueIDs(p.SiteIDs)
 	by := actorID(actor)
 	var id int64
-	err := s.inTx(ctx, actor, fmt.Sprintf("create preuve in structure %d", p.StructureID), func(tx *jtx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("CreatePreuve(%d)", p.StructureID), func(tx *jtx) error {
 		if err := checkSites(ctx, tx, p.StructureID, sites); err != nil {
 			return err
 		}
@@ -339,7 +339,7 @@ func (s *Store) AddVersion(ctx context.Context, actor *domain.Actor, structureID
 func (s *Store) addVersion(ctx context.Context, actor *domain.Actor, structureID, preuveID int64, content contentFunc) (int, error) {
 	by := actorID(actor)
 	var version int
-	err := s.inTx(ctx, actor, fmt.Sprintf("add version to preuve %d of structure %d", preuveID, structureID), func(tx *jtx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("AddVersion(%d, %d)", structureID, preuveID), func(tx *jtx) error {
 		nature, statut, _, err := lockPreuve(ctx, tx, structureID, preuveID)
 		if err != nil {
 			return err
@@ -382,17 +382,18 @@ func (s *Store) addVersion(ctx context.Context, actor *domain.Actor, structureID
 // CollectOrphanContent deletes file content that no version refers to and that
 // is older than age (an upload still in flight has not committed, so it is never
 // seen), and returns how many went. Several servers may run it at once.
-func (s *Store) CollectOrphanContent(ctx context.Context, age time.Duration) (int64, error) {
+func (s *Store) CollectOrphanContent(ctx context.Context, age time.Duration) (_ int64, err error) {
+	defer wrap(&err, "CollectOrphanContent")
 	// Background cleanup across every ML: the system's scope.
 	var n int64
-	err := s.scopedTx(ctx, systemTenant, pgx.ReadWrite, func(tx pgx.Tx) error {
+	err = s.scopedTx(ctx, systemTenant, pgx.ReadWrite, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM preuve_contenus c WHERE c.created_at < now() - make_interval(secs => $1)
 		AND NOT EXISTS (SELECT 1 FROM preuve_versions v WHERE v.contenu_id = c.id)`, age.Seconds())
 		n = tag.RowsAffected()
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("collect orphan content: %w", err)
+		return 0, err
 	}
 	return n, nil
 }
@@ -402,7 +403,7 @@ func (s *Store) CollectOrphanContent(ctx context.Context, age time.Duration) (in
 func (s *Store) UpdatePreuve(ctx context.Context, actor *domain.Actor, p domain.Preuve) error {
 	p.Normalize()
 	sites := uniqueIDs(p.SiteIDs)
-	return s.inTx(ctx, actor, fmt.Sprintf("update preuve %d of structure %d", p.ID, p.StructureID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("UpdatePreuve(%d, %d)", p.ID, p.StructureID), func(tx *jtx) error {
 		nature, _, _, err := lockPreuve(ctx, tx, p.StructureID, p.ID)
 		if err != nil {
 			return err
@@ -451,9 +452,10 @@ func scanPreuve(row pgx.Row) (domain.Preuve, error) {
 // Preuve returns one piece with its current version, ENOTFOUND unless the
 // visibility covers its ML. Whether its file may be downloaded (an ARML only
 // where the ML allows it: DocumentsARML) is the caller's decision.
-func (s *Store) Preuve(ctx context.Context, v domain.Visibility, id int64) (domain.Preuve, error) {
+func (s *Store) Preuve(ctx context.Context, v domain.Visibility, id int64) (_ domain.Preuve, err error) {
+	defer wrap(&err, "Preuve(%d)", id)
 	var p domain.Preuve
-	err := s.query(ctx, visibleTenant(v), func(rows pgx.Rows) error {
+	err = s.query(ctx, visibleTenant(v), func(rows pgx.Rows) error {
 		if !rows.Next() {
 			if err := rows.Err(); err != nil {
 				return err
@@ -467,18 +469,19 @@ func (s *Store) Preuve(ctx context.Context, v domain.Visibility, id int64) (doma
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, errPreuveNotFound()
 	} else if err != nil {
-		return p, fmt.Errorf("preuve %d: %w", id, err)
+		return p, err
 	}
 	return p, nil
 }
 
 // ListPreuves returns the library of an ML, by title.
-func (s *Store) ListPreuves(ctx context.Context, structureID int64, f preuves.Filter) ([]domain.Preuve, error) {
+func (s *Store) ListPreuves(ctx context.Context, structureID int64, f preuves.Filter) (_ []domain.Preuve, err error) {
+	defer wrap(&err, "ListPreuves(%d)", structureID)
 	if f.Today.IsZero() {
 		f.Today = time.Now()
 	}
 	list := []domain.Preuve{}
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
 		for rows.Next() {
 			p, err := scanPreuve(rows)
 			if err != nil {
@@ -494,7 +497,7 @@ func (s *Store) ListPreuves(ctx context.Context, structureID int64, f preuves.Fi
 		  AND (NOT $4 OR p.fin_validite < $5::date)
 		ORDER BY lower(p.titre), p.id`, structureID, f.Type, f.ItemID, f.Expired, civilDay(f.Today))
 	if err != nil {
-		return nil, fmt.Errorf("list preuves of structure %d: %w", structureID, err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -538,14 +541,15 @@ func checkedCollect[T any](ctx context.Context, s *Store, structureID, preuveID 
 
 // PreuveVersions returns the file versions of a piece of the ML, the current one
 // first; ENOTFOUND when the piece is not the ML's.
-func (s *Store) PreuveVersions(ctx context.Context, structureID, preuveID int64) ([]preuves.Version, error) {
+func (s *Store) PreuveVersions(ctx context.Context, structureID, preuveID int64) (_ []preuves.Version, err error) {
+	defer wrap(&err, "PreuveVersions(%d, %d)", structureID, preuveID)
 	list, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowToStructByName[preuves.Version], `
 		SELECT v.id, v.version, v.nom, c.taille, c.mime, encode(c.sha256, 'hex') AS sha256,
 		       coalesce(nullif(u.nom, ''), u.email, '') AS "by", v.created_at AS at
 		FROM preuve_versions v JOIN preuve_contenus c ON c.id = v.contenu_id LEFT JOIN users u ON u.id = v.created_by
 		WHERE v.preuve_id = $1 ORDER BY v.version DESC`)
 	if err != nil {
-		return nil, fmt.Errorf("versions of preuve %d: %w", preuveID, err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -553,7 +557,7 @@ func (s *Store) PreuveVersions(ctx context.Context, structureID, preuveID int64)
 // Attach makes a piece of the ML support a référentiel item; attaching twice is
 // no change. ENOTFOUND when the piece is not the ML's or the item does not exist.
 func (s *Store) Attach(ctx context.Context, actor *domain.Actor, structureID, preuveID, itemID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("attach preuve %d of structure %d to item %d", preuveID, structureID, itemID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("Attach(%d, %d, %d)", preuveID, structureID, itemID), func(tx *jtx) error {
 		if err := checkPreuve(ctx, tx, structureID, preuveID); err != nil {
 			return err
 		}
@@ -572,7 +576,7 @@ func (s *Store) Attach(ctx context.Context, actor *domain.Actor, structureID, pr
 // Detach removes a piece of the ML from an item; detaching what is not attached
 // is no change. ENOTFOUND when the piece is not the ML's.
 func (s *Store) Detach(ctx context.Context, actor *domain.Actor, structureID, preuveID, itemID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("detach preuve %d of structure %d from item %d", preuveID, structureID, itemID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("Detach(%d, %d, %d)", preuveID, structureID, itemID), func(tx *jtx) error {
 		if err := checkPreuve(ctx, tx, structureID, preuveID); err != nil {
 			return err
 		}
@@ -586,12 +590,13 @@ func (s *Store) Detach(ctx context.Context, actor *domain.Actor, structureID, pr
 
 // PreuveItems returns the codes of the référentiel items a piece of the ML
 // supports, in the référentiel's order; ENOTFOUND when the piece is not the ML's.
-func (s *Store) PreuveItems(ctx context.Context, structureID, preuveID int64) ([]string, error) {
+func (s *Store) PreuveItems(ctx context.Context, structureID, preuveID int64) (_ []string, err error) {
+	defer wrap(&err, "PreuveItems(%d, %d)", structureID, preuveID)
 	codes, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowTo[string],
 		`SELECT i.code FROM preuve_items x JOIN referentiel_items i ON i.id = x.item_id
 		WHERE x.preuve_id = $1 ORDER BY i.referentiel_id, i.ordre`)
 	if err != nil {
-		return nil, fmt.Errorf("items of preuve %d: %w", preuveID, err)
+		return nil, err
 	}
 	return codes, nil
 }
@@ -599,14 +604,15 @@ func (s *Store) PreuveItems(ctx context.Context, structureID, preuveID int64) ([
 // CoverageCounts returns, for the items of a référentiel version that the ML's
 // pieces support, how many pieces support each, by item code (items without a
 // piece are absent).
-func (s *Store) CoverageCounts(ctx context.Context, structureID, referentielID int64) (map[string]int, error) {
+func (s *Store) CoverageCounts(ctx context.Context, structureID, referentielID int64) (_ map[string]int, err error) {
+	defer wrap(&err, "CoverageCounts(%d, %d)", structureID, referentielID)
 	var out map[string]int
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) (err error) {
+	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) (err error) {
 		out, err = scanCoverage(rows)
 		return err
 	}, coverageSQL, structureID, referentielID)
 	if err != nil {
-		return nil, fmt.Errorf("coverage: %w", err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -630,24 +636,25 @@ func scanCoverage(rows pgx.Rows) (map[string]int, error) {
 
 // AnswersAndCoverage returns an auto-évaluation's answers, as Cotations, and
 // the ML's evidence coverage, as CoverageCounts, in one round trip.
-func (s *Store) AnswersAndCoverage(ctx context.Context, structureID, autoevalID, referentielID int64) (map[string]autoeval.SavedCotation, map[string]int, error) {
+func (s *Store) AnswersAndCoverage(ctx context.Context, structureID, autoevalID, referentielID int64) (_ map[string]autoeval.SavedCotation, _ map[string]int, err error) {
+	defer wrap(&err, "AnswersAndCoverage(%d, %d, %d)", structureID, autoevalID, referentielID)
 	b := &pgx.Batch{}
 	b.Queue(cotationsSQL, structureID, autoevalID)
 	b.Queue(coverageSQL, structureID, referentielID)
 	br, err := s.sendBatch(ctx, structureTenant(structureID), b)
 	if err != nil {
-		return nil, nil, fmt.Errorf("answers and coverage of autoevaluation %d: %w", autoevalID, err)
+		return nil, nil, err
 	}
 	defer br.Close()
 	rows, _ := br.Query()
 	saved, err := scanCotations(rows)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cotations of autoevaluation %d: %w", autoevalID, err)
+		return nil, nil, err
 	}
 	rows, _ = br.Query()
 	coverage, err := scanCoverage(rows)
 	if err != nil {
-		return nil, nil, fmt.Errorf("coverage: %w", err)
+		return nil, nil, err
 	}
 	return saved, coverage, br.Close()
 }
@@ -677,9 +684,10 @@ type ContentReader struct {
 // OpenVersion opens a version of a file piece of the ML (0: the current one) for
 // reading; ENOTFOUND when the piece is not the ML's, is not a file, or has no such
 // version. Reads use ctx. The file is a *ContentReader.
-func (s *Store) OpenVersion(ctx context.Context, structureID, preuveID int64, version int) (preuves.File, error) {
+func (s *Store) OpenVersion(ctx context.Context, structureID, preuveID int64, version int) (_ preuves.File, err error) {
+	defer wrap(&err, "OpenVersion(%d, %d)", structureID, preuveID)
 	c := &ContentReader{ctx: ctx, store: s, tenant: structureTenant(structureID), sum: sha256.New()}
-	err := s.scanOne(ctx, c.tenant, `
+	err = s.scanOne(ctx, c.tenant, `
 		SELECT v.id, v.version, v.nom, c.taille, c.mime, c.sha256, c.id
 		FROM preuve_versions v JOIN preuves p ON p.id = v.preuve_id JOIN preuve_contenus c ON c.id = v.contenu_id
 		WHERE p.id = $1 AND p.structure_id = $2 AND c.structure_id = p.structure_id AND ($3 = 0 OR v.version = $3)
@@ -688,7 +696,7 @@ func (s *Store) OpenVersion(ctx context.Context, structureID, preuveID int64, ve
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Fichier introuvable.")
 	} else if err != nil {
-		return nil, fmt.Errorf("open version %d of preuve %d of structure %d: %w", version, preuveID, structureID, err)
+		return nil, err
 	}
 	c.SHA256 = hex.EncodeToString(c.want)
 	return c, nil
@@ -758,7 +766,7 @@ func (c *ContentReader) verify() error {
 // (versionID 0: no particular version). ENOTFOUND when the piece is not the
 // ML's or the version not the piece's.
 func (s *Store) LogDownload(ctx context.Context, actor *domain.Actor, structureID, preuveID, versionID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("log download of version %d of preuve %d of structure %d", versionID, preuveID, structureID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("LogDownload(%d, %d, %d)", versionID, preuveID, structureID), func(tx *jtx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO preuve_telechargements (preuve_id, version_id, user_id)
 			SELECT $1::bigint, $2::bigint, $3::bigint
 			WHERE EXISTS (SELECT 1 FROM preuves WHERE id = $1 AND structure_id = $4)
@@ -785,13 +793,14 @@ func (s *Store) LogDownload(ctx context.Context, actor *domain.Actor, structureI
 
 // Downloads returns who downloaded a piece of the ML, the latest first;
 // ENOTFOUND when the piece is not the ML's.
-func (s *Store) Downloads(ctx context.Context, structureID, preuveID int64) ([]preuves.Download, error) {
+func (s *Store) Downloads(ctx context.Context, structureID, preuveID int64) (_ []preuves.Download, err error) {
+	defer wrap(&err, "Downloads(%d, %d)", structureID, preuveID)
 	list, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowToStructByName[preuves.Download], `
 		SELECT coalesce(v.version, 0) AS version, coalesce(nullif(u.nom, ''), u.email, '') AS "by", t.at
 		FROM preuve_telechargements t LEFT JOIN preuve_versions v ON v.id = t.version_id LEFT JOIN users u ON u.id = t.user_id
 		WHERE t.preuve_id = $1 ORDER BY t.at DESC, t.id DESC`)
 	if err != nil {
-		return nil, fmt.Errorf("downloads of preuve %d: %w", preuveID, err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -803,7 +812,7 @@ func (s *Store) SetStatut(ctx context.Context, actor *domain.Actor, structureID,
 	if err := domain.ValidateMotif(statut, motif); err != nil {
 		return err
 	}
-	return s.inTx(ctx, actor, fmt.Sprintf("set statut of preuve %d of structure %d", preuveID, structureID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("SetStatut(%d, %d)", preuveID, structureID), func(tx *jtx) error {
 		_, oldStatut, oldMotif, err := lockPreuve(ctx, tx, structureID, preuveID)
 		if err != nil {
 			return err
@@ -827,13 +836,14 @@ func (s *Store) SetStatut(ctx context.Context, actor *domain.Actor, structureID,
 
 // StatutHistory returns the review decisions on a piece of the ML, the latest
 // first, from its deposit; ENOTFOUND when the piece is not the ML's.
-func (s *Store) StatutHistory(ctx context.Context, structureID, preuveID int64) ([]preuves.StatutEntry, error) {
+func (s *Store) StatutHistory(ctx context.Context, structureID, preuveID int64) (_ []preuves.StatutEntry, err error) {
+	defer wrap(&err, "StatutHistory(%d, %d)", structureID, preuveID)
 	list, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowToStructByName[preuves.StatutEntry], `
 		SELECT h.statut, h.motif, coalesce(nullif(u.nom, ''), u.email, '') AS "by", h.at
 		FROM preuve_statuts h LEFT JOIN users u ON u.id = h.by_user
 		WHERE h.preuve_id = $1 ORDER BY h.at DESC, h.id DESC`)
 	if err != nil {
-		return nil, fmt.Errorf("statut history of preuve %d: %w", preuveID, err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -841,7 +851,7 @@ func (s *Store) StatutHistory(ctx context.Context, structureID, preuveID int64) 
 // AcknowledgeRGPD records that the person userID acknowledged the RGPD warning
 // (domain.RGPDWarning); again keeps the first date.
 func (s *Store) AcknowledgeRGPD(ctx context.Context, actor *domain.Actor, userID int64) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("acknowledge rgpd for user %d", userID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("AcknowledgeRGPD(%d)", userID), func(tx *jtx) error {
 		tag, err := tx.Exec(ctx, "INSERT INTO rgpd_acquittements (user_id) VALUES ($1) ON CONFLICT DO NOTHING", userID)
 		if err == nil && tag.RowsAffected() == 1 {
 			tx.journal(journal.Entry{Action: journal.ActRGPD, ObjectType: "user", ObjectID: journal.ID(userID)})
@@ -852,20 +862,21 @@ func (s *Store) AcknowledgeRGPD(ctx context.Context, actor *domain.Actor, userID
 
 // RGPDAcknowledged returns when a person acknowledged the RGPD warning, and
 // whether they did.
-func (s *Store) RGPDAcknowledged(ctx context.Context, userID int64) (time.Time, bool, error) {
+func (s *Store) RGPDAcknowledged(ctx context.Context, userID int64) (_ time.Time, _ bool, err error) {
+	defer wrap(&err, "RGPDAcknowledged(%d)", userID)
 	var at time.Time
-	err := s.pool.QueryRow(ctx, "SELECT acquitte FROM rgpd_acquittements WHERE user_id = $1", userID).Scan(&at)
+	err = s.pool.QueryRow(ctx, "SELECT acquitte FROM rgpd_acquittements WHERE user_id = $1", userID).Scan(&at)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, false, nil
 	} else if err != nil {
-		return time.Time{}, false, fmt.Errorf("rgpd acknowledged by user %d: %w", userID, err)
+		return time.Time{}, false, err
 	}
 	return at, true, nil
 }
 
 // SetDocumentsARML sets whether the ML lets its ARML see its documents.
 func (s *Store) SetDocumentsARML(ctx context.Context, actor *domain.Actor, structureID int64, allowed bool) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("set documents arml of structure %d", structureID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("SetDocumentsARML(%d)", structureID), func(tx *jtx) error {
 		var before bool
 		var nom string
 		err := tx.QueryRow(ctx, "SELECT documents_arml, nom FROM structures WHERE id = $1 FOR UPDATE", structureID).Scan(&before, &nom)
@@ -884,13 +895,14 @@ func (s *Store) SetDocumentsARML(ctx context.Context, actor *domain.Actor, struc
 }
 
 // DocumentsARML reports whether the ML lets its ARML see its documents.
-func (s *Store) DocumentsARML(ctx context.Context, structureID int64) (bool, error) {
+func (s *Store) DocumentsARML(ctx context.Context, structureID int64) (_ bool, err error) {
+	defer wrap(&err, "DocumentsARML(%d)", structureID)
 	var allowed bool
-	err := s.pool.QueryRow(ctx, "SELECT documents_arml FROM structures WHERE id = $1", structureID).Scan(&allowed)
+	err = s.pool.QueryRow(ctx, "SELECT documents_arml FROM structures WHERE id = $1", structureID).Scan(&allowed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
 	} else if err != nil {
-		return false, fmt.Errorf("documents arml of structure %d: %w", structureID, err)
+		return false, err
 	}
 	return allowed, nil
 }
@@ -901,7 +913,7 @@ func (s *Store) DocumentsARML(ctx context.Context, structureID int64) (bool, err
 func (s *Store) UpdateMetadata(ctx context.Context, actor *domain.Actor, structureID, preuveID int64, m preuves.Metadata) (bool, error) {
 	m.SiteIDs = uniqueIDs(m.SiteIDs)
 	changed := false
-	err := s.inTx(ctx, actor, fmt.Sprintf("preuves.update metadata of preuve %d in structure %d", preuveID, structureID), func(tx *jtx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("UpdateMetadata(%d, %d)", preuveID, structureID), func(tx *jtx) error {
 		nature, _, _, err := lockPreuve(ctx, tx, structureID, preuveID)
 		if err != nil {
 			return err
@@ -953,13 +965,14 @@ func (s *Store) UpdateMetadata(ctx context.Context, actor *domain.Actor, structu
 
 // Modifications returns the metadata changes of a piece of the ML, the latest
 // first; ENOTFOUND when the piece is not the ML's.
-func (s *Store) Modifications(ctx context.Context, structureID, preuveID int64) ([]preuves.Modification, error) {
+func (s *Store) Modifications(ctx context.Context, structureID, preuveID int64) (_ []preuves.Modification, err error) {
+	defer wrap(&err, "Modifications(%d, %d)", structureID, preuveID)
 	list, err := checkedCollect(ctx, s, structureID, preuveID, pgx.RowToStructByName[preuves.Modification], `
 		SELECT coalesce(nullif(u.nom, ''), u.email, '') AS "by", h.at, h.avant, h.apres
 		FROM preuve_modifications h LEFT JOIN users u ON u.id = h.by_user
 		WHERE h.preuve_id = $1 ORDER BY h.at DESC, h.id DESC`)
 	if err != nil {
-		return nil, fmt.Errorf("modifications of preuve %d: %w", preuveID, err)
+		return nil, err
 	}
 	return list, nil
 }

@@ -20,7 +20,7 @@ import (
 // version is refused with ECONFLICT, since a version is immutable once imported.
 func (s *Store) ImportReferentiel(ctx context.Context, r *referentiel.Referentiel) (created bool, err error) {
 	fingerprint := r.Fingerprint()
-	err = s.inTx(ctx, nil, "import referentiel", func(tx *jtx) error {
+	err = s.inTx(ctx, nil, "ImportReferentiel", func(tx *jtx) error {
 		// Servers starting together import the same files: one at a time.
 		h := fnv.New64a()
 		h.Write([]byte(r.Code + "\x00" + r.Version))
@@ -148,17 +148,18 @@ func searchText(it referentiel.Item) string {
 }
 
 // ListReferentiels returns every imported version, the newest import first.
-func (s *Store) ListReferentiels(ctx context.Context) ([]referentiel.Info, error) {
+func (s *Store) ListReferentiels(ctx context.Context) (_ []referentiel.Info, err error) {
+	defer wrap(&err, "ListReferentiels")
 	rows, err := s.pool.Query(ctx, `
 		SELECT r.id, r.code, r.version, r.titre, r.imported_at,
 		       (SELECT count(*) FROM referentiel_items i WHERE i.referentiel_id = r.id)::int AS items
 		FROM referentiels r ORDER BY r.imported_at DESC, r.id DESC`)
 	if err != nil {
-		return nil, fmt.Errorf("list referentiels: %w", err)
+		return nil, err
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[referentiel.Info])
 	if err != nil {
-		return nil, fmt.Errorf("list referentiels: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -166,16 +167,17 @@ func (s *Store) ListReferentiels(ctx context.Context) ([]referentiel.Info, error
 // Referentiel returns the whole tree of one version (shared: see ReferentielByID);
 // an empty version means the most recently imported version of code. ENOTFOUND
 // when there is none.
-func (s *Store) Referentiel(ctx context.Context, code, version string) (*referentiel.Referentiel, int64, error) {
+func (s *Store) Referentiel(ctx context.Context, code, version string) (_ *referentiel.Referentiel, _ int64, err error) {
+	defer wrap(&err, "Referentiel")
 	var id int64
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT id FROM referentiels
 		WHERE code = $1 AND ($2 = '' OR version = $2)
 		ORDER BY imported_at DESC, id DESC LIMIT 1`, code, version).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, domain.Errorf(domain.ENOTFOUND, "Référentiel introuvable.")
 	} else if err != nil {
-		return nil, 0, fmt.Errorf("load referentiel: %w", err)
+		return nil, 0, err
 	}
 	r, err := s.ReferentielByID(ctx, id)
 	return r, id, err
@@ -184,20 +186,21 @@ func (s *Store) Referentiel(ctx context.Context, code, version string) (*referen
 // ReferentielByID returns a référentiel version's tree. Versions never change once
 // imported, so each server keeps the trees it has loaded; callers share them and
 // must not modify them.
-func (s *Store) ReferentielByID(ctx context.Context, id int64) (*referentiel.Referentiel, error) {
+func (s *Store) ReferentielByID(ctx context.Context, id int64) (_ *referentiel.Referentiel, err error) {
+	defer wrap(&err, "ReferentielByID(%d)", id)
 	if r, ok := s.refCache.Load(id); ok {
 		return r.(*referentiel.Referentiel), nil
 	}
 	r := &referentiel.Referentiel{}
-	err := s.pool.QueryRow(ctx, "SELECT code, version, titre, source, non_concerne FROM referentiels WHERE id = $1", id).
+	err = s.pool.QueryRow(ctx, "SELECT code, version, titre, source, non_concerne FROM referentiels WHERE id = $1", id).
 		Scan(&r.Code, &r.Version, &r.Titre, &r.Source, &r.Echelle.NonConcerne)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Référentiel introuvable.")
 	} else if err != nil {
-		return nil, fmt.Errorf("referentiel %d: %w", id, err)
+		return nil, err
 	}
 	if err := loadTree(ctx, s.pool, id, r); err != nil {
-		return nil, fmt.Errorf("referentiel %d: %w", id, err)
+		return nil, err
 	}
 	s.refCache.Store(id, r)
 	return r, nil
@@ -294,7 +297,8 @@ func loadTree(ctx context.Context, q *pgxpool.Pool, refID int64, r *referentiel.
 
 // SearchReferentiel returns the codes of the items of référentiel refID whose code,
 // text or précisions contain every word of query, ignoring accents and case.
-func (s *Store) SearchReferentiel(ctx context.Context, refID int64, query string) (map[string]bool, error) {
+func (s *Store) SearchReferentiel(ctx context.Context, refID int64, query string) (_ map[string]bool, err error) {
+	defer wrap(&err, "SearchReferentiel(%d)", refID)
 	words := strings.Fields(referentiel.Fold(query))
 	sql := "SELECT code FROM referentiel_items WHERE referentiel_id = $1"
 	args := []any{refID}
@@ -305,7 +309,7 @@ func (s *Store) SearchReferentiel(ctx context.Context, refID int64, query string
 	rows, _ := s.pool.Query(ctx, sql, args...)
 	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("search referentiel: %w", err)
+		return nil, err
 	}
 	found := make(map[string]bool, len(codes))
 	for _, c := range codes {
@@ -320,13 +324,14 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // ItemID returns the id of the item with that code in référentiel refID;
 // ENOTFOUND when there is none.
-func (s *Store) ItemID(ctx context.Context, refID int64, code string) (int64, error) {
+func (s *Store) ItemID(ctx context.Context, refID int64, code string) (_ int64, err error) {
+	defer wrap(&err, "ItemID(%d)", refID)
 	var id int64
-	err := s.pool.QueryRow(ctx, "SELECT id FROM referentiel_items WHERE referentiel_id = $1 AND code = $2", refID, code).Scan(&id)
+	err = s.pool.QueryRow(ctx, "SELECT id FROM referentiel_items WHERE referentiel_id = $1 AND code = $2", refID, code).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, domain.Errorf(domain.ENOTFOUND, "L'élément %s n'existe pas dans ce référentiel.", code)
 	} else if err != nil {
-		return 0, fmt.Errorf("item %s: %w", code, err)
+		return 0, err
 	}
 	return id, nil
 }

@@ -30,7 +30,8 @@ func nonNilIDs(ids []int64) []int64 {
 }
 
 // ListRegions returns the régions the visibility covers, by name.
-func (s *Store) ListRegions(ctx context.Context, v domain.Visibility) ([]domain.Region, error) {
+func (s *Store) ListRegions(ctx context.Context, v domain.Visibility) (_ []domain.Region, err error) {
+	defer wrap(&err, "ListRegions")
 	rows, _ := s.pool.Query(ctx, `
 		SELECT r.id, r.code, r.nom FROM regions r
 		WHERE $1::boolean OR r.id = ANY($2::bigint[])
@@ -38,29 +39,31 @@ func (s *Store) ListRegions(ctx context.Context, v domain.Visibility) ([]domain.
 		ORDER BY r.nom`, visArgs(v)...)
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Region])
 	if err != nil {
-		return nil, fmt.Errorf("list regions: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // Region returns one région, ENOTFOUND unless the visibility covers it.
-func (s *Store) Region(ctx context.Context, v domain.Visibility, id int64) (domain.Region, error) {
+func (s *Store) Region(ctx context.Context, v domain.Visibility, id int64) (_ domain.Region, err error) {
+	defer wrap(&err, "Region(%d)", id)
 	rows, _ := s.pool.Query(ctx, `SELECT r.id, r.code, r.nom FROM regions r
 		WHERE r.id = $3 AND ($1::boolean OR r.id = ANY($2::bigint[]))`, v.All, nonNilIDs(v.RegionIDs), id)
 	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[domain.Region])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, domain.Errorf(domain.ENOTFOUND, "Région introuvable.")
 	} else if err != nil {
-		return r, fmt.Errorf("region %d: %w", id, err)
+		return r, err
 	}
 	return r, nil
 }
 
 // ListStructures returns the MLs the visibility covers, optionally only those of
 // one région (regionID 0: all), by région then name.
-func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionID int64) ([]reseau.StructureRow, error) {
+func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionID int64) (_ []reseau.StructureRow, err error) {
+	defer wrap(&err, "ListStructures(%d)", regionID)
 	list := make([]reseau.StructureRow, 0, 512)
-	err := s.query(ctx, visibleTenant(v), func(rows pgx.Rows) error {
+	err = s.query(ctx, visibleTenant(v), func(rows pgx.Rows) error {
 		var row reseau.StructureRow
 		_, err := pgx.ForEachRow(rows, []any{&row.ID, &row.Code, &row.Nom, &row.RegionID, &row.RegionNom, &row.Forme, &row.Siret, &row.RegionCode, &row.Sites}, func() error {
 			list = append(list, row)
@@ -74,15 +77,16 @@ func (s *Store) ListStructures(ctx context.Context, v domain.Visibility, regionI
 		WHERE `+visibleStructure+` AND ($4 = 0 OR s.region_id = $4)
 		ORDER BY r.nom, s.nom`, append(visArgs(v), regionID)...)
 	if err != nil {
-		return nil, fmt.Errorf("list structures: %w", err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // Structure returns one ML, ENOTFOUND unless the visibility covers it.
-func (s *Store) Structure(ctx context.Context, v domain.Visibility, id int64) (domain.Structure, error) {
+func (s *Store) Structure(ctx context.Context, v domain.Visibility, id int64) (_ domain.Structure, err error) {
+	defer wrap(&err, "Structure(%d)", id)
 	var st domain.Structure
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT s.id, s.code, s.nom, s.region_id, r.nom, s.forme, coalesce(s.siret, '')
 		FROM structures s JOIN regions r ON r.id = s.region_id
 		WHERE s.id = $4 AND `+visibleStructure, append(visArgs(v), id)...).
@@ -90,26 +94,28 @@ func (s *Store) Structure(ctx context.Context, v domain.Visibility, id int64) (d
 	if errors.Is(err, pgx.ErrNoRows) {
 		return st, domain.Errorf(domain.ENOTFOUND, "Mission Locale introuvable.")
 	} else if err != nil {
-		return st, fmt.Errorf("structure %d: %w", id, err)
+		return st, err
 	}
 	return st, nil
 }
 
 // Sites returns the sites of an ML the visibility covers, siège first.
-func (s *Store) Sites(ctx context.Context, v domain.Visibility, structureID int64) ([]domain.Site, error) {
+func (s *Store) Sites(ctx context.Context, v domain.Visibility, structureID int64) (_ []domain.Site, err error) {
+	defer wrap(&err, "Sites(%d)", structureID)
 	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByPos[domain.Site], `
 		SELECT x.id, x.code, x.structure_id, x.nom, x.kind, x.adresse, x.code_postal, x.commune
 		FROM sites x JOIN structures s ON s.id = x.structure_id
 		WHERE x.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY array_position(ARRAY['siege','antenne','relais','permanence'], x.kind), x.nom`, append(visArgs(v), structureID)...)
 	if err != nil {
-		return nil, fmt.Errorf("sites of %d: %w", structureID, err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // Site returns one site, ENOTFOUND unless the visibility covers its ML.
-func (s *Store) Site(ctx context.Context, v domain.Visibility, id int64) (domain.Site, error) {
+func (s *Store) Site(ctx context.Context, v domain.Visibility, id int64) (_ domain.Site, err error) {
+	defer wrap(&err, "Site(%d)", id)
 	site, err := collectOne(ctx, s, visibleTenant(v), pgx.RowToStructByPos[domain.Site], `
 		SELECT x.id, x.code, x.structure_id, x.nom, x.kind, x.adresse, x.code_postal, x.commune
 		FROM sites x JOIN structures s ON s.id = x.structure_id
@@ -117,20 +123,21 @@ func (s *Store) Site(ctx context.Context, v domain.Visibility, id int64) (domain
 	if errors.Is(err, pgx.ErrNoRows) {
 		return site, domain.Errorf(domain.ENOTFOUND, "Lieu d'accueil introuvable.")
 	} else if err != nil {
-		return site, fmt.Errorf("site %d: %w", id, err)
+		return site, err
 	}
 	return site, nil
 }
 
 // StructureHistory returns the régions an ML belonged to, the current one first.
-func (s *Store) StructureHistory(ctx context.Context, v domain.Visibility, structureID int64) ([]reseau.RegionStint, error) {
+func (s *Store) StructureHistory(ctx context.Context, v domain.Visibility, structureID int64) (_ []reseau.RegionStint, err error) {
+	defer wrap(&err, "StructureHistory(%d)", structureID)
 	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByPos[reseau.RegionStint], `
 		SELECT r.nom, h.since, h.until FROM structure_regions h
 		JOIN regions r ON r.id = h.region_id JOIN structures s ON s.id = h.structure_id
 		WHERE h.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY h.since DESC, h.id DESC`, append(visArgs(v), structureID)...)
 	if err != nil {
-		return nil, fmt.Errorf("history of %d: %w", structureID, err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -148,7 +155,7 @@ func uniqueViolation(err error, field, message string) error {
 // CreateRegion stores a new région; a taken code is a form error.
 func (s *Store) CreateRegion(ctx context.Context, actor *domain.Actor, r domain.Region) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, actor, "create region "+r.Code, func(tx *jtx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("CreateRegion(%s)", r.Code), func(tx *jtx) error {
 		err := tx.QueryRow(ctx, "INSERT INTO regions (code, nom) VALUES ($1, $2) RETURNING id", r.Code, r.Nom).Scan(&id)
 		if err != nil {
 			return uniqueViolation(err, "code", "Ce code est déjà celui d'une autre région.")
@@ -160,7 +167,7 @@ func (s *Store) CreateRegion(ctx context.Context, actor *domain.Actor, r domain.
 
 // UpdateRegion changes a région's code and name.
 func (s *Store) UpdateRegion(ctx context.Context, actor *domain.Actor, r domain.Region) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("update region %d", r.ID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("UpdateRegion(%d)", r.ID), func(tx *jtx) error {
 		before, err := tx.rowJSON(ctx, networkJSON["region"]+" FOR UPDATE", r.ID)
 		if err != nil {
 			return err
@@ -186,7 +193,7 @@ func nullable(s string) *string {
 // CreateStructure stores a new ML and opens its région history.
 func (s *Store) CreateStructure(ctx context.Context, actor *domain.Actor, st domain.Structure) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, actor, "create structure "+st.Code, func(tx *jtx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("CreateStructure(%s)", st.Code), func(tx *jtx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO structures (code, nom, region_id, forme, siret) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			st.Code, st.Nom, st.RegionID, st.Forme, nullable(st.Siret)).Scan(&id)
 		if err != nil {
@@ -218,7 +225,7 @@ func actorID(actor *domain.Actor) *int64 {
 
 // UpdateStructure changes an ML; a change of région is a move, kept in its history.
 func (s *Store) UpdateStructure(ctx context.Context, actor *domain.Actor, st domain.Structure) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("update structure %d", st.ID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("UpdateStructure(%d)", st.ID), func(tx *jtx) error {
 		var oldRegion int64
 		err := tx.QueryRow(ctx, "SELECT region_id FROM structures WHERE id = $1 FOR UPDATE", st.ID).Scan(&oldRegion)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -274,7 +281,7 @@ func siteErr(err error) error {
 // CreateSite stores a new site of an ML.
 func (s *Store) CreateSite(ctx context.Context, actor *domain.Actor, site domain.Site) (int64, error) {
 	var id int64
-	err := s.inTx(ctx, actor, fmt.Sprintf("create site %s of structure %d", site.Code, site.StructureID), func(tx *jtx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("CreateSite(%s, %d)", site.Code, site.StructureID), func(tx *jtx) error {
 		err := siteErr(tx.QueryRow(ctx, `INSERT INTO sites (code, structure_id, nom, kind, adresse, code_postal, commune)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 			site.Code, site.StructureID, site.Nom, site.Kind, site.Adresse, site.CodePostal, site.Commune).Scan(&id))
@@ -288,7 +295,7 @@ func (s *Store) CreateSite(ctx context.Context, actor *domain.Actor, site domain
 
 // UpdateSite changes a site (it stays with its ML).
 func (s *Store) UpdateSite(ctx context.Context, actor *domain.Actor, site domain.Site) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("update site %d", site.ID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("UpdateSite(%d)", site.ID), func(tx *jtx) error {
 		before, err := tx.rowJSON(ctx, networkJSON["site"]+" FOR UPDATE", site.ID)
 		if err != nil {
 			return err
@@ -307,16 +314,17 @@ func (s *Store) UpdateSite(ctx context.Context, actor *domain.Actor, site domain
 
 // IDByCode returns the id of the région (table "regions") or ML (table
 // "structures") with that external code; ENOTFOUND when there is none.
-func (s *Store) IDByCode(ctx context.Context, table, code string) (int64, error) {
+func (s *Store) IDByCode(ctx context.Context, table, code string) (_ int64, err error) {
+	defer wrap(&err, "IDByCode")
 	if table != "regions" && table != "structures" {
 		return 0, fmt.Errorf("id by code: unknown table %q", table)
 	}
 	var id int64
-	err := s.pool.QueryRow(ctx, "SELECT id FROM "+table+" WHERE code = $1", code).Scan(&id)
+	err = s.pool.QueryRow(ctx, "SELECT id FROM "+table+" WHERE code = $1", code).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, domain.Errorf(domain.ENOTFOUND, "Aucun élément n'a le code %s.", code)
 	} else if err != nil {
-		return 0, fmt.Errorf("id by code: %w", err)
+		return 0, err
 	}
 	return id, nil
 }

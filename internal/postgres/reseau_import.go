@@ -29,7 +29,7 @@ func (s *Store) ImportNetwork(ctx context.Context, actor *domain.Actor, plan *re
 		return nil, errors.New("import network: no plan")
 	}
 	var changes reseau.Changes
-	err := s.inTx(ctx, actor, "import network", func(tx *jtx) (err error) {
+	err := s.inTx(ctx, actor, "ImportNetwork", func(tx *jtx) (err error) {
 		if changes, err = importNetwork(ctx, tx, plan); err == nil && dryRun {
 			err = errDryRun
 		}

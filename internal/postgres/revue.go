@@ -31,9 +31,10 @@ func regionTenant(regionID int64) tenant {
 
 // PreuveTitles returns the titles of the ML's pieces of evidence per item code
 // of a référentiel, by title.
-func (s *Store) PreuveTitles(ctx context.Context, structureID, referentielID int64) (map[string][]string, error) {
+func (s *Store) PreuveTitles(ctx context.Context, structureID, referentielID int64) (_ map[string][]string, err error) {
+	defer wrap(&err, "PreuveTitles(%d, %d)", structureID, referentielID)
 	out := map[string][]string{}
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
 		var code, titre string
 		_, err := pgx.ForEachRow(rows, []any{&code, &titre}, func() error {
 			out[code] = append(out[code], titre)
@@ -45,7 +46,7 @@ func (s *Store) PreuveTitles(ctx context.Context, structureID, referentielID int
 		JOIN preuves p ON p.id = x.preuve_id JOIN referentiel_items i ON i.id = x.item_id
 		WHERE p.structure_id = $1 AND i.referentiel_id = $2 ORDER BY i.code, lower(p.titre), p.id`, structureID, referentielID)
 	if err != nil {
-		return nil, fmt.Errorf("preuve titles of structure %d: %w", structureID, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -57,14 +58,15 @@ type codedAvisItem struct {
 }
 
 // RevueItems returns the référent's avis per item code of an auto-évaluation of the ML.
-func (s *Store) RevueItems(ctx context.Context, structureID, autoevalID int64) (map[string]revue.SavedAvisItem, error) {
+func (s *Store) RevueItems(ctx context.Context, structureID, autoevalID int64) (_ map[string]revue.SavedAvisItem, err error) {
+	defer wrap(&err, "RevueItems(%d, %d)", structureID, autoevalID)
 	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[codedAvisItem], `
 		SELECT i.code, coalesce(r.valeur, 0) AS valeur, r.remarque, r.version,
 		       coalesce(nullif(u.nom, ''), u.email, '') AS "by", r.updated_at AS "at"
 		FROM revue_items r JOIN referentiel_items i ON i.id = r.item_id LEFT JOIN users u ON u.id = r.updated_by
 		WHERE r.structure_id = $1 AND r.autoevaluation_id = $2`, structureID, autoevalID)
 	if err != nil {
-		return nil, fmt.Errorf("revue items of autoevaluation %d: %w", autoevalID, err)
+		return nil, err
 	}
 	out := make(map[string]revue.SavedAvisItem, len(list))
 	for _, c := range list {
@@ -124,7 +126,7 @@ func (s *Store) SaveRevueItems(ctx context.Context, actor *domain.Actor, structu
 	for i, ch := range changes {
 		codes[i] = ch.Code
 	}
-	err := s.inTx(ctx, actor, fmt.Sprintf("revue.items of autoevaluation %d", autoevalID), func(tx *jtx) error {
+	err := s.inTx(ctx, actor, fmt.Sprintf("SaveRevueItems(%d)", autoevalID), func(tx *jtx) error {
 		etat, err := lockEtat(ctx, tx, structureID, autoevalID, false)
 		if err != nil {
 			return err
@@ -252,7 +254,7 @@ func notifySubmission(ctx context.Context, tx pgx.Tx, autoevalID int64) error {
 // it by decide and notifies its directors and the national team, as one change.
 func (s *Store) RendreAvis(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, avis revue.Avis,
 	decide func(demarche.Etat) (demarche.Etat, error), message func(revue.Destinataire) mail.Message) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("revue.avis of autoevaluation %d", autoevalID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("RendreAvis(%d)", autoevalID), func(tx *jtx) error {
 		if err := moveTx(ctx, tx, actor, structureID, autoevalID, demarche.RendreAvis, domain.RoleReferentARML, avis.Recommandation.Label(), decide); err != nil {
 			return err
 		}
@@ -272,7 +274,7 @@ func (s *Store) RendreAvis(ctx context.Context, actor *domain.Actor, structureID
 // moves it by decide and notifies its directors and contributors, as one change.
 func (s *Store) Renvoyer(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, r revue.Renvoi, role domain.Role,
 	decide func(demarche.Etat) (demarche.Etat, error), message func(revue.Destinataire) mail.Message) error {
-	return s.inTx(ctx, actor, fmt.Sprintf("revue.renvoi of autoevaluation %d", autoevalID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("Renvoyer(%d)", autoevalID), func(tx *jtx) error {
 		if err := moveTx(ctx, tx, actor, structureID, autoevalID, demarche.Renvoyer, role, r.Motif, decide); err != nil {
 			return err
 		}
@@ -306,22 +308,24 @@ func (s *Store) Renvoyer(ctx context.Context, actor *domain.Actor, structureID, 
 }
 
 // AvisRegionaux returns the avis régionaux of an auto-évaluation of the ML, oldest first.
-func (s *Store) AvisRegionaux(ctx context.Context, structureID, autoevalID int64) ([]revue.Avis, error) {
+func (s *Store) AvisRegionaux(ctx context.Context, structureID, autoevalID int64) (_ []revue.Avis, err error) {
+	defer wrap(&err, "AvisRegionaux(%d, %d)", structureID, autoevalID)
 	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[revue.Avis], `SELECT r.id, r.points_forts, r.axes_progres, r.recommandation, r.texte,
 		coalesce(nullif(u.nom, ''), u.email, '') AS "by", r.at
 		FROM revue_avis r LEFT JOIN users u ON u.id = r.by_user
 		WHERE r.structure_id = $1 AND r.autoevaluation_id = $2 ORDER BY r.at, r.id`, structureID, autoevalID)
 	if err != nil {
-		return nil, fmt.Errorf("avis of autoevaluation %d: %w", autoevalID, err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // Renvois returns the returns of an auto-évaluation of the ML with their item
 // reasons (in document order of their codes), oldest first.
-func (s *Store) Renvois(ctx context.Context, structureID, autoevalID int64) ([]revue.Renvoi, error) {
+func (s *Store) Renvois(ctx context.Context, structureID, autoevalID int64) (_ []revue.Renvoi, err error) {
+	defer wrap(&err, "Renvois(%d, %d)", structureID, autoevalID)
 	var out []revue.Renvoi
-	err := s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
+	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
 		var r revue.Renvoi
 		var code, motif *string
 		_, err := pgx.ForEachRow(rows, []any{&r.ID, &r.Motif, &r.By, &r.Role, &r.At, &code, &motif}, func() error {
@@ -341,14 +345,15 @@ func (s *Store) Renvois(ctx context.Context, structureID, autoevalID int64) ([]r
 		LEFT JOIN referentiel_items i ON i.id = x.item_id
 		WHERE r.structure_id = $1 AND r.autoevaluation_id = $2 ORDER BY r.at, r.id, i.id`, structureID, autoevalID)
 	if err != nil {
-		return nil, fmt.Errorf("renvois of autoevaluation %d: %w", autoevalID, err)
+		return nil, err
 	}
 	return out, nil
 }
 
 // Dossiers returns the MLs of a région that a campaign concerns, by name, with
 // their auto-évaluation and its last submission.
-func (s *Store) Dossiers(ctx context.Context, regionID, campagneID int64) ([]revue.Dossier, error) {
+func (s *Store) Dossiers(ctx context.Context, regionID, campagneID int64) (_ []revue.Dossier, err error) {
+	defer wrap(&err, "Dossiers(%d, %d)", regionID, campagneID)
 	list, err := collect(ctx, s, regionTenant(regionID), pgx.RowToStructByName[revue.Dossier], `
 		SELECT s.id AS structure_id, s.nom AS structure_nom, coalesce(a.id, 0) AS autoevaluation_id, coalesce(a.etat, 'en_cours') AS etat,
 		       (SELECT max(t.at) FROM autoevaluation_transitions t WHERE t.autoevaluation_id = a.id AND t.action = 'soumettre') AS soumise_le
@@ -358,14 +363,15 @@ func (s *Store) Dossiers(ctx context.Context, regionID, campagneID int64) ([]rev
 			SELECT 1 FROM campagne_structures cs WHERE cs.campagne_id = $2 AND cs.structure_id = s.id))
 		ORDER BY s.nom, s.id`, regionID, campagneID)
 	if err != nil {
-		return nil, fmt.Errorf("dossiers of region %d in campagne %d: %w", regionID, campagneID, err)
+		return nil, err
 	}
 	return list, nil
 }
 
 // Moyennes aggregates the answers of a campaign per ML of a région (0: every
 // région) and group of item codes.
-func (s *Store) Moyennes(ctx context.Context, regionID, campagneID int64, codes, names []string) ([]revue.Moyenne, error) {
+func (s *Store) Moyennes(ctx context.Context, regionID, campagneID int64, codes, names []string) (_ []revue.Moyenne, err error) {
+	defer wrap(&err, "Moyennes(%d, %d)", regionID, campagneID)
 	list, err := collect(ctx, s, regionTenant(regionID), pgx.RowToStructByName[revue.Moyenne], `
 		WITH g AS (SELECT * FROM unnest($3::text[], $4::text[]) AS g(code, groupe))
 		SELECT a.structure_id, g.groupe, count(*)::int AS answered,
@@ -378,7 +384,7 @@ func (s *Store) Moyennes(ctx context.Context, regionID, campagneID int64, codes,
 		WHERE a.campagne_id = $2 AND ($1::bigint = 0 OR s.region_id = $1) AND (c.valeur IS NOT NULL OR c.non_concerne)
 		GROUP BY a.structure_id, g.groupe`, regionID, campagneID, codes, names)
 	if err != nil {
-		return nil, fmt.Errorf("moyennes of campagne %d in region %d: %w", campagneID, regionID, err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -390,7 +396,7 @@ func (s *Store) SeedRevue(ctx context.Context, actor *domain.Actor, structureID,
 	for c := range items {
 		codes = append(codes, c)
 	}
-	return s.inTx(ctx, actor, fmt.Sprintf("revue.seed of autoevaluation %d", autoevalID), func(tx *jtx) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("SeedRevue(%d)", autoevalID), func(tx *jtx) error {
 		ids, err := itemIDs(ctx, tx, autoevalID, codes)
 		if err != nil {
 			return err

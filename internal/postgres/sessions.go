@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
@@ -17,13 +16,17 @@ func (s *Store) SessionStore() scs.Store {
 
 // DeleteExpiredSessions deletes the sessions past their expiry and returns how
 // many went. Several servers may run it at once.
-func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+func (s *Store) DeleteExpiredSessions(ctx context.Context) (_ int64, err error) {
+	defer wrap(&err, "DeleteExpiredSessions")
 	tag, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()")
 	if err != nil {
-		return 0, fmt.Errorf("delete expired sessions: %w", err)
+		return 0, err
 	}
 	return tag.RowsAffected(), nil
 }
 
 // Ping reports whether the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+func (s *Store) Ping(ctx context.Context) (err error) {
+	defer wrap(&err, "Ping")
+	return s.pool.Ping(ctx)
+}
