@@ -23,7 +23,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/national"
 	"github.com/unml/cadre/internal/postgres"
@@ -242,7 +241,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if empty {
 		start := time.Now()
 		fmt.Fprintf(stdout, "Seeding the national dataset (seed %d)…\n", *seed)
-		if err := national.Seed(ctx, store, size, *seed, auth.DefaultParams); err != nil {
+		if err := national.Seed(ctx, store, size, *seed, passwordParams); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Seeded in %s.\n", time.Since(start).Round(100*time.Millisecond))

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 )
@@ -25,6 +26,7 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	passwordParams = auth.TestParams
 	pgtest.Main(m)
 }
 

@@ -17,6 +17,13 @@ import (
 
 // seedCmd runs `cadre seed demo [--if-empty]` and
 // `cadre seed national [--if-empty] [--seed N] [--size national|tiny]`.
+// passwordParams is the cost of the password hashes that the commands write
+// (seed, user, serve's invitations and resets): auth.DefaultParams. The tests'
+// TestMain lowers it to auth.TestParams, which changes no behaviour (a hash
+// carries its parameters, checked whatever they are) and spares every command a
+// test runs an argon2 hash of 19 MiB under -race.
+var passwordParams = auth.DefaultParams
+
 func seedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	const usageSeed = "seed takes one data set: cadre seed demo [--if-empty], cadre seed national [--if-empty] [--seed N] [--size national|tiny]"
 	if len(args) == 0 || (args[0] != "demo" && args[0] != "national") {
@@ -55,14 +62,14 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		if set == "national" {
 			start := time.Now()
-			if err := national.Seed(ctx, store, size, *seed, auth.DefaultParams); err != nil {
+			if err := national.Seed(ctx, store, size, *seed, passwordParams); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "National dataset created (seed %d) in %s; every account's password is %s.\n",
 				*seed, time.Since(start).Round(100*time.Millisecond), national.Password)
 			return nil
 		}
-		if _, err := demo.Seed(ctx, store, auth.DefaultParams); err != nil {
+		if _, err := demo.Seed(ctx, store, passwordParams); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "Demo data created.")

@@ -196,7 +196,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 			return err
 		}
 	}
-	srv := server.New(serverDeps(cfg, logger, store, auth.DefaultParams))
+	srv := server.New(serverDeps(cfg, logger, store, passwordParams))
 
 	// Expired sessions and content no version refers to go every 5 minutes;
 	// every server may run this safely. Uploads store content and its piece in

@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/unml/cadre/internal/accounts"
-	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
 )
@@ -48,7 +47,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return fmt.Errorf("%s: %s", code, domain.ErrorMessage(err))
 		}
-		svc := accounts.NewService(store, auth.DefaultParams, cfg.BaseURL)
+		svc := accounts.NewService(store, passwordParams, cfg.BaseURL)
 		if err := svc.Invite(ctx, accounts.Operator(), inv); err != nil {
 			if fields := domain.ErrorFields(err); len(fields) > 0 {
 				for field, msg := range fields {
@@ -74,7 +73,7 @@ func disableUsers(ctx context.Context, emails []string, getenv func(string) stri
 		return err
 	}
 	return withStore(ctx, getenv, stderr, func(store *postgres.Store) error {
-		svc := accounts.NewService(store, auth.DefaultParams, cfg.BaseURL)
+		svc := accounts.NewService(store, passwordParams, cfg.BaseURL)
 		for _, email := range emails {
 			c, err := store.CredentialsByEmail(ctx, accounts.NormalizeEmail(email))
 			if err != nil {
