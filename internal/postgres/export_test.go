@@ -52,3 +52,10 @@ func existingContent(ctx context.Context, structureID, contentID int64, filename
 		return contentID, preuves.CleanName(filename), checkContent(ctx, tx, structureID, contentID)
 	}
 }
+
+// ScopeSQL is the statement with which the store sets the row-level security
+// scope of a transaction: scope "system", "national" or "tenant", with these
+// régions and Missions Locales.
+func ScopeSQL(scope string, regions, structures []int64) string {
+	return tenant{scope: scope, regions: regions, structures: structures}.setSQL()
+}

@@ -618,10 +618,12 @@ func (s *Store) CoverageCounts(ctx context.Context, structureID, referentielID i
 }
 
 // coverageSQL counts the ML's ($1) pieces per item code of a référentiel ($2).
+// A piece's links carry its structure_id (the trigger of migration 0009), so
+// the ML's links are read from their own index, without the pieces.
 const coverageSQL = `
 	SELECT i.code, count(*)::int FROM preuve_items x
-	JOIN preuves p ON p.id = x.preuve_id JOIN referentiel_items i ON i.id = x.item_id
-	WHERE p.structure_id = $1 AND i.referentiel_id = $2 GROUP BY i.code`
+	JOIN referentiel_items i ON i.id = x.item_id
+	WHERE x.structure_id = $1 AND i.referentiel_id = $2 GROUP BY i.code`
 
 func scanCoverage(rows pgx.Rows) (map[string]int, error) {
 	out := map[string]int{}

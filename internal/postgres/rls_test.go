@@ -4,12 +4,14 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/demo/demotest"
+	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 )
 
@@ -94,20 +96,24 @@ func TestRowLevelSecurity(t *testing.T) {
 			seen++
 		}
 		// A deliberately unscoped SELECT * in a transaction scoped to Rennes.
-		if n := selectAll(t, pool, "SELECT set_config('cadre.scope', 'tenant', true), set_config('cadre.structures', '{"+itoa(rennes)+"}', true)",
-			"SELECT * FROM "+id); n != ofRennes {
+		if n := selectAll(t, pool, postgres.ScopeSQL("tenant", nil, []int64{rennes}), "SELECT * FROM "+id); n != ofRennes {
 			t.Errorf("%s in Rennes' scope: %d rows, want Rennes' %d (of %d)", name, n, ofRennes, all)
 		}
-		if n := selectAll(t, pool, "SELECT set_config('cadre.scope', 'tenant', true), set_config('cadre.regions', '{"+itoa(f.Regions["BRE"])+"}', true)",
-			"SELECT * FROM "+id); n != ofBretagne && name != "memberships" {
+		if n := selectAll(t, pool, postgres.ScopeSQL("tenant", []int64{f.Regions["BRE"]}, nil), "SELECT * FROM "+id); n != ofBretagne && name != "memberships" {
 			t.Errorf("%s in the Bretagne région's scope: %d rows, want %d (of %d)", name, n, ofBretagne, all)
 		}
-		if n := selectAll(t, pool, "SELECT set_config('cadre.scope', 'national', true)", "SELECT * FROM "+id); n != all {
+		if n := selectAll(t, pool, postgres.ScopeSQL("national", nil, nil), "SELECT * FROM "+id); n != all {
 			t.Errorf("%s in the national scope: %d rows, want %d", name, n, all)
+		}
+		// The lists of 0009 without the expanded one of 0015 show nothing: a
+		// scope set another way fails closed.
+		if n := selectAll(t, pool, "SELECT set_config('cadre.scope', 'tenant', true), set_config('cadre.structures', '{"+itoa(rennes)+"}', true), set_config('cadre.regions', '{"+itoa(f.Regions["BRE"])+"}', true)",
+			"SELECT * FROM "+id); n != 0 && name != "memberships" {
+			t.Errorf("%s with cadre.structures and cadre.regions but no cadre.visible: %d rows, want none", name, n)
 		}
 		// A write outside the scope is refused too.
 		if name == "preuves" {
-			_, err := scoped(t, pool, "SELECT set_config('cadre.scope', 'tenant', true), set_config('cadre.structures', '{"+itoa(rennes)+"}', true)",
+			_, err := scoped(t, pool, postgres.ScopeSQL("tenant", nil, []int64{rennes}),
 				"INSERT INTO preuves (structure_id, nature, titre, type) VALUES ("+itoa(lyon)+", 'sur_place', 'x', 'autre')")
 			if err == nil {
 				t.Error("a piece of Lyon inserted in Rennes' scope")
@@ -157,3 +163,36 @@ func scoped(t *testing.T, pool *pgxpool.Pool, setup, query string) (int, error) 
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestRowLevelSecurityPlan: the policies cost a comparison per row, not a
+// function call. As the application role in a région's scope, the tenant
+// tables' policies run their scope once per query (InitPlan), and
+// cadre_tenant_visible, which later migrations' policies call, is inlined into
+// the plan (migration 0015).
+func TestRowLevelSecurityPlan(t *testing.T) {
+	t.Parallel()
+	pool, f := demotest.New(t)
+	scope := postgres.ScopeSQL("tenant", []int64{f.Regions["BRE"]}, nil)
+	for _, tc := range []struct{ query, want string }{
+		{"SELECT * FROM cotations", "InitPlan"},
+		{"SELECT * FROM memberships", "InitPlan"},
+		{"SELECT * FROM structures WHERE cadre_tenant_visible(id)", "current_setting('cadre.visible'"},
+	} {
+		var plan strings.Builder
+		err := pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(t.Context(), scope); err != nil {
+				return err
+			}
+			rows, _ := tx.Query(t.Context(), "EXPLAIN (VERBOSE) "+tc.query)
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			plan.WriteString(strings.Join(lines, "\n"))
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.query, err)
+		}
+		if !strings.Contains(plan.String(), tc.want) || strings.Contains(plan.String(), "cadre_tenant_visible(") {
+			t.Errorf("%s: want %q in the plan and no call of cadre_tenant_visible:\n%s", tc.query, tc.want, plan.String())
+		}
+	}
+}

@@ -134,9 +134,21 @@ func actorTenant(a *domain.Actor) tenant {
 // setSQL is the statement that sets t for the current transaction. The values
 // are a fixed word and integers, so they are written inline.
 func (t tenant) setSQL() string {
+	visible := "'" + ids(t.structures) + "'"
+	if len(t.regions) > 0 {
+		visible = fmt.Sprintf(visibleOfRegionsSQL, "'"+ids(t.structures)+"'", "'"+ids(t.regions)+"'")
+	}
 	return "SELECT set_config('cadre.scope', '" + t.scope + "', true), set_config('cadre.regions', '" + ids(t.regions) +
-		"', true), set_config('cadre.structures', '" + ids(t.structures) + "', true)"
+		"', true), set_config('cadre.structures', '" + ids(t.structures) + "', true), set_config('cadre.visible', " +
+		visible + ", true)"
 }
+
+// visibleOfRegionsSQL expands a scope's Missions Locales (first %s, an array
+// literal) and régions (second %s) into the list of every Mission Locale it
+// sees, the value of cadre.visible (migration 0015): row-level security then
+// compares each row with that list, parsed once per query, instead of querying
+// structures for every row.
+const visibleOfRegionsSQL = "(SELECT array(SELECT unnest(%s::bigint[]) UNION SELECT id FROM structures WHERE region_id = ANY (%s::bigint[]) ORDER BY 1)::text)"
 
 // ids writes an array literal of ids: {1,2,3}.
 func ids(xs []int64) string {
@@ -178,7 +190,11 @@ func (s *Store) query(ctx context.Context, t tenant, fn func(rows pgx.Rows) erro
 // the returned BatchResults and closes it.
 func (s *Store) sendBatch(ctx context.Context, t tenant, b *pgx.Batch) (pgx.BatchResults, error) {
 	scoped := &pgx.Batch{}
-	scoped.Queue(setTenantSQL, t.scope, ids(t.regions), ids(t.structures))
+	if len(t.regions) > 0 {
+		scoped.Queue(setRegionTenantSQL, t.scope, ids(t.regions), ids(t.structures))
+	} else {
+		scoped.Queue(setTenantSQL, t.scope, ids(t.regions), ids(t.structures))
+	}
 	scoped.QueuedQueries = append(scoped.QueuedQueries, b.QueuedQueries...)
 	br := s.pool.SendBatch(ctx, scoped)
 	if _, err := br.Exec(); err != nil {
@@ -188,8 +204,14 @@ func (s *Store) sendBatch(ctx context.Context, t tenant, b *pgx.Batch) (pgx.Batc
 	return br, nil
 }
 
-// setTenantSQL sets a tenant for the current (implicit) transaction.
-const setTenantSQL = "SELECT set_config('cadre.scope', $1, true), set_config('cadre.regions', $2, true), set_config('cadre.structures', $3, true)"
+// setTenantSQL sets a tenant without régions for the current (implicit)
+// transaction: it sees its Missions Locales ($3) and no other.
+const setTenantSQL = "SELECT set_config('cadre.scope', $1, true), set_config('cadre.regions', $2, true), set_config('cadre.structures', $3, true), set_config('cadre.visible', $3, true)"
+
+// setRegionTenantSQL sets a tenant with régions ($2): it also sees their
+// Missions Locales, listed in the same statement.
+var setRegionTenantSQL = "SELECT set_config('cadre.scope', $1, true), set_config('cadre.regions', $2, true), set_config('cadre.structures', $3, true), set_config('cadre.visible', " +
+	fmt.Sprintf(visibleOfRegionsSQL, "$3", "$2") + ", true)"
 
 // collect runs one query under t and collects its rows with fn.
 func collect[T any](ctx context.Context, s *Store, t tenant, fn pgx.RowToFunc[T], sql string, args ...any) ([]T, error) {

@@ -33,7 +33,12 @@ func TestActorTenant(t *testing.T) {
 		}
 	}
 	if got, want := visibleTenant(domain.Visibility{RegionIDs: []int64{1}}).setSQL(),
-		"SELECT set_config('cadre.scope', 'tenant', true), set_config('cadre.regions', '{1}', true), set_config('cadre.structures', '{}', true)"; got != want {
+		"SELECT set_config('cadre.scope', 'tenant', true), set_config('cadre.regions', '{1}', true), set_config('cadre.structures', '{}', true), "+
+			"set_config('cadre.visible', (SELECT array(SELECT unnest('{}'::bigint[]) UNION SELECT id FROM structures WHERE region_id = ANY ('{1}'::bigint[]) ORDER BY 1)::text), true)"; got != want {
+		t.Errorf("setSQL = %s", got)
+	}
+	if got, want := structureTenant(4).setSQL(),
+		"SELECT set_config('cadre.scope', 'tenant', true), set_config('cadre.regions', '{}', true), set_config('cadre.structures', '{4}', true), set_config('cadre.visible', '{4}', true)"; got != want {
 		t.Errorf("setSQL = %s", got)
 	}
 	if got := visibleTenant(domain.Visibility{All: true}); !reflect.DeepEqual(got, nationalTenant) {
