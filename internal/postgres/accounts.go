@@ -69,6 +69,12 @@ func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (
 	if a == nil {
 		return nil, domain.Errorf(domain.EUNAUTH, "Votre session a pris fin : connectez-vous à nouveau.")
 	}
+	if a.HasRole(domain.RoleAuditeur) {
+		// The audits of the auditor's pairs: their only way to an ML's data.
+		if a.Audits, err = s.auditAccess(ctx, userID); err != nil {
+			return nil, fmt.Errorf("actor %d: %w", userID, err)
+		}
+	}
 	return a, nil
 }
 
