@@ -167,3 +167,10 @@ BEGIN
         EXECUTE format('CREATE POLICY tenant ON %I USING (cadre_tenant_visible(structure_id))', t);
     END LOOP;
 END $$;
+
+-- The audit's own steps of the démarche (internal/demarche): the assignment
+-- of a dossier sent without an avis régional, and the final report.
+ALTER TABLE autoevaluation_transitions DROP CONSTRAINT autoevaluation_transitions_action_check;
+ALTER TABLE autoevaluation_transitions ADD CONSTRAINT autoevaluation_transitions_action_check
+    CHECK (action IN ('soumettre', 'rendre_avis', 'affecter_audit', 'renvoyer', 'rendre_rapport',
+                      'transmettre_observations', 'decider', 'affecter_sans_avis', 'emettre_rapport_definitif'));

@@ -133,6 +133,10 @@ var errNotFound = domain.Errorf(domain.ENOTFOUND, "Audit introuvable.")
 // policy's scopes, and an auditor's assigned MLs.
 func visibility(actor *domain.Actor) domain.Visibility {
 	v := actor.Visible(domain.ActViewAudit)
+	w := actor.Visible(domain.ActViewVerdicts)
+	v.All = v.All || w.All
+	v.RegionIDs = append(v.RegionIDs, w.RegionIDs...)
+	v.StructureIDs = append(v.StructureIDs, w.StructureIDs...)
 	if actor != nil {
 		for _, x := range actor.Audits {
 			v.StructureIDs = append(v.StructureIDs, x.StructureID)
@@ -274,14 +278,15 @@ func (s *Service) Assign(ctx context.Context, actor *domain.Actor, a autoeval.Au
 		})
 }
 
-// Load returns an audit for those who may see it: the Pôle, its pair, and the
-// ML's director once the provisional report is out; ENOTFOUND otherwise.
+// Load returns an audit for those who may see something of it: the Pôle, its
+// pair, the ML's director once the provisional report is out, the ML's people
+// and its région's référent once the final one is; ENOTFOUND otherwise.
 func (s *Service) Load(ctx context.Context, actor *domain.Actor, id int64) (*Audit, error) {
 	a, err := s.store.Audit(ctx, visibility(actor), id)
 	if err != nil {
 		return nil, err
 	}
-	if !actor.CanAudit(domain.ActViewAudit, a.Scope(), a.ID) && !actor.CanAudit(domain.ActViewVerdicts, a.Scope(), a.ID) {
+	if r := RolesOn(actor, &a); !r.Workspace && !r.Report && !r.Verdicts {
 		return nil, errNotFound
 	}
 	return &a, nil
