@@ -8,7 +8,7 @@ import (
 func TestTaille(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		n                               int
+		n                              int
 		initial, suivi, renouvellement int
 	}{
 		{0, 0, 0, 0},

@@ -88,13 +88,17 @@ func (f *fakeStore) Cotations(context.Context, int64, int64) (map[string]autoeva
 func (f *fakeStore) RevueItems(context.Context, int64, int64) (map[string]revue.SavedAvisItem, error) {
 	return nil, nil
 }
-func (f *fakeStore) AvisRegionaux(context.Context, int64, int64) ([]revue.Avis, error) { return nil, nil }
-func (f *fakeStore) FileAudit(context.Context) (q, s []Dossier, err error)             { return nil, nil, nil }
+func (f *fakeStore) AvisRegionaux(context.Context, int64, int64) ([]revue.Avis, error) {
+	return nil, nil
+}
+func (f *fakeStore) FileAudit(context.Context) (q, s []Dossier, err error) { return nil, nil, nil }
 func (f *fakeStore) Auditeurs(context.Context) ([]Auditeur, error) {
 	return []Auditeur{{UserID: certifie, Nom: "Alex Auditeur", Qualification: Certifie}, {UserID: reseau, Nom: "Sam Réseau", Qualification: Reseau},
 		{UserID: intrus, Nom: "Intrus", Qualification: Reseau}}, nil
 }
-func (f *fakeStore) Liens(_ context.Context, userID, _ int64) ([]Lien, error) { return f.liens[userID], nil }
+func (f *fakeStore) Liens(_ context.Context, userID, _ int64) ([]Lien, error) {
+	return f.liens[userID], nil
+}
 func (f *fakeStore) SitesAudit(context.Context, int64) ([]Site, []int64, error) {
 	return f.sites, nil, nil
 }
@@ -130,13 +134,19 @@ func contains(xs []int64, x int64) bool {
 	}
 	return false
 }
-func (f *fakeStore) AuditsOf(context.Context, domain.Visibility, int64) ([]Audit, error) { return nil, nil }
-func (f *fakeStore) Echantillon(context.Context, int64, int64) ([]SampledSite, error)     { return f.sample, nil }
+func (f *fakeStore) AuditsOf(context.Context, domain.Visibility, int64) ([]Audit, error) {
+	return nil, nil
+}
+func (f *fakeStore) Echantillon(context.Context, int64, int64) ([]SampledSite, error) {
+	return f.sample, nil
+}
 func (f *fakeStore) ReplaceSite(_ context.Context, _ *domain.Actor, _, _ int64, rang int, siteID int64, j string) error {
 	f.sample[rang-1].SiteID, f.sample[rang-1].Justification = siteID, j
 	return nil
 }
-func (f *fakeStore) Notes(context.Context, int64, int64) (map[string]SavedNote, error) { return f.notes, nil }
+func (f *fakeStore) Notes(context.Context, int64, int64) (map[string]SavedNote, error) {
+	return f.notes, nil
+}
 func (f *fakeStore) SaveNotes(_ context.Context, _ *domain.Actor, _, _ int64, changes []NoteChange) (map[string]SavedNote, error) {
 	var what []string
 	for _, ch := range changes {
@@ -152,7 +162,9 @@ func (f *fakeStore) SaveNotes(_ context.Context, _ *domain.Actor, _, _ int64, ch
 	}
 	return f.notes, nil
 }
-func (f *fakeStore) PreuvesAudit(context.Context, int64, int64) ([]Preuve, error) { return f.preuves, nil }
+func (f *fakeStore) PreuvesAudit(context.Context, int64, int64) ([]Preuve, error) {
+	return f.preuves, nil
+}
 func (f *fakeStore) Verdicts(context.Context, int64, int64) (map[int64]SavedVerdict, error) {
 	return f.verdicts, nil
 }
@@ -160,7 +172,9 @@ func (f *fakeStore) SaveVerdict(_ context.Context, _ *domain.Actor, _, _, preuve
 	f.verdicts[preuveID] = SavedVerdict{PreuveVerdict: v, Version: base + 1}
 	return f.verdicts[preuveID], nil
 }
-func (f *fakeStore) Constats(context.Context, int64, int64) ([]Constat, error) { return f.constats, nil }
+func (f *fakeStore) Constats(context.Context, int64, int64) ([]Constat, error) {
+	return f.constats, nil
+}
 func (f *fakeStore) AddConstat(_ context.Context, _ *domain.Actor, _, _ int64, c Constat) (int64, error) {
 	c.ID = int64(900 + len(f.constats))
 	f.constats = append(f.constats, c)
@@ -194,7 +208,9 @@ func (f *fakeStore) EmettreRapport(_ context.Context, _ *domain.Actor, _, _ int6
 func (f *fakeStore) OpenVersion(context.Context, int64, int64, int) (preuves.File, error) {
 	return nil, errors.New("not in the fake")
 }
-func (f *fakeStore) LogDownload(context.Context, *domain.Actor, int64, int64, int64) error { return nil }
+func (f *fakeStore) LogDownload(context.Context, *domain.Actor, int64, int64, int64) error {
+	return nil
+}
 
 // fakePlan covers constats and items with the counts it holds.
 type fakePlan struct {
@@ -406,7 +422,10 @@ func TestWorkflow(t *testing.T) {
 	if !errors.As(err, &ce) || domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("the other auditor's stale save: %v, want a conflict", err)
 	}
-	wantCode(t, func() error { _, err := s.SaveNotes(ctx, a1, d, []NoteChange{{Code: code, Note: Note{Valeur: 9}, BaseVersion: 1}}); return err }(), domain.EINVALID, "off the scale")
+	wantCode(t, func() error {
+		_, err := s.SaveNotes(ctx, a1, d, []NoteChange{{Code: code, Note: Note{Valeur: 9}, BaseVersion: 1}})
+		return err
+	}(), domain.EINVALID, "off the scale")
 	wantCode(t, func() error { _, err := s.SaveNotes(ctx, asPole, d, nil); return err }(), domain.EFORBIDDEN, "the Pôle rates")
 	wantCode(t, func() error { _, err := s.SaveNotes(ctx, other, d, nil); return err }(), domain.EFORBIDDEN, "another auditor rates")
 	wantCode(t, func() error { _, err := s.SaveNotes(ctx, asDirecteur, d, nil); return err }(), domain.EFORBIDDEN, "the director rates")
@@ -420,8 +439,14 @@ func TestWorkflow(t *testing.T) {
 
 	// Findings.
 	wantCode(t, func() error { _, err := s.AddConstat(ctx, a1, d, Constat{Nature: "autre", Texte: "x"}); return err }(), domain.EINVALID, "unknown kind")
-	wantCode(t, func() error { _, err := s.AddConstat(ctx, a1, d, Constat{Nature: EcartMineur, Texte: "x", Items: []string{"ZZ.9"}}); return err }(), domain.EINVALID, "unknown item")
-	wantCode(t, func() error { _, err := s.AddConstat(ctx, a1, d, Constat{Nature: EcartMineur, Texte: "x", Sites: []int64{99}}); return err }(), domain.EINVALID, "site out of the sample")
+	wantCode(t, func() error {
+		_, err := s.AddConstat(ctx, a1, d, Constat{Nature: EcartMineur, Texte: "x", Items: []string{"ZZ.9"}})
+		return err
+	}(), domain.EINVALID, "unknown item")
+	wantCode(t, func() error {
+		_, err := s.AddConstat(ctx, a1, d, Constat{Nature: EcartMineur, Texte: "x", Sites: []int64{99}})
+		return err
+	}(), domain.EINVALID, "site out of the sample")
 	if _, err := s.AddConstat(ctx, a1, d, Constat{Nature: EcartMineur, Texte: "Le suivi des orientations n'est pas tracé.", Items: []string{code}, Sites: []int64{1}}); err != nil {
 		t.Fatal(err)
 	}
