@@ -160,8 +160,8 @@ type Assignment struct {
 	Nature           Nature
 	Certifie, Reseau int64
 	Debut, Fin       time.Time
-	// Motif is the reason to audit a dossier without an avis régional.
-	Motif string
+	// Seed draws the sample; 0 draws a fresh one (the demo fixes its own).
+	Seed int64
 }
 
 // Site is a site of the ML as the sampling sees it.

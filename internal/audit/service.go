@@ -265,7 +265,10 @@ func (s *Service) Assign(ctx context.Context, actor *domain.Actor, a autoeval.Au
 			siege = st.ID
 		}
 	}
-	seed := NewSeed()
+	seed := as.Seed
+	if seed == 0 {
+		seed = NewSeed()
+	}
 	sample := Tirer(as.Nature, candidats, siege, visites, seed)
 	return s.store.AssignAudit(ctx, actor, a.StructureID, a.ID, as, seed, candidats, visites, siege, sample,
 		func(etat demarche.Etat, motif string) (demarche.Etat, demarche.Transition, string, error) {

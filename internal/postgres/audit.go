@@ -53,6 +53,13 @@ func (s *Store) Audit(ctx context.Context, v domain.Visibility, id int64) (a aud
 	return a, err
 }
 
+// AuditIDOf returns the id of a dossier's audit (0: none), for the demo's fixture.
+func (s *Store) AuditIDOf(ctx context.Context, autoevalID int64) (id int64, err error) {
+	defer wrap(&err, "AuditIDOf(%d)", autoevalID)
+	err = s.scanOne(ctx, systemTenant, "SELECT coalesce((SELECT id FROM audits WHERE autoevaluation_id = $1), 0)", []any{autoevalID}, &id)
+	return id, err
+}
+
 // AuditsOf returns the audits one of whose pair is userID, among the MLs v
 // covers, the latest first.
 func (s *Store) AuditsOf(ctx context.Context, v domain.Visibility, userID int64) (list []audit.Audit, err error) {
