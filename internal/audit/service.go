@@ -54,7 +54,8 @@ type Store interface {
 		sample []Tire, decide func(etat demarche.Etat, motif string) (demarche.Etat, demarche.Transition, string, error)) (int64, error)
 	// Audit returns an audit; ENOTFOUND unless v covers its ML.
 	Audit(ctx context.Context, v domain.Visibility, id int64) (Audit, error)
-	// AuditsOf returns the audits one of whose pair is userID, the latest first.
+	// AuditsOf returns the audits of the MLs v covers (and, unless userID is
+	// 0, one of whose pair is userID), the latest first.
 	AuditsOf(ctx context.Context, v domain.Visibility, userID int64) ([]Audit, error)
 	// Echantillon returns an audit's sample, by rank.
 	Echantillon(ctx context.Context, structureID, auditID int64) ([]SampledSite, error)
@@ -295,12 +296,31 @@ func (s *Service) Load(ctx context.Context, actor *domain.Actor, id int64) (*Aud
 	return &a, nil
 }
 
-// MesAudits returns the audits of actor's pairs, the latest first.
-func (s *Service) MesAudits(ctx context.Context, actor *domain.Actor) ([]Audit, error) {
-	if !actor.HasRole(domain.RoleAuditeur) {
-		return nil, nil
+// List returns the audits actor may see something of, the latest first: every
+// audit for the Pôle, an auditor's own ("Mes audits"), an ML's once reported.
+func (s *Service) List(ctx context.Context, actor *domain.Actor) ([]Audit, error) {
+	var userID int64
+	if !actor.Can(domain.ActAssignAudit, domain.Scope{}) && actor.HasRole(domain.RoleAuditeur) {
+		userID = actor.UserID
 	}
-	return s.store.AuditsOf(ctx, visibility(actor), actor.UserID)
+	all, err := s.store.AuditsOf(ctx, visibility(actor), userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Audit
+	for _, a := range all {
+		if r := RolesOn(actor, &a); r.Workspace || r.Report || r.Verdicts {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// Reaches reports whether actor has any way to the audits' pages: the Pôle,
+// an auditor, the people of an ML and the référents of a région.
+func Reaches(actor *domain.Actor) bool {
+	v := actor.Visible(domain.ActViewVerdicts)
+	return actor.HasRole(domain.RoleAuditeur) || v.All || len(v.RegionIDs) > 0 || len(v.StructureIDs) > 0
 }
 
 // Roles says what the person may do on a loaded audit.

@@ -60,13 +60,13 @@ func (s *Store) AuditIDOf(ctx context.Context, autoevalID int64) (id int64, err 
 	return id, err
 }
 
-// AuditsOf returns the audits one of whose pair is userID, among the MLs v
-// covers, the latest first.
+// AuditsOf returns the audits of the MLs v covers, one of whose pair is
+// userID unless it is 0, the latest first.
 func (s *Store) AuditsOf(ctx context.Context, v domain.Visibility, userID int64) (list []audit.Audit, err error) {
 	defer wrap(&err, "AuditsOf(%d)", userID)
 	return collect(ctx, s, visibleTenant(v), pgx.RowToStructByName[audit.Audit], auditColumns+`
-		WHERE (a.auditeur_certifie = $1 OR a.auditeur_reseau = $1) AND ($2 OR a.structure_id = ANY($3))
-		ORDER BY a.debut DESC, a.id DESC`, userID, v.All, v.StructureIDs)
+		WHERE ($1 = 0 OR a.auditeur_certifie = $1 OR a.auditeur_reseau = $1) AND ($2 OR a.structure_id = ANY($3) OR s.region_id = ANY($4))
+		ORDER BY a.debut DESC, a.id DESC`, userID, v.All, v.StructureIDs, v.RegionIDs)
 }
 
 // FileAudit returns the dossiers awaiting an audit, oldest first, and the
