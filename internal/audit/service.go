@@ -462,6 +462,9 @@ func (s *Service) SaveNotes(ctx context.Context, actor *domain.Actor, d *Detail,
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
+	if len(changes) == 0 {
+		return map[string]SavedNote{}, nil
+	}
 	return s.store.SaveNotes(ctx, actor, d.StructureID, d.ID, changes)
 }
 

@@ -519,7 +519,10 @@ func (s *Server) saveVerdict(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) downloadAuditPreuve(w http.ResponseWriter, r *http.Request) error {
-	d := auditOf(r.Context())
+	d, err := workspace(r)
+	if err != nil {
+		return err
+	}
 	pid, err := idParam(r, "preuve")
 	if err != nil {
 		return err
