@@ -144,6 +144,8 @@ type RapportView struct {
 	Observe, Answer, CanFinal, Definitif                        bool
 	ObserveAction, AnswerAction, FinalAction, VerdictsURL       string
 	BackURL                                                     string
+	// Error says why the last form was refused.
+	Error string
 }
 
 // PartRow is a part's means of the three ratings.

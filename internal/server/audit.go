@@ -703,7 +703,7 @@ func (s *Server) renderRapport(w http.ResponseWriter, r *http.Request, d *audit.
 	}
 	if fail != nil {
 		v.Page.Title = "Erreur · " + v.Page.Title
-		v.Page.Flash = domain.ErrorMessage(fail)
+		v.Error = domain.ErrorMessage(fail)
 	}
 	return s.render(w, r, status, web.RapportPage(v))
 }
