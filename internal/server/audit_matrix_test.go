@@ -19,7 +19,6 @@ func firstID(t *testing.T, app *apptest.App, sql string, args ...any) int64 {
 }
 
 var (
-	auditID     = func(f ids) map[bool]int64 { return f.audit }
 	auditPreuve = func(f ids) map[bool]int64 { return f.auditPreuve }
 	auditConst  = func(f ids) map[bool]int64 { return f.constat }
 )
