@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/accounts"
+	"github.com/unml/cadre/internal/audit"
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/background"
@@ -300,5 +301,7 @@ func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, p
 		Reseau:      reseau.NewService(store),
 		Revue:       revue.NewService(store, cfg.BaseURL),
 		Journal:     journal.NewService(store),
+		// The store's Couverture reads the plan d'amélioration (audit_plan.go).
+		Audit: audit.NewService(store, store, cfg.BaseURL),
 	}
 }

@@ -97,6 +97,9 @@ type Store interface {
 	OutboxMessage(ctx context.Context, id int64) (cmail.Queued, error)
 	RemoveMembership(ctx context.Context, actor *domain.Actor, id int64) error
 	SetDisabled(ctx context.Context, actor *domain.Actor, userID int64, disabled bool) error
+	// SetQualification sets an auditor's qualification ("" clears it);
+	// EINVALID unless the account holds the auditor role.
+	SetQualification(ctx context.Context, actor *domain.Actor, userID int64, qualification string) error
 }
 
 // Member is a person with one of their memberships, for team and user lists.
@@ -405,6 +408,23 @@ func (s *Service) SetDisabled(ctx context.Context, actor *domain.Actor, userID i
 		return domain.Errorf(domain.EINVALID, "Vous ne pouvez pas désactiver votre propre compte.")
 	}
 	return s.store.SetDisabled(ctx, actor, userID, disabled)
+}
+
+// Qualifications are an auditor account's possible qualifications, as stored:
+// certified by the certification body, or from the network (issue 13).
+var Qualifications = map[string]string{"certifie": "Auditeur·rice certifié·e", "reseau": "Auditeur·rice du réseau"}
+
+// SetQualification sets an auditor's qualification, which the audit's pairs
+// need (the national team: ENOTFOUND for anyone else). EINVALID for an
+// unknown qualification or an account without the auditor role.
+func (s *Service) SetQualification(ctx context.Context, actor *domain.Actor, userID int64, qualification string) error {
+	if !actor.Can(domain.ActManageRoles, domain.Scope{}) {
+		return domain.Errorf(domain.ENOTFOUND, "Compte introuvable.")
+	}
+	if _, ok := Qualifications[qualification]; !ok && qualification != "" {
+		return domain.FieldErrors{"qualification": "Choisissez : auditeur·rice certifié·e ou du réseau."}.Err()
+	}
+	return s.store.SetQualification(ctx, actor, userID, qualification)
 }
 
 // Operator is the actor of the command line: someone with access to the server

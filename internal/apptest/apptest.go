@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unml/cadre/internal/accounts"
+	"github.com/unml/cadre/internal/audit"
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/campagnes"
@@ -143,6 +144,8 @@ func New(t testing.TB) *App {
 		Reseau:      reseau.NewService(store),
 		Revue:       revue.NewService(store, cfg.BaseURL),
 		Journal:     journal.NewService(store),
+		// The store's Couverture reads the plan d'amélioration (audit_plan.go).
+		Audit: audit.NewService(store, store, cfg.BaseURL),
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

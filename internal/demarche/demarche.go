@@ -65,6 +65,9 @@ const (
 	RendreRapport           Transition = "rendre_rapport"           // the auditor writes the provisional report
 	TransmettreObservations Transition = "transmettre_observations" // the ML answers; the report becomes final
 	Decider                 Transition = "decider"                  // the UNML records the commission's decision
+	// The audit's own steps (issue 13).
+	AffecterSansAvis Transition = "affecter_sans_avis"        // the UNML assigns the audit of a submitted dossier without an avis régional, with a reason
+	EmettreDefinitif Transition = "emettre_rapport_definitif" // the pair issues the final report, after the ML's observations
 )
 
 // Label returns the transition's French name.
@@ -84,6 +87,10 @@ func (t Transition) Label() string {
 		return "Observations de la Mission Locale"
 	case Decider:
 		return "Décision de la commission"
+	case AffecterSansAvis:
+		return "Affectation de l'audit sans avis régional"
+	case EmettreDefinitif:
+		return "Rapport d'audit définitif"
 	}
 	return string(t)
 }
@@ -105,6 +112,8 @@ var steps = map[Transition]step{
 	RendreRapport:           {from: []Etat{EnAudit}, to: RapportProvisoire, roles: []domain.Role{domain.RoleAuditeur}},
 	TransmettreObservations: {from: []Etat{RapportProvisoire}, to: RapportDefinitif, roles: []domain.Role{domain.RoleDirecteur}},
 	Decider:                 {from: []Etat{RapportDefinitif}, to: Decidee, roles: []domain.Role{domain.RolePole}, reasons: true},
+	AffecterSansAvis:        {from: []Etat{Soumise}, to: EnAudit, roles: []domain.Role{domain.RolePole}, reasons: true},
+	EmettreDefinitif:        {from: []Etat{RapportProvisoire}, to: RapportDefinitif, roles: []domain.Role{domain.RoleAuditeur}},
 }
 
 // Next returns the state that transition t leads to from state from, taken by

@@ -26,6 +26,8 @@ func TestStateMachine(t *testing.T) {
 		RendreRapport:           {[]Etat{EnAudit}, RapportProvisoire, []domain.Role{domain.RoleAuditeur}},
 		TransmettreObservations: {[]Etat{RapportProvisoire}, RapportDefinitif, []domain.Role{domain.RoleDirecteur}},
 		Decider:                 {[]Etat{RapportDefinitif}, Decidee, []domain.Role{domain.RolePole}},
+		AffecterSansAvis:        {[]Etat{Soumise}, EnAudit, []domain.Role{domain.RolePole}},
+		EmettreDefinitif:        {[]Etat{RapportProvisoire}, RapportDefinitif, []domain.Role{domain.RoleAuditeur}},
 	}
 	in := func(list []Etat, e Etat) bool {
 		for _, x := range list {
@@ -70,8 +72,9 @@ func TestStateMachine(t *testing.T) {
 		}
 	}
 	// submit 1 + avis 1 + assign 1 + return 3×2 + report 1 + observations 1 + decide 1
-	if passed != 12 {
-		t.Errorf("%d transitions allowed, want 12", passed)
+	// + assign without avis 1 + final report 1
+	if passed != 14 {
+		t.Errorf("%d transitions allowed, want 14", passed)
 	}
 	if _, err := Next(EnCours, Transition("teleport"), domain.RolePole, ""); domain.ErrorCode(err) != domain.EINVALID {
 		t.Errorf("unknown transition: %v", err)
@@ -112,6 +115,12 @@ func TestStoredNamesAreTheDatabases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The audit's steps (0013) widen the CHECK of 0007.
+	audit, err := fs.ReadFile(migrations.FS, "0013_audit.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names = append(names, audit...)
 	word := regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
 	for _, e := range Etats {
 		if !word.MatchString(string(e)) || !strings.Contains(string(schema), "'"+string(e)+"'") || e.Label() == string(e) {
@@ -120,7 +129,7 @@ func TestStoredNamesAreTheDatabases(t *testing.T) {
 	}
 	for tr := range steps {
 		if !word.MatchString(string(tr)) || !strings.Contains(string(names), "'"+string(tr)+"'") || tr.Label() == string(tr) {
-			t.Errorf("transition %q: not a stored word of migration 0007, or no label", tr)
+			t.Errorf("transition %q: not a stored word of migrations 0007 or 0013, or no label", tr)
 		}
 	}
 }
@@ -159,6 +168,54 @@ func TestReviewTransitions(t *testing.T) {
 		}
 		if e != Soumise && e != AvisRendu && e != EnAudit {
 			cases = append(cases, tc{Renvoyer, e, domain.RoleReferentARML, "motif", e, domain.ECONFLICT})
+		}
+	}
+	for _, c := range cases {
+		next, err := Next(c.from, c.tr, c.role, c.reason)
+		if domain.ErrorCode(err) != c.code || next != c.to {
+			t.Errorf("%s from %s by %s: (%s, %v), want (%s, %q)", c.tr, c.from, c.role, next, err, c.to, c.code)
+		}
+	}
+}
+
+// TestAuditTransitions spells out every step from « avis régional rendu » to
+// « rapport définitif », allowed and refused, per role: the Pôle assigns (from
+// a submitted dossier only with a reason), the pair issues the provisional
+// then the final report; nothing else passes.
+func TestAuditTransitions(t *testing.T) {
+	t.Parallel()
+	type tc struct {
+		tr     Transition
+		from   Etat
+		role   domain.Role
+		reason string
+		to     Etat
+		code   string
+	}
+	cases := []tc{
+		{AffecterAudit, AvisRendu, domain.RolePole, "", EnAudit, ""},
+		{AffecterSansAvis, Soumise, domain.RolePole, "Pas de référent ARML cette année", EnAudit, ""},
+		{AffecterSansAvis, Soumise, domain.RolePole, " ", Soumise, domain.EINVALID},
+		{AffecterSansAvis, AvisRendu, domain.RolePole, "motif", AvisRendu, domain.ECONFLICT},
+		{RendreRapport, EnAudit, domain.RoleAuditeur, "", RapportProvisoire, ""},
+		{EmettreDefinitif, RapportProvisoire, domain.RoleAuditeur, "", RapportDefinitif, ""},
+		{EmettreDefinitif, EnAudit, domain.RoleAuditeur, "", EnAudit, domain.ECONFLICT},
+		{RendreRapport, RapportProvisoire, domain.RoleAuditeur, "", RapportProvisoire, domain.ECONFLICT},
+		{AffecterAudit, EnAudit, domain.RolePole, "", EnAudit, domain.ECONFLICT},
+	}
+	for _, role := range domain.Roles {
+		if role != domain.RolePole {
+			cases = append(cases, tc{AffecterAudit, AvisRendu, role, "", AvisRendu, domain.EFORBIDDEN},
+				tc{AffecterSansAvis, Soumise, role, "motif", Soumise, domain.EFORBIDDEN})
+		}
+		if role != domain.RoleAuditeur {
+			cases = append(cases, tc{RendreRapport, EnAudit, role, "", EnAudit, domain.EFORBIDDEN},
+				tc{EmettreDefinitif, RapportProvisoire, role, "", RapportProvisoire, domain.EFORBIDDEN})
+		}
+	}
+	for _, e := range []Etat{RapportDefinitif, Decidee} {
+		for _, tr := range []Transition{AffecterAudit, AffecterSansAvis, RendreRapport, EmettreDefinitif, Renvoyer} {
+			cases = append(cases, tc{tr, e, domain.RolePole, "motif", e, domain.ECONFLICT})
 		}
 	}
 	for _, c := range cases {

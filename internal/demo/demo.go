@@ -44,6 +44,7 @@ var Accounts = []Account{
 	{"directeur@ml-brest.demo", "Gwen Brest", domain.RoleDirecteur, "ML-BREST"},
 	{"directeur@ml-quimper.demo", "Erwan Quimper", domain.RoleDirecteur, "ML-QUIMPER"},
 	{"directeur@ml-lyon.demo", "Claude Lyon", domain.RoleDirecteur, "ML-LYON"},
+	{"auditrice.reseau@unml.demo", "Sam Réseau", domain.RoleAuditeur, ""},
 }
 
 // Fixture holds the ids of what Seed created, by code, for tests.
@@ -57,6 +58,8 @@ type Fixture struct {
 	Autoevaluations map[string]int64
 	// Preuves holds one file piece per ML that has evidence, by structure code.
 	Preuves map[string]int64
+	// Audits by dossier, as Autoevaluations: "ML-BREST/2026", "ML-RENNES/2025".
+	Audits map[string]int64
 }
 
 type structure struct {
@@ -91,7 +94,7 @@ var network = []structure{
 // costs (auth.DefaultParams in a real run, cheaper ones in tests).
 func Seed(ctx context.Context, store *postgres.Store, params auth.Params) (*Fixture, error) {
 	f := &Fixture{Regions: map[string]int64{}, Structures: map[string]int64{}, Sites: map[string]int64{}, Users: map[string]int64{},
-		Campagnes: map[string]int64{}, Autoevaluations: map[string]int64{}, Preuves: map[string]int64{}}
+		Campagnes: map[string]int64{}, Autoevaluations: map[string]int64{}, Preuves: map[string]int64{}, Audits: map[string]int64{}}
 	for _, r := range []domain.Region{{Code: "BRE", Nom: "Bretagne"}, {Code: "ARA", Nom: "Auvergne-Rhône-Alpes"}} {
 		id, err := store.CreateRegion(ctx, nil, r)
 		if err != nil {
@@ -137,6 +140,9 @@ func Seed(ctx context.Context, store *postgres.Store, params auth.Params) (*Fixt
 	}
 	if err := seedPreuves(ctx, store, f); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := seedAudits(ctx, store, f); err != nil {
+		return nil, fmt.Errorf("demo: audits: %w", err)
 	}
 	return f, nil
 }
@@ -385,7 +391,7 @@ func seedPreuves(ctx context.Context, store *postgres.Store, f *Fixture) error {
 // copies of a database seeded once.
 func LoadFixture(ctx context.Context, store *postgres.Store) (*Fixture, error) {
 	f := &Fixture{Regions: map[string]int64{}, Structures: map[string]int64{}, Sites: map[string]int64{}, Users: map[string]int64{},
-		Campagnes: map[string]int64{}, Autoevaluations: map[string]int64{}, Preuves: map[string]int64{}}
+		Campagnes: map[string]int64{}, Autoevaluations: map[string]int64{}, Preuves: map[string]int64{}, Audits: map[string]int64{}}
 	all := domain.Visibility{All: true}
 	for _, st := range network {
 		if _, ok := f.Regions[st.region]; !ok {
@@ -456,6 +462,13 @@ func LoadFixture(ctx context.Context, store *postgres.Store) (*Fixture, error) {
 		if f.Preuves[code] == 0 {
 			return nil, fmt.Errorf("demo: file piece of %s not found", code)
 		}
+	}
+	for _, k := range []string{"ML-BREST/2026", "ML-RENNES/2025"} {
+		id, err := store.AuditIDOf(ctx, f.Autoevaluations[k])
+		if err != nil || id == 0 {
+			return nil, fmt.Errorf("demo: audit of %s not found: %v", k, err)
+		}
+		f.Audits[k] = id
 	}
 	return f, nil
 }

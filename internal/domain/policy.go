@@ -80,6 +80,14 @@ type Actor struct {
 	Email       string
 	Nom         string
 	Memberships []Membership
+	// Audits are the audits the person is one of the pair of (auditors only):
+	// an auditor reaches an ML's data only through them.
+	Audits []AuditAccess
+}
+
+// AuditAccess is one audit an auditor is assigned to, and its ML.
+type AuditAccess struct {
+	AuditID, StructureID int64
 }
 
 // Action is something an actor may be allowed to do on a scope.
@@ -130,6 +138,22 @@ const (
 	ActViewJournal Action = "journal.view"
 	// ActViewNationalJournal: read the whole journal (the Pôle, the platform admin).
 	ActViewNationalJournal Action = "journal.view_national"
+	// ActAssignAudit: the audit queue, the auditors' workload, assigning a pair,
+	// sending a dossier to the audit without an avis régional (the Pôle).
+	ActAssignAudit Action = "audit.assign"
+	// ActViewAudit: see an audit, its sample and its reports (the Pôle, the
+	// pair; the ML's director once the provisional report is out: see CanAudit).
+	ActViewAudit Action = "audit.view"
+	// ActConductAudit: rate, judge evidence, record findings, answer
+	// observations and issue the reports (the pair only: see CanAudit).
+	ActConductAudit Action = "audit.conduct"
+	// ActReplaceSite: replace a sampled site, with a justification (the Pôle, the pair).
+	ActReplaceSite Action = "audit.replace_site"
+	// ActObserveAudit: write the ML's observations on the provisional report (its director).
+	ActObserveAudit Action = "audit.observe"
+	// ActViewVerdicts: see the three verdicts of a dossier (the Pôle; the ML's
+	// people and its région's référent once the final report is out).
+	ActViewVerdicts Action = "audit.verdicts"
 )
 
 // Can answers "may this actor do this action on an object at this scope". It is
@@ -156,6 +180,8 @@ func (m Membership) allows(act Action, s Scope) bool {
 			ActManageCampaigns, ActViewAutoeval, ActViewPreuves, ActDownloadPreuve, ActViewRevue, ActReturn,
 			ActViewJournal, ActViewNationalJournal:
 			return true
+		case ActAssignAudit, ActViewAudit, ActReplaceSite, ActViewVerdicts:
+			return true
 		}
 	case RoleAdmin:
 		// Accounts and technical settings; the network read-only.
@@ -170,6 +196,8 @@ func (m Membership) allows(act Action, s Scope) bool {
 		case ActViewRegion, ActViewStructure, ActViewAutoeval, ActViewPreuves, ActViewRevue, ActGiveAvis, ActReturn,
 			ActViewJournal:
 			return s.RegionID != 0 && s.RegionID == m.RegionID
+		case ActViewVerdicts:
+			return s.RegionID != 0 && s.RegionID == m.RegionID
 		}
 	case RoleDirecteur:
 		switch act {
@@ -178,6 +206,8 @@ func (m Membership) allows(act Action, s Scope) bool {
 		case ActViewStructure, ActManageTeam, ActViewAutoeval, ActRate, ActSubmit,
 			ActViewPreuves, ActManagePreuves, ActDownloadPreuve, ActPreuvesSettings, ActViewJournal:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
+		case ActViewAudit, ActObserveAudit, ActViewVerdicts:
+			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleContributeur:
 		switch act {
@@ -185,10 +215,39 @@ func (m Membership) allows(act Action, s Scope) bool {
 			return true
 		case ActViewStructure, ActViewAutoeval, ActRate, ActViewPreuves, ActManagePreuves, ActDownloadPreuve:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
+		case ActViewVerdicts:
+			return s.StructureID != 0 && s.StructureID == m.StructureID
 		}
 	case RoleAuditeur:
-		// Auditors see the MLs of their assigned audits, which come with the audit
-		// issue; until then nothing of the network.
+		// Auditors reach an ML only through an audit they are assigned to: see
+		// CanAudit; nothing of the network otherwise.
+	}
+	return false
+}
+
+// CanAudit answers "may this actor do act on audit auditID of the ML at s":
+// the policy's answer (Can) for the Pôle and the ML's people, and for an
+// auditor, only on an audit of their pair: another auditor is refused, and
+// the pages answer 404.
+func (a *Actor) CanAudit(act Action, s Scope, auditID int64) bool {
+	if a == nil {
+		return false
+	}
+	if act != ActConductAudit && a.Can(act, s) {
+		return true
+	}
+	switch act {
+	case ActViewAudit, ActConductAudit, ActReplaceSite, ActDownloadPreuve, ActViewVerdicts:
+	default:
+		return false
+	}
+	if !a.HasRole(RoleAuditeur) {
+		return false
+	}
+	for _, x := range a.Audits {
+		if x.AuditID == auditID && x.StructureID == s.StructureID && auditID != 0 {
+			return true
+		}
 	}
 	return false
 }

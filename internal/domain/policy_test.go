@@ -457,3 +457,48 @@ func TestCanDownloadEvidence(t *testing.T) {
 		t.Error("a nil actor may download")
 	}
 }
+
+// TestCanAudit: an auditor reaches an audit only if it is one of their pair's;
+// the Pôle always; the ML's people and its référent through the policy only.
+func TestCanAudit(t *testing.T) {
+	t.Parallel()
+	brest := domain.Scope{RegionID: 1, StructureID: 10}
+	assigned := &domain.Actor{UserID: 1, Memberships: []domain.Membership{{Role: domain.RoleAuditeur}}, Audits: []domain.AuditAccess{{AuditID: 7, StructureID: 10}}}
+	other := &domain.Actor{UserID: 2, Memberships: []domain.Membership{{Role: domain.RoleAuditeur}}, Audits: []domain.AuditAccess{{AuditID: 8, StructureID: 10}}}
+	pole := &domain.Actor{UserID: 3, Memberships: []domain.Membership{{Role: domain.RolePole}}}
+	dir := &domain.Actor{UserID: 4, Memberships: []domain.Membership{{Role: domain.RoleDirecteur, StructureID: 10}}}
+	ref := &domain.Actor{UserID: 5, Memberships: []domain.Membership{{Role: domain.RoleReferentARML, RegionID: 1}}}
+	// A director who is given an audit access (not an auditor) gains nothing.
+	forged := &domain.Actor{UserID: 6, Memberships: []domain.Membership{{Role: domain.RoleDirecteur, StructureID: 99}}, Audits: []domain.AuditAccess{{AuditID: 7, StructureID: 10}}}
+	cases := []struct {
+		name string
+		a    *domain.Actor
+		act  domain.Action
+		want bool
+	}{
+		{"assigned views", assigned, domain.ActViewAudit, true},
+		{"assigned conducts", assigned, domain.ActConductAudit, true},
+		{"assigned downloads", assigned, domain.ActDownloadPreuve, true},
+		{"assigned replaces a site", assigned, domain.ActReplaceSite, true},
+		{"assigned assigns", assigned, domain.ActAssignAudit, false},
+		{"another pair's auditor views", other, domain.ActViewAudit, false},
+		{"another pair's auditor conducts", other, domain.ActConductAudit, false},
+		{"the Pôle views", pole, domain.ActViewAudit, true},
+		{"the Pôle assigns", pole, domain.ActAssignAudit, true},
+		{"the Pôle does not conduct", pole, domain.ActConductAudit, false},
+		{"the director observes", dir, domain.ActObserveAudit, true},
+		{"the director does not conduct", dir, domain.ActConductAudit, false},
+		{"the référent sees the verdicts", ref, domain.ActViewVerdicts, true},
+		{"the référent does not view the audit", ref, domain.ActViewAudit, false},
+		{"a forged access", forged, domain.ActViewAudit, false},
+		{"nobody", nil, domain.ActViewAudit, false},
+	}
+	for _, c := range cases {
+		if got := c.a.CanAudit(c.act, brest, 7); got != c.want {
+			t.Errorf("%s: CanAudit(%s) = %v, want %v", c.name, c.act, got, c.want)
+		}
+	}
+	if assigned.Can(domain.ActViewStructure, brest) || assigned.Can(domain.ActViewAutoeval, brest) {
+		t.Error("an auditor sees the ML outside the audit")
+	}
+}

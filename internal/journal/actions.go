@@ -50,6 +50,17 @@ const (
 	ActAvisRendu        = "revue.avis_rendu"
 	ActRenvoi           = "revue.renvoi"
 	ActSeed             = "system.seed"
+	// The labelling audit (issue 13).
+	ActAuditEnvoi        = "audit.envoi_sans_avis"
+	ActAuditAffecte      = "audit.affecte"
+	ActAuditSite         = "audit.site_remplace"
+	ActAuditNote         = "audit.cotation"
+	ActAuditVerdict      = "audit.verdict_preuve"
+	ActAuditConstat      = "audit.constat"
+	ActAuditObservations = "audit.observations"
+	ActAuditReponses     = "audit.reponses"
+	ActAuditRapport      = "audit.rapport"
+	ActQualification     = "account.qualification_audit"
 )
 
 // Action is an action with its French phrase, for the filters and the sentences.
@@ -99,6 +110,16 @@ var Actions = []Action{
 	{ActAvisRendu, "a rendu l'avis régional sur l'auto-évaluation", "Avis régional rendu"},
 	{ActRenvoi, "a renvoyé pour compléments l'auto-évaluation", "Renvoi pour compléments"},
 	{ActSeed, "a chargé le jeu de données", "Jeu de données chargé"},
+	{ActAuditEnvoi, "a envoyé à l'audit sans avis régional l'auto-évaluation", "Envoi à l'audit sans avis"},
+	{ActAuditAffecte, "a affecté l'audit", "Audit affecté"},
+	{ActAuditSite, "a remplacé un lieu de l'échantillon de l'audit", "Lieu remplacé"},
+	{ActAuditNote, "a donné la cotation d'audit de", "Cotation d'audit"},
+	{ActAuditVerdict, "a statué, pour l'audit, sur", "Verdict sur une preuve"},
+	{ActAuditConstat, "a enregistré un constat d'audit :", "Constat d'audit"},
+	{ActAuditObservations, "a formulé les observations de la Mission Locale sur l'audit", "Observations sur l'audit"},
+	{ActAuditReponses, "a répondu aux observations sur l'audit", "Réponses aux observations"},
+	{ActAuditRapport, "a émis le rapport de l'audit", "Rapport d'audit"},
+	{ActQualification, "a changé la qualification d'auditeur·rice de", "Qualification d'auditeur"},
 }
 
 // ObjectTypes names the kinds of objects, for the filters.
@@ -106,6 +127,7 @@ var ObjectTypes = []struct{ Code, Label string }{
 	{"user", "Compte"}, {"membership", "Rôle"}, {"region", "Région"}, {"structure", "Mission Locale"}, {"site", "Lieu d'accueil"},
 	{"referentiel", "Référentiel"}, {"campagne", "Campagne"}, {"autoevaluation", "Auto-évaluation"}, {"cotation", "Cotation"},
 	{"preuve", "Élément de preuve"}, {"mail", "Courriel"}, {"revue", "Revue régionale"}, {"dataset", "Jeu de données"},
+	{"audit", "Audit"},
 }
 
 // KnownAction reports whether code is an action of the journal.

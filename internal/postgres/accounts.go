@@ -71,6 +71,12 @@ func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (
 	if a == nil {
 		return nil, domain.Errorf(domain.EUNAUTH, "Votre session a pris fin : connectez-vous à nouveau.")
 	}
+	if a.HasRole(domain.RoleAuditeur) {
+		// The audits of the auditor's pairs: their only way to an ML's data.
+		if a.Audits, err = s.auditAccess(ctx, userID); err != nil {
+			return nil, fmt.Errorf("actor %d: %w", userID, err)
+		}
+	}
 	return a, nil
 }
 
@@ -363,6 +369,27 @@ func (s *Store) RemoveMembership(ctx context.Context, actor *domain.Actor, id in
 		}
 		e.Action, e.ObjectType, e.ObjectID = journal.ActRoleRemoved, "membership", journal.ID(id)
 		tx.journal(e)
+		return nil
+	})
+}
+
+// SetQualification sets an auditor's qualification ("" clears it).
+func (s *Store) SetQualification(ctx context.Context, actor *domain.Actor, userID int64, qualification string) error {
+	return s.inTx(ctx, actor, fmt.Sprintf("SetQualification(%d)", userID), func(tx *jtx) error {
+		var before *string
+		var email string
+		err := tx.QueryRow(ctx, `SELECT qualification_audit, email FROM users u WHERE id = $1
+			AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.role = 'auditeur') FOR UPDATE`, userID).Scan(&before, &email)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.FieldErrors{"qualification": "Seul un compte d'auditeur·rice reçoit une qualification."}.Err()
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE users SET qualification_audit = nullif($2, ''), updated_at = now() WHERE id = $1", userID, qualification); err != nil {
+			return err
+		}
+		tx.journal(journal.Entry{Action: journal.ActQualification, ObjectType: "user", ObjectID: journal.ID(userID), Label: email,
+			Before: journal.JSON(map[string]any{"qualification": before}), After: journal.JSON(map[string]any{"qualification": qualification})})
 		return nil
 	})
 }

@@ -126,6 +126,11 @@ func actorTenant(a *domain.Actor) tenant {
 			t.regions = append(t.regions, m.RegionID)
 		case m.StructureID != 0 && (m.Role == domain.RoleDirecteur || m.Role == domain.RoleContributeur):
 			t.structures = append(t.structures, m.StructureID)
+		case m.Role == domain.RoleAuditeur:
+			// An auditor writes in the MLs of the audits of their pair only.
+			for _, x := range a.Audits {
+				t.structures = append(t.structures, x.StructureID)
+			}
 		}
 	}
 	return t

@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/unml/cadre/internal/accounts"
+	"github.com/unml/cadre/internal/audit"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/web"
 )
@@ -124,6 +125,9 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 	}
 	if vis := a.Visible(domain.ActViewRevue); vis.All || len(vis.RegionIDs) > 0 {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/revue", Label: "Revue régionale"})
+	}
+	if audit.Reaches(a) {
+		p.Nav = append(p.Nav, web.NavItem{Href: "/audits", Label: "Audits"})
 	}
 	p.Nav = append(p.Nav, web.NavItem{Href: "/referentiel", Label: "Référentiel"})
 	if a.Can(domain.ActManageAccounts, domain.Scope{}) || a.Can(domain.ActManageRoles, domain.Scope{}) {

@@ -20,6 +20,9 @@ func (s *Server) usersView(r *http.Request, inv accounts.Invitation) (web.UsersV
 		return web.UsersView{}, err
 	}
 	v := web.UsersView{Page: s.page(r, "Utilisateurs"), CanInvite: canInvite}
+	if v.Qualifications, err = s.qualificationRows(r); err != nil {
+		return web.UsersView{}, err
+	}
 	for _, m := range members {
 		if n := len(v.Users); n == 0 || v.Users[n-1].ID != m.UserID {
 			item := web.UserItem{ID: m.UserID, Nom: m.Nom, Email: m.Email, Disabled: m.Disabled, CanToggle: canToggle && m.UserID != a.UserID}

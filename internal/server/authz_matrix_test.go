@@ -73,8 +73,11 @@ type ids struct {
 	region, structure, site, membership, user, autoeval, preuve map[bool]int64
 	// dossier is a submitted auto-évaluation of the own région (ML Quimper's).
 	dossier map[bool]int64
-	message int64
-	css     string
+	// audit: Rennes's 2025 audit (rapport définitif) and Brest's 2026 one (in
+	// progress), with one piece and one finding of each.
+	audit, auditPreuve, constat map[bool]int64
+	message                     int64
+	css                         string
 }
 
 func fixed(p string) func(ids, bool) string { return func(ids, bool) string { return p } }
@@ -109,7 +112,7 @@ func networkManage(okStatus int, seesOwn ...string) want {
 }
 
 // matrix gathers the rows of every feature's file.
-var matrix = mergeRows(baseRows, campagneRows, autoevalRows, preuveRows, revueRows)
+var matrix = mergeRows(baseRows, campagneRows, autoevalRows, preuveRows, revueRows, auditRows)
 
 func mergeRows(parts ...map[string]row) map[string]row {
 	all := map[string]row{}
@@ -296,5 +299,10 @@ func matrixIDs(t *testing.T, app *apptest.App) ids {
 		dossier:    map[bool]int64{true: f.Autoevaluations["ML-QUIMPER/2026"], false: f.Autoevaluations["ML-LYON/2026"]},
 		message:    message,
 		css:        web.Asset("css/cadre.css"),
+		audit:      map[bool]int64{true: f.Audits["ML-RENNES/2025"], false: f.Audits["ML-BREST/2026"]},
+		auditPreuve: map[bool]int64{true: f.Preuves["ML-RENNES"],
+			false: firstID(t, app, "SELECT min(id) FROM preuves WHERE structure_id = $1 AND nature = 'fichier'", f.Structures["ML-BREST"])},
+		constat: map[bool]int64{true: firstID(t, app, "SELECT min(id) FROM audit_constats WHERE audit_id = $1", f.Audits["ML-RENNES/2025"]),
+			false: firstID(t, app, "SELECT min(id) FROM audit_constats WHERE audit_id = $1", f.Audits["ML-BREST/2026"])},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/unml/cadre/internal/accounts"
+	"github.com/unml/cadre/internal/audit"
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/config"
@@ -44,6 +45,7 @@ type Deps struct {
 	Referentiel *referentiel.Service
 	Reseau      *reseau.Service
 	Revue       *revue.Service
+	Audit       *audit.Service
 }
 
 // Server holds the HTTP layer's dependencies.
@@ -59,6 +61,7 @@ type Server struct {
 	referentiel *referentiel.Service
 	reseau      *reseau.Service
 	revue       *revue.Service
+	audit       *audit.Service
 	sessions    *scs.SessionManager
 }
 
@@ -66,7 +69,7 @@ type Server struct {
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, logger: d.Logger, ready: d.Ready, accounts: d.Accounts, autoeval: d.Autoeval,
 		campagnes: d.Campagnes, preuves: d.Preuves, referentiel: d.Referentiel, reseau: d.Reseau, revue: d.Revue,
-		journal: d.Journal}
+		journal: d.Journal, audit: d.Audit}
 	sm := scs.New()
 	sm.Store = d.Sessions
 	sm.Lifetime = d.Config.SessionMax

@@ -79,3 +79,9 @@ function autosave(form) {
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
 }
+
+// The audit report's "Imprimer" button (issue 13): the browser's print
+// dialog, which the print stylesheet lays out on A4.
+document.querySelectorAll("[data-print]").forEach((button) => {
+  button.addEventListener("click", () => window.print());
+});
