@@ -65,6 +65,10 @@ const (
 	RendreRapport           Transition = "rendre_rapport"           // the auditor writes the provisional report
 	TransmettreObservations Transition = "transmettre_observations" // the ML answers; the report becomes final
 	Decider                 Transition = "decider"                  // the UNML records the commission's decision
+	// Representer puts an adjourned dossier back before the commission once its
+	// conditions are met (the commission's Service checks that the latest
+	// decision is an adjournment): it is again a rapport définitif.
+	Representer Transition = "representer"
 )
 
 // Label returns the transition's French name.
@@ -84,6 +88,8 @@ func (t Transition) Label() string {
 		return "Observations de la Mission Locale"
 	case Decider:
 		return "Décision de la commission"
+	case Representer:
+		return "Nouvelle présentation à la commission"
 	}
 	return string(t)
 }
@@ -105,6 +111,7 @@ var steps = map[Transition]step{
 	RendreRapport:           {from: []Etat{EnAudit}, to: RapportProvisoire, roles: []domain.Role{domain.RoleAuditeur}},
 	TransmettreObservations: {from: []Etat{RapportProvisoire}, to: RapportDefinitif, roles: []domain.Role{domain.RoleDirecteur}},
 	Decider:                 {from: []Etat{RapportDefinitif}, to: Decidee, roles: []domain.Role{domain.RolePole}, reasons: true},
+	Representer:             {from: []Etat{Decidee}, to: RapportDefinitif, roles: []domain.Role{domain.RolePole}, reasons: true},
 }
 
 // Next returns the state that transition t leads to from state from, taken by
