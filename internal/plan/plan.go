@@ -119,9 +119,9 @@ type Action struct {
 	StructureNom string
 	RegionID     int64
 	Titre        string
-	Description string
-	Items       []string // item codes
-	Origine     Origine
+	Description  string
+	Items        []string // item codes
+	Origine      Origine
 	// AutoevaluationID is the dossier the action comes from (auto-évaluation or
 	// avis régional); 0: none.
 	AutoevaluationID int64

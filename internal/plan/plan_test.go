@@ -48,10 +48,10 @@ func TestOverdue(t *testing.T) {
 	t.Parallel()
 	due := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
-		statut  Statut
+		statut   Statut
 		echeance time.Time
-		overdue bool
-		days    int
+		overdue  bool
+		days     int
 	}{
 		{AEngager, due, true, 1},
 		{EnCours, due.AddDate(0, 0, -30), true, 31},
