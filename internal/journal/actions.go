@@ -50,6 +50,16 @@ const (
 	ActAvisRendu        = "revue.avis_rendu"
 	ActRenvoi           = "revue.renvoi"
 	ActSeed             = "system.seed"
+	ActPlanAction       = "plan.action_created"
+	ActPlanStatut       = "plan.statut_set"
+	ActPlanComment      = "plan.commented"
+	ActSessionCreated   = "commission.session_created"
+	ActAgendaAdded      = "commission.agenda_added"
+	ActDecision         = "commission.decision"
+	ActDecisionCorrigee = "commission.decision_corrected"
+	ActRepresentation   = "commission.representation"
+	ActLabelRappel      = "label.rappel"
+	ActLabelSeeded      = "label.recorded"
 )
 
 // Action is an action with its French phrase, for the filters and the sentences.
@@ -99,6 +109,16 @@ var Actions = []Action{
 	{ActAvisRendu, "a rendu l'avis régional sur l'auto-évaluation", "Avis régional rendu"},
 	{ActRenvoi, "a renvoyé pour compléments l'auto-évaluation", "Renvoi pour compléments"},
 	{ActSeed, "a chargé le jeu de données", "Jeu de données chargé"},
+	{ActPlanAction, "a créé l'action du plan d'amélioration", "Action créée"},
+	{ActPlanStatut, "a changé le statut de l'action", "Statut d'action"},
+	{ActPlanComment, "a commenté l'action", "Commentaire d'action"},
+	{ActSessionCreated, "a créé la session de la commission du", "Session de commission créée"},
+	{ActAgendaAdded, "a inscrit à l'ordre du jour de la commission l'auto-évaluation", "Inscription à l'ordre du jour"},
+	{ActDecision, "a enregistré la décision de la commission sur l'auto-évaluation", "Décision de la commission"},
+	{ActDecisionCorrigee, "a corrigé la décision de la commission sur l'auto-évaluation", "Décision corrigée"},
+	{ActRepresentation, "a présenté à nouveau à la commission l'auto-évaluation", "Nouvelle présentation"},
+	{ActLabelRappel, "a envoyé un rappel d'expiration pour le label de", "Rappel d'expiration"},
+	{ActLabelSeeded, "a enregistré le label de", "Label enregistré"},
 }
 
 // ObjectTypes names the kinds of objects, for the filters.
@@ -106,6 +126,7 @@ var ObjectTypes = []struct{ Code, Label string }{
 	{"user", "Compte"}, {"membership", "Rôle"}, {"region", "Région"}, {"structure", "Mission Locale"}, {"site", "Lieu d'accueil"},
 	{"referentiel", "Référentiel"}, {"campagne", "Campagne"}, {"autoevaluation", "Auto-évaluation"}, {"cotation", "Cotation"},
 	{"preuve", "Élément de preuve"}, {"mail", "Courriel"}, {"revue", "Revue régionale"}, {"dataset", "Jeu de données"},
+	{"plan_action", "Action du plan"}, {"commission_session", "Session de commission"}, {"label", "Label"},
 }
 
 // KnownAction reports whether code is an action of the journal.
