@@ -22,10 +22,12 @@ import (
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/campagnes"
+	"github.com/unml/cadre/internal/commission"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/journal"
+	"github.com/unml/cadre/internal/plan"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
@@ -143,6 +145,8 @@ func New(t testing.TB) *App {
 		Reseau:      reseau.NewService(store),
 		Revue:       revue.NewService(store, cfg.BaseURL),
 		Journal:     journal.NewService(store),
+		Plan:        plan.NewService(store),
+		Commission:  commission.NewService(store, cfg.BaseURL, 0),
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -323,3 +323,11 @@ func (s *Service) messageDecision(to Destinataire, d Decision, label *Label, cor
 	fmt.Fprintf(&b, "Le registre national des labels : %s/registre\n\n— Cadre", s.baseURL)
 	return mail.Message{To: to.Email, Subject: "Décision de la commission de labellisation : " + d.Resultat.Label(), Body: b.String()}
 }
+
+// Decision returns a decision for the Pôle; ENOTFOUND for anyone else, as for an unknown one.
+func (s *Service) Decision(ctx context.Context, actor *domain.Actor, id int64) (Decision, error) {
+	if s.MayManage(actor) != nil {
+		return Decision{}, domain.Errorf(domain.ENOTFOUND, "Page introuvable.")
+	}
+	return s.store.Decision(ctx, id)
+}

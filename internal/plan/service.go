@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,6 +31,9 @@ type Store interface {
 	Pilotes(ctx context.Context, structureID int64) ([]Personne, error)
 	// PreuveChoix returns the ML's pieces of evidence, by title, as proofs to choose from.
 	PreuveChoix(ctx context.Context, structureID int64) ([]Choix, error)
+	// Remarque returns the référent's remark on an item of an auto-évaluation
+	// of the ML ("" when none).
+	Remarque(ctx context.Context, structureID, autoevalID int64, code string) (string, error)
 	// CreatePlanAction records a new action à engager in a.StructureID's plan
 	// and its history, by actor holding role; EINVALID (per field) when the
 	// pilote is not one of the ML's people, an item code is in no référentiel,
@@ -174,6 +178,40 @@ func (s *Service) Choices(ctx context.Context, structureID int64) ([]Personne, [
 	return p, c, err
 }
 
+// Origin is where a new action comes from, as its page's query says.
+type Origin struct {
+	Item           string // an item of the self-assessment (or of the remark)
+	Autoevaluation int64  // the auto-évaluation of the item
+	Revue          int64  // an auto-évaluation whose regional remark on Item the action answers
+	Constat        int64  // a finding of the audit
+}
+
+// Prefill returns a new action of st's plan pre-filled from its origin: a
+// finding (the audit's join adds its text at merge), a regional remark (its
+// text) or an item of the self-assessment.
+func (s *Service) Prefill(ctx context.Context, st domain.Structure, o Origin) (Action, error) {
+	a := Action{StructureID: st.ID, Priorite: Moyenne, Origine: OrigineAutoeval, AutoevaluationID: o.Autoevaluation}
+	if o.Item != "" {
+		a.Items = []string{o.Item}
+	}
+	switch {
+	case o.Constat > 0:
+		a.Origine, a.ConstatID, a.AutoevaluationID = OrigineConstat, o.Constat, 0
+		a.Titre = "Répondre au constat d'audit n° " + itoa(o.Constat)
+	case o.Revue > 0:
+		a.Origine, a.AutoevaluationID = OrigineAvis, o.Revue
+		a.Titre = "Répondre à la remarque régionale sur " + o.Item
+		text, err := s.store.Remarque(ctx, st.ID, o.Revue, o.Item)
+		if err != nil {
+			return a, err
+		}
+		a.Description = text
+	case o.Item != "":
+		a.Titre = "Améliorer l'élément " + o.Item
+	}
+	return a, nil
+}
+
 // Create validates and records a new action in the plan of st. EFORBIDDEN
 // unless actor manages the ML's plan; EINVALID per field otherwise.
 func (s *Service) Create(ctx context.Context, actor *domain.Actor, st domain.Structure, a Action) (int64, error) {
@@ -231,3 +269,5 @@ func roleOn(actor *domain.Actor, act domain.Action, sc domain.Scope) domain.Role
 	}
 	return ""
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

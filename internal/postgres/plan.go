@@ -219,3 +219,15 @@ func (s *Store) CommentPlanAction(ctx context.Context, actor *domain.Actor, role
 		return nil
 	})
 }
+
+// Remarque returns the référent's remark on an item of an auto-évaluation of the ML.
+func (s *Store) Remarque(ctx context.Context, structureID, autoevalID int64, code string) (text string, err error) {
+	defer wrap(&err, "Remarque(%d, %s)", autoevalID, code)
+	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowTo[string], `
+		SELECT r.remarque FROM revue_items r JOIN referentiel_items i ON i.id = r.item_id
+		WHERE r.structure_id = $1 AND r.autoevaluation_id = $2 AND i.code = $3`, structureID, autoevalID, code)
+	if err != nil || len(list) == 0 {
+		return "", err
+	}
+	return list[0], nil
+}

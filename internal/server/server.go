@@ -18,8 +18,10 @@ import (
 	"github.com/unml/cadre/internal/accounts"
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/campagnes"
+	"github.com/unml/cadre/internal/commission"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/journal"
+	"github.com/unml/cadre/internal/plan"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
@@ -44,6 +46,8 @@ type Deps struct {
 	Referentiel *referentiel.Service
 	Reseau      *reseau.Service
 	Revue       *revue.Service
+	Plan        *plan.Service
+	Commission  *commission.Service
 }
 
 // Server holds the HTTP layer's dependencies.
@@ -59,6 +63,8 @@ type Server struct {
 	referentiel *referentiel.Service
 	reseau      *reseau.Service
 	revue       *revue.Service
+	plan        *plan.Service
+	commission  *commission.Service
 	sessions    *scs.SessionManager
 }
 
@@ -66,7 +72,7 @@ type Server struct {
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, logger: d.Logger, ready: d.Ready, accounts: d.Accounts, autoeval: d.Autoeval,
 		campagnes: d.Campagnes, preuves: d.Preuves, referentiel: d.Referentiel, reseau: d.Reseau, revue: d.Revue,
-		journal: d.Journal}
+		journal: d.Journal, plan: d.Plan, commission: d.Commission}
 	sm := scs.New()
 	sm.Store = d.Sessions
 	sm.Lifetime = d.Config.SessionMax
