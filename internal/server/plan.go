@@ -346,6 +346,26 @@ func (s *Server) planHome(r *http.Request) (web.PlanHome, error) {
 	a := actorOf(r.Context())
 	var h web.PlanHome
 	for _, m := range a.Memberships {
+		if m.RegionID != 0 && a.Can(domain.ActViewPlan, domain.Scope{RegionID: m.RegionID, StructureID: -1}) {
+			// A référent follows the plans of the région: its overdue actions.
+			reg, err := s.plan.Region(r.Context(), a, m.RegionID)
+			if err != nil {
+				return h, err
+			}
+			rp, err := s.plan.RegionPlans(r.Context(), reg)
+			if err != nil {
+				return h, err
+			}
+			p := &plan.Plan{Today: rp.Today}
+			link := web.PlanHomeLink{Nom: "Missions Locales de " + reg.Nom, URL: "/plan/regions/" + itoa(reg.ID), Total: len(rp.Actions)}
+			for _, x := range rp.Actions {
+				if x.Overdue(rp.Today) {
+					link.Overdue = append(link.Overdue, rowOf(x, p))
+				}
+			}
+			h.Plans = append(h.Plans, link)
+			continue
+		}
 		if m.StructureID == 0 || !a.Can(domain.ActViewPlan, domain.Scope{StructureID: m.StructureID}) {
 			continue
 		}
