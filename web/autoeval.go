@@ -27,6 +27,8 @@ type ItemView struct {
 	NbPreuves int
 	// Revue is what the regional review says of the item (revue.templ).
 	Revue *RevueItemNote
+	// ActionURL creates an action of the ML's plan from the item (plan.templ); "" when the person may not.
+	ActionURL string
 }
 
 // ConflictView is an answer saved by someone else since the page was loaded.

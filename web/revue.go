@@ -250,6 +250,8 @@ type RevueItemNote struct {
 	RenvoiMotif string
 	Gap         int
 	BigGap      bool
+	// ActionURL creates an action of the ML's plan from the remark (plan.templ); "" when the person may not.
+	ActionURL string
 }
 
 // RevueHome is the review on a référent's home page: per région, the dossiers

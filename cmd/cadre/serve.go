@@ -21,10 +21,12 @@ import (
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/background"
 	"github.com/unml/cadre/internal/campagnes"
+	"github.com/unml/cadre/internal/commission"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/journal"
 	"github.com/unml/cadre/internal/mail"
 	"github.com/unml/cadre/internal/pglocal"
+	"github.com/unml/cadre/internal/plan"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
@@ -226,6 +228,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	go func() { reminders.Run(ctx); close(remindersDone) }()
 	defer func() { <-remindersDone }()
 
+	// Label expiry reminders go to the outbox; every server may run this safely.
+	labelReminders := commission.NewWorker(store, cfg.BaseURL, logger)
+	labelRemindersDone := make(chan struct{})
+	go func() { labelReminders.Run(ctx); close(labelRemindersDone) }()
+	defer func() { <-labelRemindersDone }()
+
 	var sender mail.Sender
 	switch {
 	case cfg.SMTPURL != nil:
@@ -302,6 +310,8 @@ func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, p
 		Revue:       revue.NewService(store, cfg.BaseURL),
 		Journal:     journal.NewService(store),
 		// The store's Couverture reads the plan d'amélioration (audit_plan.go).
-		Audit: audit.NewService(store, store, cfg.BaseURL),
+		Audit:      audit.NewService(store, store, cfg.BaseURL),
+		Plan:       plan.NewService(store),
+		Commission: commission.NewService(store, cfg.BaseURL, cfg.LabelYears),
 	}
 }

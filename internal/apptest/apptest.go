@@ -23,10 +23,12 @@ import (
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/campagnes"
+	"github.com/unml/cadre/internal/commission"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/demo"
 	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/journal"
+	"github.com/unml/cadre/internal/plan"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
 	"github.com/unml/cadre/internal/preuves"
@@ -145,7 +147,9 @@ func New(t testing.TB) *App {
 		Revue:       revue.NewService(store, cfg.BaseURL),
 		Journal:     journal.NewService(store),
 		// The store's Couverture reads the plan d'amélioration (audit_plan.go).
-		Audit: audit.NewService(store, store, cfg.BaseURL),
+		Audit:      audit.NewService(store, store, cfg.BaseURL),
+		Plan:       plan.NewService(store),
+		Commission: commission.NewService(store, cfg.BaseURL, 0),
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -47,6 +47,8 @@ type Config struct {
 	// DebugAddr, when set (never in production), serves the Go profiler and
 	// runtime counters there and adds the benchmark's minimal signed-in page.
 	DebugAddr string
+	// LabelYears is how long a label lasts, in years (CADRE_LABEL_ANS, 3 by default).
+	LabelYears int
 }
 
 // Error is a configuration error; it names the offending variable.
@@ -81,6 +83,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SessionIdle:        30 * time.Minute,
 		SessionMax:         12 * time.Hour,
 		MaxUpload:          20 << 20,
+		LabelYears:         3,
 	}
 	if v := getenv("CADRE_ENV"); v != "" {
 		switch Environment(v) {
@@ -158,6 +161,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.MigrateDatabaseURL != "" && c.DatabaseURL == "" {
 		return c, &Error{"MIGRATE_DATABASE_URL", redact(c.MigrateDatabaseURL), "needs DATABASE_URL too: the application's role, which runs the server"}
+	}
+	if v := getenv("CADRE_LABEL_ANS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10 {
+			return c, &Error{"CADRE_LABEL_ANS", v, "must be a number of years between 1 and 10"}
+		}
+		c.LabelYears = n
 	}
 	if v := getenv("CADRE_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

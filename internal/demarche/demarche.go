@@ -68,6 +68,10 @@ const (
 	// The audit's own steps (issue 13).
 	AffecterSansAvis Transition = "affecter_sans_avis"        // the UNML assigns the audit of a submitted dossier without an avis régional, with a reason
 	EmettreDefinitif Transition = "emettre_rapport_definitif" // the pair issues the final report, after the ML's observations
+	// Representer puts an adjourned dossier back before the commission once its
+	// conditions are met (the commission's Service checks that the latest
+	// decision is an adjournment): it is again a rapport définitif.
+	Representer Transition = "representer"
 )
 
 // Label returns the transition's French name.
@@ -91,6 +95,8 @@ func (t Transition) Label() string {
 		return "Affectation de l'audit sans avis régional"
 	case EmettreDefinitif:
 		return "Rapport d'audit définitif"
+	case Representer:
+		return "Nouvelle présentation à la commission"
 	}
 	return string(t)
 }
@@ -114,6 +120,7 @@ var steps = map[Transition]step{
 	Decider:                 {from: []Etat{RapportDefinitif}, to: Decidee, roles: []domain.Role{domain.RolePole}, reasons: true},
 	AffecterSansAvis:        {from: []Etat{Soumise}, to: EnAudit, roles: []domain.Role{domain.RolePole}, reasons: true},
 	EmettreDefinitif:        {from: []Etat{RapportProvisoire}, to: RapportDefinitif, roles: []domain.Role{domain.RoleAuditeur}},
+	Representer:             {from: []Etat{Decidee}, to: RapportDefinitif, roles: []domain.Role{domain.RolePole}, reasons: true},
 }
 
 // Next returns the state that transition t leads to from state from, taken by

@@ -144,6 +144,9 @@ func Seed(ctx context.Context, store *postgres.Store, params auth.Params) (*Fixt
 	if err := seedAudits(ctx, store, f); err != nil {
 		return nil, fmt.Errorf("demo: audits: %w", err)
 	}
+	if err := seedPlanCommission(ctx, store, f, time.Now()); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	return f, nil
 }
 
@@ -212,7 +215,7 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 	}
 
 	c2025, err := store.CreateCampagne(ctx, pole, campagnes.Campagne{Nom: "Auto-évaluation 2025", ReferentielID: refID,
-		Ouverture: date("2025-02-03"), Cloture: date("2025-06-30")}, []int64{f.Structures["ML-RENNES"]})
+		Ouverture: date("2025-02-03"), Cloture: date("2025-06-30")}, []int64{f.Structures["ML-RENNES"], f.Structures["ML-LYON"]})
 	if err != nil {
 		return err
 	}
@@ -227,6 +230,14 @@ func seedCampagnes(ctx context.Context, store *postgres.Store, f *Fixture) error
 		return err
 	}
 	if err := submit(f.Structures["ML-RENNES"], rennes2025, "directeur@ml-rennes.demo"); err != nil {
+		return err
+	}
+	// Lyon's 2025 dossier goes before the commission with Rennes's (seedPlanCommission).
+	lyon2025 := f.Autoevaluations["ML-LYON/2025"]
+	if err := store.SeedCotations(ctx, as("directeur@ml-lyon.demo"), f.Structures["ML-LYON"], lyon2025, answers(items, len(items), 2)); err != nil {
+		return err
+	}
+	if err := submit(f.Structures["ML-LYON"], lyon2025, "directeur@ml-lyon.demo"); err != nil {
 		return err
 	}
 	if err := store.CloseCampagne(ctx, pole, c2025); err != nil {

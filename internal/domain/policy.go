@@ -154,6 +154,17 @@ const (
 	// ActViewVerdicts: see the three verdicts of a dossier (the Pôle; the ML's
 	// people and its région's référent once the final report is out).
 	ActViewVerdicts Action = "audit.verdicts"
+	// ActViewPlan: read an ML's plan d'amélioration (its people, its région's référent, the Pôle).
+	ActViewPlan Action = "plan.view"
+	// ActManagePlan: create actions in an ML's plan and change their status (its director).
+	ActManagePlan Action = "plan.manage"
+	// ActCommentPlan: comment on an action (the director, the région's référent, the Pôle).
+	ActCommentPlan Action = "plan.comment"
+	// ActManageCommission: create commission sessions, set their agenda, record
+	// decisions and re-present adjourned dossiers (the Pôle).
+	ActManageCommission Action = "commission.manage"
+	// ActViewRegistre: read the national register of labels (every signed-in role).
+	ActViewRegistre Action = "registre.view"
 )
 
 // Can answers "may this actor do this action on an object at this scope". It is
@@ -172,13 +183,17 @@ func (a *Actor) Can(act Action, s Scope) bool {
 }
 
 func (m Membership) allows(act Action, s Scope) bool {
+	if act == ActViewRegistre {
+		// The register of labels is the network's public fact.
+		return m.Role.Valid()
+	}
 	switch m.Role {
 	case RolePole:
 		// The national team sees and manages the whole network and its people.
 		switch act {
 		case ActViewReseau, ActViewRegion, ActViewStructure, ActManageReseau, ActManageTeam, ActManageRoles, ActManageAccounts,
 			ActManageCampaigns, ActViewAutoeval, ActViewPreuves, ActDownloadPreuve, ActViewRevue, ActReturn,
-			ActViewJournal, ActViewNationalJournal:
+			ActViewJournal, ActViewNationalJournal, ActViewPlan, ActCommentPlan, ActManageCommission:
 			return true
 		case ActAssignAudit, ActViewAudit, ActReplaceSite, ActViewVerdicts:
 			return true
@@ -194,7 +209,7 @@ func (m Membership) allows(act Action, s Scope) bool {
 		case ActViewReseau:
 			return true
 		case ActViewRegion, ActViewStructure, ActViewAutoeval, ActViewPreuves, ActViewRevue, ActGiveAvis, ActReturn,
-			ActViewJournal:
+			ActViewJournal, ActViewPlan, ActCommentPlan:
 			return s.RegionID != 0 && s.RegionID == m.RegionID
 		case ActViewVerdicts:
 			return s.RegionID != 0 && s.RegionID == m.RegionID
@@ -204,7 +219,8 @@ func (m Membership) allows(act Action, s Scope) bool {
 		case ActViewReseau:
 			return true
 		case ActViewStructure, ActManageTeam, ActViewAutoeval, ActRate, ActSubmit,
-			ActViewPreuves, ActManagePreuves, ActDownloadPreuve, ActPreuvesSettings, ActViewJournal:
+			ActViewPreuves, ActManagePreuves, ActDownloadPreuve, ActPreuvesSettings, ActViewJournal,
+			ActViewPlan, ActManagePlan, ActCommentPlan:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		case ActViewAudit, ActObserveAudit, ActViewVerdicts:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
@@ -213,7 +229,7 @@ func (m Membership) allows(act Action, s Scope) bool {
 		switch act {
 		case ActViewReseau:
 			return true
-		case ActViewStructure, ActViewAutoeval, ActRate, ActViewPreuves, ActManagePreuves, ActDownloadPreuve:
+		case ActViewStructure, ActViewAutoeval, ActRate, ActViewPreuves, ActManagePreuves, ActDownloadPreuve, ActViewPlan:
 			return s.StructureID != 0 && s.StructureID == m.StructureID
 		case ActViewVerdicts:
 			return s.StructureID != 0 && s.StructureID == m.StructureID

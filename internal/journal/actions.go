@@ -61,6 +61,16 @@ const (
 	ActAuditReponses     = "audit.reponses"
 	ActAuditRapport      = "audit.rapport"
 	ActQualification     = "account.qualification_audit"
+	ActPlanAction        = "plan.action_created"
+	ActPlanStatut        = "plan.statut_set"
+	ActPlanComment       = "plan.commented"
+	ActSessionCreated    = "commission.session_created"
+	ActAgendaAdded       = "commission.agenda_added"
+	ActDecision          = "commission.decision"
+	ActDecisionCorrigee  = "commission.decision_corrected"
+	ActRepresentation    = "commission.representation"
+	ActLabelRappel       = "label.rappel"
+	ActLabelSeeded       = "label.recorded"
 )
 
 // Action is an action with its French phrase, for the filters and the sentences.
@@ -120,6 +130,16 @@ var Actions = []Action{
 	{ActAuditReponses, "a répondu aux observations sur l'audit", "Réponses aux observations"},
 	{ActAuditRapport, "a émis le rapport de l'audit", "Rapport d'audit"},
 	{ActQualification, "a changé la qualification d'auditeur·rice de", "Qualification d'auditeur"},
+	{ActPlanAction, "a créé l'action du plan d'amélioration", "Action créée"},
+	{ActPlanStatut, "a changé le statut de l'action", "Statut d'action"},
+	{ActPlanComment, "a commenté l'action", "Commentaire d'action"},
+	{ActSessionCreated, "a créé la session de la commission du", "Session de commission créée"},
+	{ActAgendaAdded, "a inscrit à l'ordre du jour de la commission l'auto-évaluation", "Inscription à l'ordre du jour"},
+	{ActDecision, "a enregistré la décision de la commission sur l'auto-évaluation", "Décision de la commission"},
+	{ActDecisionCorrigee, "a corrigé la décision de la commission sur l'auto-évaluation", "Décision corrigée"},
+	{ActRepresentation, "a présenté à nouveau à la commission l'auto-évaluation", "Nouvelle présentation"},
+	{ActLabelRappel, "a envoyé un rappel d'expiration pour le label de", "Rappel d'expiration"},
+	{ActLabelSeeded, "a enregistré le label de", "Label enregistré"},
 }
 
 // ObjectTypes names the kinds of objects, for the filters.
@@ -128,6 +148,7 @@ var ObjectTypes = []struct{ Code, Label string }{
 	{"referentiel", "Référentiel"}, {"campagne", "Campagne"}, {"autoevaluation", "Auto-évaluation"}, {"cotation", "Cotation"},
 	{"preuve", "Élément de preuve"}, {"mail", "Courriel"}, {"revue", "Revue régionale"}, {"dataset", "Jeu de données"},
 	{"audit", "Audit"},
+	{"plan_action", "Action du plan"}, {"commission_session", "Session de commission"}, {"label", "Label"},
 }
 
 // KnownAction reports whether code is an action of the journal.

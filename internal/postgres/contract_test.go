@@ -161,7 +161,8 @@ var tenantTables = []string{"sites", "structure_regions", "campagne_structures",
 	"preuve_contenus", "preuve_morceaux", "preuves", "preuve_versions", "preuve_sites", "preuve_items",
 	"preuve_statuts", "preuve_telechargements", "memberships",
 	"revue_items", "revue_avis", "revue_renvois", "revue_renvoi_items", "preuve_modifications",
-	"membership_historique", "audit_envois", "audits", "audit_sites", "audit_items", "audit_preuves", "audit_constats"}
+	"membership_historique", "audit_envois", "audits", "audit_sites", "audit_items", "audit_preuves", "audit_constats",
+	"plan_actions", "plan_action_items", "plan_action_historique", "commission_dossiers", "commission_decisions", "label_rappels"}
 
 // TestTenantReadsSetTheScope reads the store's code: a function that names a
 // tenant table in its SQL must not query it on the pool directly, where no

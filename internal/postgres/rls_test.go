@@ -20,7 +20,7 @@ import (
 // table must carry structure_id or be added here: TestRowLevelSecurity fails
 // until it is classified.
 var nonTenant = []string{
-	"campagnes", "login_failures", "outbox", "referentiel_caracteristiques", "referentiel_chapitres",
+	"campagnes", "commission_sessions", "login_failures", "outbox", "referentiel_caracteristiques", "referentiel_chapitres",
 	"referentiel_fonctions", "referentiel_groupes", "referentiel_items", "referentiel_niveaux",
 	"referentiel_realisations", "referentiel_ressources", "referentiel_volets", "referentiels", "regions",
 	"reset_requests", "rgpd_acquittements", "schema_migrations", "sessions", "structures", "user_tokens", "users",
@@ -30,7 +30,11 @@ var nonTenant = []string{
 // are read across them, so carry no row-level security: the journal, whose
 // chain links every tenant's entries and whose national page reads them all
 // (its pages ask the policy; the application role may only INSERT and SELECT).
-var acrossTenants = []string{"journal"}
+//
+// And the national register of labels (labels): the network's public fact,
+// read by every signed-in role across the Missions Locales (migration 0014);
+// only the commission's store writes it, in a decision's transaction.
+var acrossTenants = []string{"journal", "labels"}
 
 // TestRowLevelSecurity: as the application role, every tenant table (from the
 // catalog: every table with a structure_id) answers no row without a scope, and

@@ -129,6 +129,10 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 	if audit.Reaches(a) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/audits", Label: "Audits"})
 	}
+	if a.Can(domain.ActManageCommission, domain.Scope{}) {
+		p.Nav = append(p.Nav, web.NavItem{Href: "/commission", Label: "Commission"})
+	}
+	p.Nav = append(p.Nav, web.NavItem{Href: "/registre", Label: "Registre des labels"})
 	p.Nav = append(p.Nav, web.NavItem{Href: "/referentiel", Label: "Référentiel"})
 	if a.Can(domain.ActManageAccounts, domain.Scope{}) || a.Can(domain.ActManageRoles, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/utilisateurs", Label: "Utilisateurs"})
@@ -416,6 +420,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	var err error
 	if v.Revue, err = s.revueHome(r); err != nil {
+		return err
+	}
+	if v.Plan, err = s.planHome(r); err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, web.Dashboard(v))

@@ -78,6 +78,12 @@ type ids struct {
 	audit, auditPreuve, constat map[bool]int64
 	message                     int64
 	css                         string
+	// action is an action of the own (Rennes) and other (Lyon) ML's plan;
+	// session and decision the demo's commission session and Rennes's decision.
+	action            map[bool]int64
+	session, decision int64
+	// ajourne is the demo's adjourned dossier (Lyon 2025).
+	ajourne int64
 }
 
 func fixed(p string) func(ids, bool) string { return func(ids, bool) string { return p } }
@@ -112,7 +118,7 @@ func networkManage(okStatus int, seesOwn ...string) want {
 }
 
 // matrix gathers the rows of every feature's file.
-var matrix = mergeRows(baseRows, campagneRows, autoevalRows, preuveRows, revueRows, auditRows)
+var matrix = mergeRows(baseRows, campagneRows, autoevalRows, preuveRows, revueRows, auditRows, planRows, commissionRows)
 
 func mergeRows(parts ...map[string]row) map[string]row {
 	all := map[string]row{}
@@ -288,7 +294,9 @@ func matrixIDs(t *testing.T, app *apptest.App) ids {
 	if err := app.Pool.QueryRow(t.Context(), "SELECT max(id) FROM outbox").Scan(&message); err != nil {
 		t.Fatal(err)
 	}
+	plan := planMatrixIDs(t, app)
 	return ids{
+		action: plan.action, session: plan.session, decision: plan.decision, ajourne: plan.ajourne,
 		region:     map[bool]int64{true: f.Regions["BRE"], false: f.Regions["ARA"]},
 		structure:  map[bool]int64{true: f.Structures["ML-RENNES"], false: f.Structures["ML-LYON"]},
 		site:       map[bool]int64{true: f.Sites["RENNES-ANT-1"], false: f.Sites["LYON-ANT-1"]},

@@ -139,6 +139,9 @@ func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted ma
 		if coverage[code] == 0 {
 			page.Uncovered = append(page.Uncovered, code)
 		}
+		if actorOf(r.Context()).Can(domain.ActManagePlan, a.Scope()) {
+			item.ActionURL = newActionURL(a.StructureID, "item="+code+"&autoevaluation="+itoa(a.ID)) // item codes are URL-safe
+		}
 		if saved.Version > 0 {
 			item.At = domain.FrenchDateTime(saved.At)
 		}

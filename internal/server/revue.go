@@ -608,6 +608,9 @@ func (s *Server) addRevueNotes(r *http.Request, sh *autoeval.Sheet, page *web.Se
 					note.Gap, note.BigGap = g, g >= revue.GrandEcart
 				}
 			}
+			if note.Avis != nil && note.Avis.Remarque != "" && actorOf(r.Context()).Can(domain.ActManagePlan, sh.Autoeval.Scope()) {
+				note.ActionURL = newActionURL(sh.Autoeval.StructureID, url.Values{"revue": {itoa(sh.Autoeval.ID)}, "item": {it.Code}}.Encode())
+			}
 			if note.Avis != nil || note.RenvoiMotif != "" {
 				it.Revue = note
 			}

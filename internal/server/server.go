@@ -19,8 +19,10 @@ import (
 	"github.com/unml/cadre/internal/audit"
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/campagnes"
+	"github.com/unml/cadre/internal/commission"
 	"github.com/unml/cadre/internal/config"
 	"github.com/unml/cadre/internal/journal"
+	"github.com/unml/cadre/internal/plan"
 	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/internal/reseau"
@@ -46,6 +48,8 @@ type Deps struct {
 	Reseau      *reseau.Service
 	Revue       *revue.Service
 	Audit       *audit.Service
+	Plan        *plan.Service
+	Commission  *commission.Service
 }
 
 // Server holds the HTTP layer's dependencies.
@@ -62,6 +66,8 @@ type Server struct {
 	reseau      *reseau.Service
 	revue       *revue.Service
 	audit       *audit.Service
+	plan        *plan.Service
+	commission  *commission.Service
 	sessions    *scs.SessionManager
 }
 
@@ -69,7 +75,7 @@ type Server struct {
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, logger: d.Logger, ready: d.Ready, accounts: d.Accounts, autoeval: d.Autoeval,
 		campagnes: d.Campagnes, preuves: d.Preuves, referentiel: d.Referentiel, reseau: d.Reseau, revue: d.Revue,
-		journal: d.Journal, audit: d.Audit}
+		journal: d.Journal, audit: d.Audit, plan: d.Plan, commission: d.Commission}
 	sm := scs.New()
 	sm.Store = d.Sessions
 	sm.Lifetime = d.Config.SessionMax
