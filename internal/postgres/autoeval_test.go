@@ -10,9 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/autoeval"
 	"github.com/unml/cadre/internal/demo"
+	"github.com/unml/cadre/internal/demo/demotest"
 	"github.com/unml/cadre/internal/domain"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/postgres/pgtest"
@@ -37,10 +37,11 @@ func (c *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 func (c *statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (c *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// demoStore is the demo data on a fresh database whose statements are counted.
+// demoStore is the demo data on a fresh database (a copy of the seeded
+// template) whose statements are counted, by its own pool's tracer.
 func demoStore(t *testing.T) (*postgres.Store, *demo.Fixture, *statements) {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(pgtest.NewURL(t))
+	cfg, err := pgxpool.ParseConfig(demotest.NewURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func demoStore(t *testing.T) (*postgres.Store, *demo.Fixture, *statements) {
 	}
 	t.Cleanup(pool.Close)
 	store := postgres.NewStore(pool)
-	f, err := demo.Seed(t.Context(), store, auth.TestParams)
+	f, err := demo.LoadFixture(t.Context(), store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +67,7 @@ func demoStore(t *testing.T) (*postgres.Store, *demo.Fixture, *statements) {
 // the item, its row lock, the write, the history, COMMIT; all answers again)
 // and a contributor's 12 (their sections); a whole page with one change, 10.
 func TestSaveRoundTrips(t *testing.T) {
+	t.Parallel() // its counter is its own pool's
 	store, f, count := demoStore(t)
 	svc := autoeval.NewService(store)
 	rennes, id := f.Structures["ML-RENNES"], f.Autoevaluations["ML-RENNES/2026"]
@@ -132,6 +134,7 @@ func TestSaveRoundTrips(t *testing.T) {
 // TestSaveCotationsReturnsWhatItStored: changed and unchanged answers come back
 // as stored; the ML's scope and the state are checked under the lock.
 func TestSaveCotationsReturnsWhatItStored(t *testing.T) {
+	t.Parallel()
 	store, f, _ := demoStore(t)
 	ctx := t.Context()
 	rennes, id := f.Structures["ML-RENNES"], f.Autoevaluations["ML-RENNES/2026"]
@@ -191,6 +194,7 @@ func TestSaveCotationsReturnsWhatItStored(t *testing.T) {
 // « soumettre », its avis régional as « rendre_avis »; migration 0007 renames
 // the English names and back.
 func TestTransitionNamesAreFrench(t *testing.T) {
+	t.Parallel()
 	store, f, _ := demoStore(t)
 	ctx := t.Context()
 	list, err := store.Transitions(ctx, f.Structures["ML-BREST"], f.Autoevaluations["ML-BREST/2026"])
