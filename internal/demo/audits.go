@@ -52,15 +52,17 @@ func seedAudits(ctx context.Context, store *postgres.Store, f *Fixture) error {
 	if err != nil {
 		return err
 	}
-	if _, err := svc.Assign(ctx, asPole, brest, audit.Assignment{Nature: audit.Initial, Certifie: certifie, Reseau: reseau,
-		Debut: date("2026-11-30"), Fin: date("2026-12-04"), Seed: 20261130}); err != nil {
+	id, err := svc.Assign(ctx, asPole, brest, audit.Assignment{Nature: audit.Initial, Certifie: certifie, Reseau: reseau,
+		Debut: date("2026-11-30"), Fin: date("2026-12-04"), Seed: 20261130})
+	if err != nil {
 		return err
 	}
+	f.Audits["ML-BREST/2026"] = id
 	a1, a2, err := pair(as)
 	if err != nil {
 		return err
 	}
-	d, err := load(ctx, svc, a1, a1.Audits[0].AuditID)
+	d, err := load(ctx, svc, a1, id)
 	if err != nil {
 		return err
 	}
@@ -113,15 +115,12 @@ func seedAudits(ctx context.Context, store *postgres.Store, f *Fixture) error {
 	if err := svc.EnvoyerSansAvis(ctx, asPole, rennes, "Campagne 2025 close sans avis régional : l'ARML Bretagne n'avait pas de référent labellisation."); err != nil {
 		return err
 	}
-	if _, err := svc.Assign(ctx, asPole, rennes, audit.Assignment{Nature: audit.Initial, Certifie: certifie, Reseau: reseau,
+	if id, err = svc.Assign(ctx, asPole, rennes, audit.Assignment{Nature: audit.Initial, Certifie: certifie, Reseau: reseau,
 		Debut: date("2025-09-15"), Fin: date("2025-09-16"), Seed: 20250915}); err != nil {
 		return err
 	}
+	f.Audits["ML-RENNES/2025"] = id
 	if a1, a2, err = pair(as); err != nil {
-		return err
-	}
-	id, err := store.AuditIDOf(ctx, rennes.ID)
-	if err != nil {
 		return err
 	}
 	if d, err = load(ctx, svc, a1, id); err != nil {

@@ -30,7 +30,7 @@ func TestLoadFixtureMatchesSeed(t *testing.T) {
 		t.Errorf("LoadFixture = %+v\nSeed returned %+v", loaded, seeded)
 	}
 	for name, m := range map[string]map[string]int64{"Regions": seeded.Regions, "Structures": seeded.Structures, "Sites": seeded.Sites,
-		"Users": seeded.Users, "Campagnes": seeded.Campagnes, "Autoevaluations": seeded.Autoevaluations, "Preuves": seeded.Preuves} {
+		"Users": seeded.Users, "Campagnes": seeded.Campagnes, "Autoevaluations": seeded.Autoevaluations, "Preuves": seeded.Preuves, "Audits": seeded.Audits} {
 		if len(m) == 0 {
 			t.Errorf("Seed returned no %s", name)
 		}

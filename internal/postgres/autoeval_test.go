@@ -198,7 +198,8 @@ func TestTransitionNamesAreFrench(t *testing.T) {
 	store, f, _ := demoStore(t)
 	ctx := t.Context()
 	list, err := store.Transitions(ctx, f.Structures["ML-BREST"], f.Autoevaluations["ML-BREST/2026"])
-	if err != nil || len(list) != 2 || list[0].Action != "soumettre" || list[0].From != "en_cours" || list[0].To != "soumise" || list[0].By != "Gwen Brest" {
+	// Then the audit's assignment (TestAuditDemo).
+	if err != nil || len(list) != 3 || list[0].Action != "soumettre" || list[0].From != "en_cours" || list[0].To != "soumise" || list[0].By != "Gwen Brest" {
 		t.Fatalf("transitions = %+v, %v", list, err)
 	}
 	if r := list[1]; r.Action != "rendre_avis" || r.From != "soumise" || r.To != "avis_rendu" || r.By != "Morgane Le Gall" || r.Role != domain.RoleReferentARML {

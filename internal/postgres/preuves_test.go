@@ -48,9 +48,11 @@ func newPreuveEnv(t *testing.T) *preuveEnv {
 	pool, f := demotest.New(t)
 	store := postgres.NewStore(pool)
 	e := &preuveEnv{ctx: t.Context(), pool: pgtest.Admin(t, pool), store: store, f: f,
-		rennes: f.Structures["ML-RENNES"], brest: f.Structures["ML-BREST"], lyon: f.Structures["ML-LYON"],
-		dirRennes: f.Users["directeur@ml-rennes.demo"], dirBrest: f.Users["directeur@ml-brest.demo"], auditeur: f.Users["auditeur@unml.demo"],
-		siteRennes: f.Sites["RENNES-ANT-1"], siteBrest: f.Sites["BREST-ANT-1"]}
+		// "brest" is the Bretagne ML without evidence: Quimper, since the demo's
+		// audit gives Brest's library its pieces.
+		rennes: f.Structures["ML-RENNES"], brest: f.Structures["ML-QUIMPER"], lyon: f.Structures["ML-LYON"],
+		dirRennes: f.Users["directeur@ml-rennes.demo"], dirBrest: f.Users["directeur@ml-quimper.demo"], auditeur: f.Users["auditeur@unml.demo"],
+		siteRennes: f.Sites["RENNES-ANT-1"], siteBrest: f.Sites["QUIMPER-ANT-1"]}
 	if err := pool.QueryRow(e.ctx, "SELECT id FROM referentiels ORDER BY id LIMIT 1").Scan(&e.refID); err != nil {
 		t.Fatal(err)
 	}

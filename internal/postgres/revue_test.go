@@ -151,7 +151,7 @@ func countMail(t *testing.T, store *postgres.Store, to string) int {
 }
 
 // TestDemoReview: the demo's Brest dossier carries its avis régional and
-// remarks; Quimper awaits the avis.
+// remarks (and is now under audit); Quimper awaits the avis.
 func TestDemoReview(t *testing.T) {
 	t.Parallel()
 	pool, f := demotest.New(t)
@@ -176,7 +176,7 @@ func TestDemoReview(t *testing.T) {
 			t.Errorf("%s: no submission date", d.StructureNom)
 		}
 	}
-	if etats["Mission Locale du Pays de Cornouaille"] != demarche.Soumise || etats["Mission Locale du Pays de Brest"] != demarche.AvisRendu {
+	if etats["Mission Locale du Pays de Cornouaille"] != demarche.Soumise || etats["Mission Locale du Pays de Brest"] != demarche.EnAudit {
 		t.Errorf("states = %v", etats)
 	}
 }

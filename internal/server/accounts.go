@@ -425,6 +425,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if v.Plan, err = s.planHome(r); err != nil {
 		return err
 	}
+	if v.Audits, err = s.mesAudits(r); err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, web.Dashboard(v))
 }
 

@@ -107,10 +107,14 @@ func (s *Server) fillQueue(r *http.Request, v *web.AuditsView) error {
 		return err
 	}
 	for _, x := range list {
-		v.Audits = append(v.Audits, web.AuditLink{URL: auditURL(x.ID), StructureNom: x.StructureNom, CampagneNom: x.CampagneNom,
-			Nature: x.Nature.Label(), Etat: x.Etat.Label(), Dates: auditDates(&x), Pair: auditPair(&x)})
+		v.Audits = append(v.Audits, auditLink(&x))
 	}
 	return nil
+}
+
+func auditLink(x *audit.Audit) web.AuditLink {
+	return web.AuditLink{URL: auditURL(x.ID), StructureNom: x.StructureNom, CampagneNom: x.CampagneNom,
+		Nature: x.Nature.Label(), Etat: x.Etat.Label(), Dates: auditDates(x), Pair: auditPair(x)}
 }
 
 func (s *Server) envoyerAudit(w http.ResponseWriter, r *http.Request) error {
@@ -804,6 +808,23 @@ func (s *Server) qualificationRows(r *http.Request) ([]web.QualificationRow, err
 	var out []web.QualificationRow
 	for _, x := range list {
 		out = append(out, web.QualificationRow{Nom: x.Nom, Email: x.Email, Value: string(x.Qualification), Action: "/utilisateurs/" + itoa(x.UserID) + "/qualification"})
+	}
+	return out, nil
+}
+
+// mesAudits lists an auditor's audits for their home; nothing for anyone else.
+func (s *Server) mesAudits(r *http.Request) ([]web.AuditLink, error) {
+	a := actorOf(r.Context())
+	if !a.HasRole(domain.RoleAuditeur) {
+		return nil, nil
+	}
+	list, err := s.audit.List(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	var out []web.AuditLink
+	for _, x := range list {
+		out = append(out, auditLink(&x))
 	}
 	return out, nil
 }

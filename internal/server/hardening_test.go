@@ -545,6 +545,8 @@ func TestResetFormIsThrottled(t *testing.T) {
 	app := apptest.New(t)
 	anon := apptest.NewClient(t)
 	app.Client = anon
+	// The demo's audit reports already wrote to this director.
+	before := len(app.Outbox(t, "directeur@ml-rennes.demo"))
 	for i := range 4 {
 		resp, page := app.PostForm(t, "/mot-de-passe-oublie", url.Values{"email": {"directeur@ml-rennes.demo"}})
 		want := http.StatusOK
@@ -555,7 +557,7 @@ func TestResetFormIsThrottled(t *testing.T) {
 			t.Errorf("request %d = %d, want %d:\n%s", i+1, resp.StatusCode, want, page)
 		}
 	}
-	if n := len(app.Outbox(t, "directeur@ml-rennes.demo")); n != 3 {
+	if n := len(app.Outbox(t, "directeur@ml-rennes.demo")) - before; n != 3 {
 		t.Errorf("%d reset emails, want 3", n)
 	}
 }

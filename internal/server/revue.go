@@ -637,6 +637,9 @@ func (s *Server) revueHome(r *http.Request) (web.RevueHome, error) {
 				hr.Attente = append(hr.Attente, link)
 			case d.Etat == demarche.AvisRendu:
 				hr.Rendus = append(hr.Rendus, link)
+			case d.Etat == demarche.EnAudit || d.Etat == demarche.RapportProvisoire || d.Etat == demarche.RapportDefinitif:
+				// Gone on to the audit (issue 13): its avis stays rendered.
+				hr.Rendus = append(hr.Rendus, link)
 			default:
 				hr.Autres++
 			}

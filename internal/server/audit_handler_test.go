@@ -58,6 +58,10 @@ func TestAuditUnassignedAuditor(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Mes audits") || strings.Contains(body, "Pays de Brest") {
 		t.Errorf("the unassigned auditor's home: %d, lists Brest: %v", resp.StatusCode, strings.Contains(body, "Pays de Brest"))
 	}
+	// The demo auditor's home lists their two audits; this one's none.
+	if _, body := app.Get(t, "/"); strings.Contains(body, "Mes audits") {
+		t.Error("the unassigned auditor's home lists audits")
+	}
 	// The network stays closed to auditors.
 	if resp, _ := app.Get(t, fmt.Sprintf("/reseau/structures/%d", f.Structures["ML-BREST"])); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("Brest's page as an auditor: %d, want 404", resp.StatusCode)
@@ -125,6 +129,9 @@ func TestAuditReportRefusedWithoutPlan(t *testing.T) {
 	id := app.Fixture.Audits["ML-BREST/2026"]
 	base := fmt.Sprintf("/audits/%d", id)
 	app.Login(t, auditeur)
+	if _, body := app.Get(t, "/"); !strings.Contains(body, "Mes audits") || !strings.Contains(body, "Mission Locale du Pays de Brest") {
+		t.Error("the auditor's home does not list their audits")
+	}
 	if resp, _ := app.PostForm(t, base+"/rapport-provisoire", url.Values{"synthese": {"Synthèse de l'audit de Brest."}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("provisional report: %d", resp.StatusCode)
 	}
