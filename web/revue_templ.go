@@ -3493,7 +3493,7 @@ func RevueItemNotice(n *RevueItemNote) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if n.Avis.Remarque != "" {
-					templ_7745c5c3_Err = planActionLink(n.ActionURL, "", "Créer une action depuis cette remarque").Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = planActionLink(n.ActionURL, "Créer une action depuis cette remarque").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -63,3 +63,19 @@ func TestDebugAddrIsLoopbackAndNeverInProduction(t *testing.T) {
 		}
 	}
 }
+
+func TestLabelYears(t *testing.T) {
+	t.Parallel()
+	if c, err := Load(env(nil)); err != nil || c.LabelYears != 3 {
+		t.Errorf("default: %d, %v", c.LabelYears, err)
+	}
+	if c, err := Load(env(map[string]string{"CADRE_LABEL_ANS": "4"})); err != nil || c.LabelYears != 4 {
+		t.Errorf("4: %d, %v", c.LabelYears, err)
+	}
+	for _, v := range []string{"0", "11", "trois"} {
+		var ce *Error
+		if _, err := Load(env(map[string]string{"CADRE_LABEL_ANS": v})); !errors.As(err, &ce) || ce.Variable != "CADRE_LABEL_ANS" {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+}

@@ -98,7 +98,8 @@ var planBrest = []struct {
 	{"Recruter un chargé de relation entreprises", plan.Abandonnee, 30, plan.Moyenne, plan.OrigineAvis},
 }
 
-// seedPlanBrest writes Brest's plan as its director, with two proofs.
+// seedPlanBrest writes Brest's plan as its director, with three proofs:
+// links, which need no RGPD acknowledgement of an upload.
 func seedPlanBrest(ctx context.Context, store *postgres.Store, f *Fixture, now time.Time) error {
 	brest, director := f.Structures["ML-BREST"], f.Users["directeur@ml-brest.demo"]
 	asDirector := &domain.Actor{UserID: director}
@@ -107,9 +108,6 @@ func seedPlanBrest(ctx context.Context, store *postgres.Store, f *Fixture, now t
 		return err
 	}
 	items := ref.Items()
-	if err := store.AcknowledgeRGPD(ctx, asDirector, director); err != nil {
-		return err
-	}
 	var proofs []int64
 	for i, titre := range []string{"Résultats de l'enquête de satisfaction 2026", "Convention signée avec France Travail", "Photographies de la charte affichée"} {
 		id, err := store.CreatePreuve(ctx, asDirector, domain.Preuve{StructureID: brest, Nature: domain.NatureLien, Titre: titre, Type: "autre",

@@ -793,7 +793,10 @@ func TestListPreuvesFilters(t *testing.T) {
 		}
 		var out []int64
 		for _, p := range list {
-			out = append(out, p.ID)
+			// The demo's own pieces of Brest (its plan's proofs) are not this test's.
+			if p.ID == open || p.ID == expired || p.ID == lastDay {
+				out = append(out, p.ID)
+			}
 		}
 		return out
 	}

@@ -132,7 +132,6 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 	if a.Can(domain.ActManageCommission, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/commission", Label: "Commission"})
 	}
-	p.Nav = append(p.Nav, web.NavItem{Href: "/registre", Label: "Registre des labels"})
 	p.Nav = append(p.Nav, web.NavItem{Href: "/referentiel", Label: "Référentiel"})
 	if a.Can(domain.ActManageAccounts, domain.Scope{}) || a.Can(domain.ActManageRoles, domain.Scope{}) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/utilisateurs", Label: "Utilisateurs"})

@@ -66,7 +66,7 @@ func TestNewActionFromItsOrigin(t *testing.T) {
 		t.Errorf("from a finding:\n%s", body)
 	}
 	// The section page of the self-assessment links each item to a new action.
-	if _, body = app.Get(t, fmt.Sprintf("/autoevaluations/%d/sections/G", f.Autoevaluations["ML-BREST/2026"])); !strings.Contains(body, "Créer une action pour G.C1.M1") ||
+	if _, body = app.Get(t, fmt.Sprintf("/autoevaluations/%d/sections/G", f.Autoevaluations["ML-BREST/2026"])); !strings.Contains(body, fmt.Sprintf(`href="/plan/structures/%d/actions/nouvelle?item=G.C1.M1&amp;autoevaluation=%d"`, brest, f.Autoevaluations["ML-BREST/2026"])) ||
 		!strings.Contains(body, "Créer une action depuis cette remarque") {
 		t.Errorf("the section page lacks the links to a new action")
 	}
