@@ -242,13 +242,25 @@ func lockAudit(ctx context.Context, tx pgx.Tx, structureID, auditID int64) (audi
 	return etat, err
 }
 
-// lockEnCours locks an audit of the ML and refuses (ECONFLICT) unless it is in progress.
+// lockEnCours locks an audit of the ML and refuses (ECONFLICT) unless it is
+// in progress and its dossier still en audit (not returned to the ML meanwhile).
 func lockEnCours(ctx context.Context, tx pgx.Tx, structureID, auditID int64) error {
 	etat, err := lockAudit(ctx, tx, structureID, auditID)
 	if err == nil && etat != audit.EnCours {
 		err = domain.Errorf(domain.ECONFLICT, "L'audit est à l'état « %s » : cela ne se modifie plus.", etat.Label())
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	var dossier demarche.Etat
+	if err := tx.QueryRow(ctx, `SELECT ae.etat FROM audits a JOIN autoevaluations ae ON ae.id = a.autoevaluation_id
+		WHERE a.id = $1 FOR SHARE OF ae`, auditID).Scan(&dossier); err != nil {
+		return err
+	}
+	if dossier != demarche.EnAudit {
+		return domain.Errorf(domain.ECONFLICT, "Le dossier est à l'état « %s » : l'audit attend son retour en audit.", dossier.Label())
+	}
+	return nil
 }
 
 // ReplaceSite replaces a sampled site of an audit of the ML, keeping the

@@ -235,3 +235,22 @@ func TestAuditTenant(t *testing.T) {
 		t.Errorf("Brest's sample in Lyon's scope: %d sites", len(list))
 	}
 }
+
+// TestAuditSuspendedWhileReturned: a dossier returned to the ML during its
+// audit takes no audit change until it is back en audit.
+func TestAuditSuspendedWhileReturned(t *testing.T) {
+	t.Parallel()
+	pool, f := demotest.New(t)
+	store := postgres.NewStore(pool)
+	ctx := t.Context()
+	brest, ae, id := f.Structures["ML-BREST"], f.Autoevaluations["ML-BREST/2026"], f.Audits["ML-BREST/2026"]
+	if err := store.Renvoyer(ctx, &domain.Actor{UserID: f.Users["pole@unml.demo"]}, brest, ae, revue.Renvoi{Motif: "Preuves à compléter"}, domain.RolePole,
+		nextBy(demarche.Renvoyer, domain.RolePole, "Preuves à compléter"), plain); err != nil {
+		t.Fatal(err)
+	}
+	a1 := auditActor(t, store, f, "auditeur@unml.demo")
+	_, err := store.AddConstat(ctx, a1, brest, id, audit.Constat{Nature: audit.PointFort, Texte: "x"})
+	if domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "En cours") {
+		t.Errorf("a finding while the dossier is back en cours: %v", err)
+	}
+}
