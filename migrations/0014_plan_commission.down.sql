@@ -2,7 +2,7 @@ DELETE FROM autoevaluation_transitions WHERE action = 'representer';
 ALTER TABLE autoevaluation_transitions DROP CONSTRAINT autoevaluation_transitions_action_check;
 ALTER TABLE autoevaluation_transitions ADD CONSTRAINT autoevaluation_transitions_action_check
     CHECK (action IN ('soumettre', 'rendre_avis', 'affecter_audit', 'renvoyer', 'rendre_rapport',
-                      'transmettre_observations', 'decider'));
+                      'transmettre_observations', 'decider', 'affecter_sans_avis', 'emettre_rapport_definitif'));
 DROP TABLE label_rappels;
 DROP TABLE labels;
 DROP TABLE commission_decisions;

@@ -168,4 +168,5 @@ END $$;
 ALTER TABLE autoevaluation_transitions DROP CONSTRAINT autoevaluation_transitions_action_check;
 ALTER TABLE autoevaluation_transitions ADD CONSTRAINT autoevaluation_transitions_action_check
     CHECK (action IN ('soumettre', 'rendre_avis', 'affecter_audit', 'renvoyer', 'rendre_rapport',
-                      'transmettre_observations', 'decider', 'representer'));
+                      'transmettre_observations', 'decider', 'affecter_sans_avis', 'emettre_rapport_definitif',
+                      'representer'));

@@ -1,0 +1,2 @@
+ALTER TABLE plan_actions DROP CONSTRAINT plan_actions_constat_fkey;
+ALTER TABLE audit_constats DROP CONSTRAINT audit_constats_id_structure_key;
