@@ -87,13 +87,13 @@ func TestPlanActionLife(t *testing.T) {
 	}
 }
 
-// TestCouverture counts the actions not abandoned per finding and per item,
+// TestCouverture (plan_couverture.go) counts the actions not abandoned per finding and per item,
 // within the ML only.
 func TestCouverture(t *testing.T) {
 	t.Parallel()
+	ctx := t.Context()
 	pool, f := demotest.New(t)
 	store := postgres.NewStore(pool)
-	ctx := t.Context()
 	rennes, lyon := f.Structures["ML-RENNES"], f.Structures["ML-LYON"]
 	add := func(structure int64, director string, origine plan.Origine, constat int64, items ...string) int64 {
 		t.Helper()
