@@ -309,7 +309,7 @@ func serverDeps(cfg config.Config, logger *slog.Logger, store *postgres.Store, p
 		Reseau:      reseau.NewService(store),
 		Revue:       revue.NewService(store, cfg.BaseURL),
 		Journal:     journal.NewService(store),
-		// The store's Couverture reads the plan d'amélioration (audit_plan.go).
+		// The store is the audit's Plan too: its Couverture counts the plan d'amélioration's actions (plan_couverture.go).
 		Audit:      audit.NewService(store, store, cfg.BaseURL),
 		Plan:       plan.NewService(store),
 		Commission: commission.NewService(store, cfg.BaseURL, cfg.LabelYears),

@@ -21,7 +21,7 @@ import (
 // within three months, and queues that label's reminder. Dates are relative
 // to now, so the demo reads the same whenever it is seeded.
 func seedPlanCommission(ctx context.Context, store *postgres.Store, f *Fixture, now time.Time) error {
-	if err := seedRapportsDefinitifsProvisoires(ctx, store, f); err != nil {
+	if err := seedRapportDefinitifLyon(ctx, store, f); err != nil {
 		return err
 	}
 	if err := seedPlanBrest(ctx, store, f, now); err != nil {
@@ -44,7 +44,7 @@ func seedPlanCommission(ctx context.Context, store *postgres.Store, f *Fixture, 
 		}
 	}
 	if _, err := svc.Decide(ctx, pole, session, commission.Decision{AutoevaluationID: rennes, Resultat: commission.Labellise,
-		Motifs: "Démarche qualité aboutie sur les cinq fonctions ; les écarts relevés à l'audit sont couverts par le plan d'amélioration."}); err != nil {
+		Motifs: "Démarche qualité aboutie sur les cinq fonctions ; les pistes de progrès relevées à l'audit sont inscrites au plan d'amélioration."}); err != nil {
 		return err
 	}
 	delai := today.AddDate(0, 1, 0)
@@ -63,14 +63,13 @@ func seedPlanCommission(ctx context.Context, store *postgres.Store, f *Fixture, 
 	return err
 }
 
-// seedRapportsDefinitifsProvisoires brings Rennes's and Lyon's 2025 dossiers
-// straight to rapport définitif, standing in for the audit (issue 13), which
-// brings them there through its own steps: remove it once the audit's demo does.
-func seedRapportsDefinitifsProvisoires(ctx context.Context, store *postgres.Store, f *Fixture) error {
-	for _, code := range []string{"ML-RENNES", "ML-LYON"} {
-		if err := store.SeedEtat(ctx, nil, f.Structures[code], f.Autoevaluations[code+"/2025"], demarche.TransmettreObservations, demarche.RapportDefinitif); err != nil {
-			return fmt.Errorf("rapport définitif of %s: %w", code, err)
-		}
+// seedRapportDefinitifLyon brings Lyon's 2025 dossier straight to rapport
+// définitif: its audit was done before Cadre, on paper, so the system records
+// only its outcome. Rennes's 2025 dossier got there through the audit's own
+// steps (seedAudits).
+func seedRapportDefinitifLyon(ctx context.Context, store *postgres.Store, f *Fixture) error {
+	if err := store.SeedEtat(ctx, nil, f.Structures["ML-LYON"], f.Autoevaluations["ML-LYON/2025"], demarche.EmettreDefinitif, demarche.RapportDefinitif); err != nil {
+		return fmt.Errorf("rapport définitif of ML-LYON: %w", err)
 	}
 	return nil
 }

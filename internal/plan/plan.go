@@ -8,7 +8,6 @@ package plan
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -271,49 +270,4 @@ type Evenement struct {
 	By     string
 	Role   domain.Role
 	At     time.Time
-}
-
-// Manque is what the final-report rule finds without an action: a finding
-// (an écart) or an item.
-type Manque struct {
-	ConstatID int64
-	ItemCode  string
-}
-
-// Manques returns, in the order given, the écarts (constat ids) and the
-// impératif items rated below the top (item codes) that no action of the plan
-// covers, from the counts Store.Couverture returns.
-func Manques(constatIDs []int64, itemCodes []string, parConstat map[int64]int, parItem map[string]int) []Manque {
-	var out []Manque
-	for _, id := range constatIDs {
-		if parConstat[id] == 0 {
-			out = append(out, Manque{ConstatID: id})
-		}
-	}
-	for _, c := range itemCodes {
-		if parItem[c] == 0 {
-			out = append(out, Manque{ItemCode: c})
-		}
-	}
-	return out
-}
-
-// CheckRapportDefinitif applies the rule of the final report: nil when every
-// écart and every impératif item rated below the top has at least one action
-// of the plan (not abandoned); otherwise ECONFLICT with a French message that
-// names what is missing. The audit calls it with Store.Couverture's counts.
-func CheckRapportDefinitif(constatIDs []int64, itemCodes []string, parConstat map[int64]int, parItem map[string]int) error {
-	m := Manques(constatIDs, itemCodes, parConstat, parItem)
-	if len(m) == 0 {
-		return nil
-	}
-	var parts []string
-	for _, x := range m {
-		if x.ConstatID != 0 {
-			parts = append(parts, "le constat n° "+strconv.FormatInt(x.ConstatID, 10))
-		} else {
-			parts = append(parts, "l'élément impératif "+x.ItemCode)
-		}
-	}
-	return domain.Errorf(domain.ECONFLICT, "Le rapport définitif ne peut pas être rendu : aucune action du plan d'amélioration ne répond à %s.", strings.Join(parts, ", "))
 }

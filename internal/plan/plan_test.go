@@ -66,24 +66,6 @@ func TestOverdue(t *testing.T) {
 	}
 }
 
-func TestCheckRapportDefinitif(t *testing.T) {
-	t.Parallel()
-	constats, items := []int64{11, 12}, []string{"F1.R1.C1"}
-	if err := CheckRapportDefinitif(constats, items, map[int64]int{11: 1}, map[string]int{"F1.R1.C1": 2}); domain.ErrorCode(err) != domain.ECONFLICT ||
-		domain.ErrorMessage(err) != "Le rapport définitif ne peut pas être rendu : aucune action du plan d'amélioration ne répond à le constat n° 12." {
-		t.Errorf("écart 12 without an action: %v", err)
-	}
-	if err := CheckRapportDefinitif(constats, items, map[int64]int{11: 1, 12: 1}, nil); domain.ErrorCode(err) != domain.ECONFLICT {
-		t.Errorf("impératif item without an action: %v", err)
-	}
-	if err := CheckRapportDefinitif(constats, items, map[int64]int{11: 1, 12: 3}, map[string]int{"F1.R1.C1": 1}); err != nil {
-		t.Errorf("all covered: %v", err)
-	}
-	if err := CheckRapportDefinitif(nil, nil, nil, nil); err != nil {
-		t.Errorf("nothing to cover: %v", err)
-	}
-}
-
 func TestValidate(t *testing.T) {
 	t.Parallel()
 	ok := Action{Titre: "Formaliser l'accueil", Items: []string{"F1.R1.C1"}, Origine: OrigineAutoeval, PiloteID: 3, Priorite: Haute, Echeance: today}

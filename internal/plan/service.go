@@ -31,6 +31,9 @@ type Store interface {
 	Pilotes(ctx context.Context, structureID int64) ([]Personne, error)
 	// PreuveChoix returns the ML's pieces of evidence, by title, as proofs to choose from.
 	PreuveChoix(ctx context.Context, structureID int64) ([]Choix, error)
+	// ConstatSource returns the finding of an audit of the ML that an action
+	// answers; ENOTFOUND unless it is one of the ML's findings.
+	ConstatSource(ctx context.Context, structureID, constatID int64) (Source, error)
 	// Remarque returns the référent's remark on an item of an auto-évaluation
 	// of the ML ("" when none).
 	Remarque(ctx context.Context, structureID, autoevalID int64, code string) (string, error)
@@ -178,6 +181,13 @@ func (s *Service) Choices(ctx context.Context, structureID int64) ([]Personne, [
 	return p, c, err
 }
 
+// Source is an audit's finding as the action answering it shows it.
+type Source struct {
+	Nature string // its kind, in French ("Écart mineur")
+	Texte  string
+	Items  []string // the item codes it concerns
+}
+
 // Origin is where a new action comes from, as its page's query says.
 type Origin struct {
 	Item           string // an item of the self-assessment (or of the remark)
@@ -187,8 +197,8 @@ type Origin struct {
 }
 
 // Prefill returns a new action of st's plan pre-filled from its origin: a
-// finding (the audit's join adds its text at merge), a regional remark (its
-// text) or an item of the self-assessment.
+// finding (its kind, text and items), a regional remark (its text) or an item
+// of the self-assessment. ENOTFOUND when the finding is not one of the ML's.
 func (s *Service) Prefill(ctx context.Context, st domain.Structure, o Origin) (Action, error) {
 	a := Action{StructureID: st.ID, Priorite: Moyenne, Origine: OrigineAutoeval, AutoevaluationID: o.Autoevaluation}
 	if o.Item != "" {
@@ -197,7 +207,12 @@ func (s *Service) Prefill(ctx context.Context, st domain.Structure, o Origin) (A
 	switch {
 	case o.Constat > 0:
 		a.Origine, a.ConstatID, a.AutoevaluationID = OrigineConstat, o.Constat, 0
-		a.Titre = "Répondre au constat d'audit n° " + itoa(o.Constat)
+		c, err := s.store.ConstatSource(ctx, st.ID, o.Constat)
+		if err != nil {
+			return a, err
+		}
+		a.Titre = "Répondre au constat d'audit (" + strings.ToLower(c.Nature) + ") : " + court(c.Texte, 120)
+		a.Description, a.Items = c.Texte, c.Items
 	case o.Revue > 0:
 		a.Origine, a.AutoevaluationID = OrigineAvis, o.Revue
 		a.Titre = "Répondre à la remarque régionale sur " + o.Item
@@ -271,3 +286,16 @@ func roleOn(actor *domain.Actor, act domain.Action, sc domain.Scope) domain.Role
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// court cuts s to at most n runes, on a word, with an ellipsis.
+func court(s string, n int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) <= n {
+		return string(r)
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndex(cut, " "); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}

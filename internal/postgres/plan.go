@@ -109,6 +109,16 @@ func (s *Store) CreatePlanAction(ctx context.Context, actor *domain.Actor, role 
 				fe["origine"] = "Cette auto-évaluation n'est pas celle de la Mission Locale."
 			}
 		}
+		if a.ConstatID != 0 {
+			var mine bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_constats WHERE id = $1 AND structure_id = $2)`,
+				a.ConstatID, a.StructureID).Scan(&mine); err != nil {
+				return err
+			}
+			if !mine {
+				fe["origine"] = "Ce constat n'est pas un constat d'audit de la Mission Locale."
+			}
+		}
 		if err := fe.Err(); err != nil {
 			return err
 		}

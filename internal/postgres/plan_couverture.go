@@ -9,10 +9,9 @@ import (
 // Couverture returns the number of actions, not abandoned, of ML structureID's plan linked to
 // each given constat id and to each given item code.
 //
-// The audit (issue 13) calls it before the rapport définitif and refuses the
-// report while an écart or an impératif item rated below the top counts 0
-// (see plan.CheckRapportDefinitif). Ids and codes without an action are in
-// the maps with 0.
+// It is the audit's Plan: audit.Service.RendreDefinitif refuses the final
+// report while an écart or an impératif item rated below the top counts 0.
+// Ids and codes without an action are in the maps with 0.
 func (s *Store) Couverture(ctx context.Context, structureID int64, constatIDs []int64, itemCodes []string) (parConstat map[int64]int, parItem map[string]int, err error) {
 	defer wrap(&err, "Couverture(%d)", structureID)
 	parConstat, parItem = make(map[int64]int, len(constatIDs)), make(map[string]int, len(itemCodes))

@@ -95,41 +95,59 @@ func TestCouverture(t *testing.T) {
 	pool, f := demotest.New(t)
 	store := postgres.NewStore(pool)
 	rennes, lyon := f.Structures["ML-RENNES"], f.Structures["ML-LYON"]
-	add := func(structure int64, director string, origine plan.Origine, constat int64, items ...string) int64 {
+	create := func(structure int64, director string, constat int64, items ...string) (int64, error) {
+		return store.CreatePlanAction(ctx, &domain.Actor{UserID: f.Users[director]}, domain.RoleDirecteur, plan.Action{StructureID: structure,
+			Titre: "Action", Items: items, Origine: plan.OrigineConstat, ConstatID: constat, PiloteID: f.Users[director], Priorite: plan.Moyenne, Echeance: time.Now()})
+	}
+	add := func(structure int64, director string, constat int64, items ...string) int64 {
 		t.Helper()
-		id, err := store.CreatePlanAction(ctx, &domain.Actor{UserID: f.Users[director]}, domain.RoleDirecteur, plan.Action{StructureID: structure,
-			Titre: "Action", Items: items, Origine: origine, ConstatID: constat, PiloteID: f.Users[director], Priorite: plan.Moyenne, Echeance: time.Now()})
+		id, err := create(structure, director, constat, items...)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return id
 	}
-	add(rennes, "directeur@ml-rennes.demo", plan.OrigineConstat, 501, "F1.R1.C1")
-	add(rennes, "directeur@ml-rennes.demo", plan.OrigineConstat, 501)
-	dropped := add(rennes, "directeur@ml-rennes.demo", plan.OrigineConstat, 502, "F1.R1.C2")
-	add(lyon, "directeur@ml-lyon.demo", plan.OrigineConstat, 503, "F1.R1.C2")
+	// The findings of the demo's audits: Rennes's 2025 one has two, Brest's three.
+	findings := func(code, key string) []int64 {
+		t.Helper()
+		list, err := store.Constats(ctx, f.Structures[code], f.Audits[key])
+		if err != nil || len(list) < 2 {
+			t.Fatalf("the findings of %s: %v, %v", key, list, err)
+		}
+		var ids []int64
+		for _, c := range list {
+			ids = append(ids, c.ID)
+		}
+		return ids
+	}
+	r := findings("ML-RENNES", "ML-RENNES/2025")
+	b := findings("ML-BREST", "ML-BREST/2026")
+	add(rennes, "directeur@ml-rennes.demo", r[0], "F1.R1.C1")
+	add(rennes, "directeur@ml-rennes.demo", r[0])
+	dropped := add(rennes, "directeur@ml-rennes.demo", r[1], "F1.R1.C2")
+	add(f.Structures["ML-BREST"], "directeur@ml-brest.demo", b[0], "F1.R1.C2")
+	// An action answers only its own ML's findings.
+	if _, err := create(lyon, "directeur@ml-lyon.demo", r[1]); domain.ErrorFields(err)["origine"] == "" {
+		t.Errorf("Lyon's action on a finding of Rennes: %v", err)
+	}
 	c := plan.Changement{Statut: plan.Abandonnee, Motif: "Doublon."}
 	if err := store.ChangePlanStatut(ctx, &domain.Actor{UserID: f.Users["directeur@ml-rennes.demo"]}, domain.RoleDirecteur, rennes, dropped, c,
 		func(s plan.Statut) error { return c.Apply(s, time.Now()) }); err != nil {
 		t.Fatal(err)
 	}
-	constats, items, err := store.Couverture(ctx, rennes, []int64{501, 502, 503}, []string{"F1.R1.C1", "F1.R1.C2", "F9"})
+	constats, items, err := store.Couverture(ctx, rennes, []int64{r[0], r[1], b[0]}, []string{"F1.R1.C1", "F1.R1.C2", "F9"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if constats[501] != 2 || constats[502] != 0 || constats[503] != 0 || len(constats) != 3 {
+	if constats[r[0]] != 2 || constats[r[1]] != 0 || constats[b[0]] != 0 || len(constats) != 3 {
 		t.Errorf("par constat %v", constats)
 	}
 	if items["F1.R1.C1"] != 1 || items["F1.R1.C2"] != 0 || items["F9"] != 0 || len(items) != 3 {
 		t.Errorf("par item %v", items)
 	}
-	if err := plan.CheckRapportDefinitif([]int64{501, 502}, []string{"F1.R1.C1"}, constats, items); domain.ErrorCode(err) != domain.ECONFLICT {
-		t.Errorf("écart 502 uncovered: %v", err)
-	}
-	add(rennes, "directeur@ml-rennes.demo", plan.OrigineConstat, 502)
-	constats, items, _ = store.Couverture(ctx, rennes, []int64{501, 502}, []string{"F1.R1.C1"})
-	if err := plan.CheckRapportDefinitif([]int64{501, 502}, []string{"F1.R1.C1"}, constats, items); err != nil {
-		t.Errorf("all covered: %v", err)
+	add(rennes, "directeur@ml-rennes.demo", r[1])
+	if constats, _, _ = store.Couverture(ctx, rennes, []int64{r[0], r[1]}, nil); constats[r[1]] != 1 {
+		t.Errorf("after a new action on the abandoned one's finding: %v", constats)
 	}
 	if c, i, err := store.Couverture(ctx, rennes, nil, nil); err != nil || len(c) != 0 || len(i) != 0 {
 		t.Errorf("nothing asked: %v %v %v", c, i, err)
