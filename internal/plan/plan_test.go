@@ -179,3 +179,33 @@ func TestServiceChangeStatut(t *testing.T) {
 		t.Errorf("contributor's comment: %v", err)
 	}
 }
+
+// constatStore knows one finding, of Brest.
+type constatStore struct{ fakeStore }
+
+func (constatStore) ConstatSource(_ context.Context, structureID, id int64) (Source, error) {
+	if structureID != 2 || id != 7 {
+		return Source{}, domain.Errorf(domain.ENOTFOUND, "Constat introuvable.")
+	}
+	return Source{Nature: "Écart mineur", Texte: "Le suivi des orientations n'est pas tracé.", Items: []string{"F1.R1.C2"}}, nil
+}
+
+func TestPrefillFromAFinding(t *testing.T) {
+	t.Parallel()
+	s := NewService(&constatStore{})
+	a, err := s.Prefill(t.Context(), brest, Origin{Constat: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Origine != OrigineConstat || a.ConstatID != 7 || a.Titre != "Répondre au constat d'audit (écart mineur) : Le suivi des orientations n'est pas tracé." ||
+		a.Description != "Le suivi des orientations n'est pas tracé." || len(a.Items) != 1 || a.Items[0] != "F1.R1.C2" || a.AutoevaluationID != 0 {
+		t.Errorf("prefilled %+v", a)
+	}
+	// Another ML's finding, or none: not found, nothing pre-filled from it.
+	if _, err := s.Prefill(t.Context(), domain.Structure{ID: 3, RegionID: 1}, Origin{Constat: 7}); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("another ML's finding: %v", err)
+	}
+	if got := court("un deux trois quatre", 10); got != "un deux…" {
+		t.Errorf("court = %q", got)
+	}
+}
