@@ -206,6 +206,16 @@ func (s *Store) RecordDecision(ctx context.Context, actor *domain.Actor, d commi
 		} else if err != nil {
 			return err
 		}
+		// A re-presented dossier stays on the agenda of the session that
+		// adjourned it, as history: it is decided again at a later session.
+		var decided bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM commission_decisions WHERE session_id = $1 AND autoevaluation_id = $2)`,
+			d.SessionID, d.AutoevaluationID).Scan(&decided); err != nil {
+			return err
+		}
+		if decided {
+			return domain.Errorf(domain.ECONFLICT, "Cette session a déjà décidé de ce dossier : inscrivez-le à l'ordre du jour d'une nouvelle session.")
+		}
 		if err := decideTx(ctx, tx, actor, structureID, d.AutoevaluationID, demarche.Decider, d.Resultat.Label()+" : "+d.Motifs, &d.Resultat, decide); err != nil {
 			return err
 		}

@@ -129,6 +129,20 @@ func TestCommissionDecision(t *testing.T) {
 	if err := svc.Representer(ctx, pole, brest, "Encore."); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("re-presenting a rapport définitif: %v", err)
 	}
+	// The session that decided stays its history; a new one decides again.
+	if _, err := svc.Decide(ctx, pole, sess, dec); domain.ErrorCode(err) != domain.ECONFLICT {
+		t.Errorf("deciding again at the same session: %v", err)
+	}
+	later := commission.Session{Date: date.AddDate(0, 7, 0), Membres: "Pôle"}
+	if later.ID, err = svc.CreateSession(ctx, pole, later); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddToAgenda(ctx, pole, later, brest); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Decide(ctx, pole, later, dec); err != nil {
+		t.Errorf("deciding at a later session: %v", err)
+	}
 }
 
 // TestLabelRappels: the demo's Quimper label, ending in two months, had its
