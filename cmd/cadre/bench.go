@@ -85,6 +85,13 @@ var benchScenarios = []benchScenario{
 	{name: "region-pipeline", role: asReferent, path: func(c *benchClient) string { return fmt.Sprintf("/revue/regions/%d", c.regionID) }},
 	{name: "region-heatmap", role: asReferent, path: func(c *benchClient) string { return fmt.Sprintf("/revue/regions/%d/carte", c.regionID) }},
 	{name: "ml-report", role: asDirector, path: func(c *benchClient) string { return fmt.Sprintf("/autoevaluations/%d/rapport", c.sheet.AutoevalID) }},
+	// The audit, the plan, the commission and the register (issues 13, 14).
+	// The national dataset has no audit yet: audit-workspace is skipped.
+	{name: "audit-queue", role: asPole, targetP95: 50 * time.Millisecond, path: func(*benchClient) string { return "/audits" }},
+	{name: "ml-plan", role: asDirector, targetP95: 25 * time.Millisecond,
+		path: func(c *benchClient) string { return fmt.Sprintf("/plan/structures/%d", c.sheet.StructureID) }},
+	{name: "commission", role: asPole, targetP95: 50 * time.Millisecond, path: func(*benchClient) string { return "/commission" }},
+	{name: "registre", role: asPole, targetP95: 50 * time.Millisecond, path: func(*benchClient) string { return "/registre" }},
 	{name: "audit-workspace", role: asPole, path: func(c *benchClient) string { return fmt.Sprintf("/audits/%d", c.sheet.AutoevalID) }},
 	{name: "national-dashboard", role: asPole, path: func(*benchClient) string { return "/pilotage" }},
 	{name: "campaign-export", role: asPole, path: func(c *benchClient) string { return fmt.Sprintf("/campagnes/%d/export.csv", c.run.targets.CampagneID) }},
