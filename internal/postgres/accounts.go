@@ -74,7 +74,7 @@ func (s *Store) Actor(ctx context.Context, userID int64, signedInAt time.Time) (
 	if a.HasRole(domain.RoleAuditeur) {
 		// The audits of the auditor's pairs: their only way to an ML's data.
 		if a.Audits, err = s.auditAccess(ctx, userID); err != nil {
-			return nil, fmt.Errorf("actor %d: %w", userID, err)
+			return nil, err
 		}
 	}
 	return a, nil

@@ -74,7 +74,8 @@ func TestAuditDemo(t *testing.T) {
 		t.Errorf("Rennes's audit: %+v", rennes.Audit)
 	}
 	ae, err := store.Autoevaluation(t.Context(), domain.Visibility{All: true}, f.Autoevaluations["ML-RENNES/2025"])
-	if err != nil || ae.Etat != demarche.RapportDefinitif {
+	// The demo's commission then decided it (internal/demo/plan.go).
+	if err != nil || ae.Etat != demarche.Decidee {
 		t.Errorf("Rennes's 2025 dossier: %s, %v", ae.Etat, err)
 	}
 	if len(rennes.Echantillon) != 2 {

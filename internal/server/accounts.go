@@ -124,7 +124,7 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/campagnes", Label: "Campagnes"})
 	}
 	if vis := a.Visible(domain.ActViewRevue); vis.All || len(vis.RegionIDs) > 0 {
-		p.Nav = append(p.Nav, web.NavItem{Href: "/revue", Label: "Revue régionale"})
+		p.Nav = append(p.Nav, web.NavItem{Href: "/revue", Label: "Revue"})
 	}
 	if audit.Reaches(a) {
 		p.Nav = append(p.Nav, web.NavItem{Href: "/audits", Label: "Audits"})

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/unml/cadre/internal/apptest"
+	"github.com/unml/cadre/internal/audit"
 )
 
 // TestPlanPagesOfBrest: Brest's director sees the demo's plan with its two
@@ -62,8 +64,25 @@ func TestNewActionFromItsOrigin(t *testing.T) {
 		!strings.Contains(body, "Avis régional") {
 		t.Errorf("from a remark:\n%s", body)
 	}
-	if _, body = app.Get(t, fmt.Sprintf("/plan/structures/%d/actions/nouvelle?constat=42", brest)); !strings.Contains(body, "Constat d&#39;audit n° 42") {
+	// Brest's audit found an écart mineur (demo); another ML's finding is not found.
+	constats, err := app.Store.Constats(t.Context(), brest, f.Audits["ML-BREST/2026"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(constats, func(c audit.Constat) bool { return c.Nature == audit.EcartMineur })
+	if i < 0 {
+		t.Fatalf("Brest's findings: %+v", constats)
+	}
+	if _, body = app.Get(t, fmt.Sprintf("/plan/structures/%d/actions/nouvelle?constat=%d", brest, constats[i].ID)); !strings.Contains(body, fmt.Sprintf("Constat d&#39;audit n° %d", constats[i].ID)) ||
+		!strings.Contains(body, "Répondre au constat d&#39;audit (écart mineur) : Le suivi des orientations") {
 		t.Errorf("from a finding:\n%s", body)
+	}
+	rennes, err := app.Store.Constats(t.Context(), f.Structures["ML-RENNES"], f.Audits["ML-RENNES/2025"])
+	if err != nil || len(rennes) == 0 {
+		t.Fatalf("Rennes's findings: %v, %v", rennes, err)
+	}
+	if resp, _ := app.Get(t, fmt.Sprintf("/plan/structures/%d/actions/nouvelle?constat=%d", brest, rennes[0].ID)); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a finding of Rennes from Brest's plan: %d", resp.StatusCode)
 	}
 	// The section page of the self-assessment links each item to a new action.
 	if _, body = app.Get(t, fmt.Sprintf("/autoevaluations/%d/sections/G", f.Autoevaluations["ML-BREST/2026"])); !strings.Contains(body, fmt.Sprintf(`href="/plan/structures/%d/actions/nouvelle?item=G.C1.M1&amp;autoevaluation=%d"`, brest, f.Autoevaluations["ML-BREST/2026"])) ||
