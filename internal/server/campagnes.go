@@ -185,26 +185,9 @@ func (s *Server) createCampagne(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusBadRequest, web.CampagneFormPage(v))
 }
 
-// campagneOf loads the campaign of the URL with its MLs. The permission is
-// asked before the id is read, so that anyone else gets 403 even for an id that
-// is not one.
-func (s *Server) campagneOf(r *http.Request) (campagnes.Campagne, []campagnes.CampagneStructure, error) {
-	a := actorOf(r.Context())
-	if err := s.campagnes.MayManage(a); err != nil {
-		return campagnes.Campagne{}, nil, err
-	}
-	id, err := idParam(r, "id")
-	if err != nil {
-		return campagnes.Campagne{}, nil, err
-	}
-	return s.campagnes.Campagne(r.Context(), a, id)
-}
-
 func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
-	c, structures, err := s.campagneOf(r)
-	if err != nil {
-		return err
-	}
+	lc := campagneOf(r.Context())
+	c, structures := lc.Campagne, lc.Structures
 	row := campagnes.CampagneRow{Campagne: c, Structures: len(structures), Etats: map[demarche.Etat]int{}}
 	v := web.CampagneView{Page: s.page(r, c.Nom), CanOpen: c.Etat.Allows(campagnes.TrOuvrir)}
 	for _, st := range structures {
@@ -226,16 +209,8 @@ func (s *Server) campagnePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) openCampagne(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r.Context())
-	// As for the page: 403 before the id is read.
-	if err := s.campagnes.MayManage(a); err != nil {
-		return err
-	}
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
-	n, err := s.campagnes.Open(r.Context(), a, id)
+	id := campagneOf(r.Context()).Campagne.ID
+	n, err := s.campagnes.Open(r.Context(), actorOf(r.Context()), id)
 	if err != nil {
 		return err
 	}

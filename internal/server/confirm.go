@@ -23,11 +23,8 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, v web.ConfirmVi
 
 // confirmOpenCampagne: GET /campagnes/{id}/ouvrir.
 func (s *Server) confirmOpenCampagne(w http.ResponseWriter, r *http.Request) error {
-	c, structures, err := s.campagneOf(r)
-	if err != nil {
-		return err
-	}
-	id := c.ID
+	lc := campagneOf(r.Context())
+	c, structures, id := lc.Campagne, lc.Structures, lc.Campagne.ID
 	if _, err := campagnes.Next(c.Nom, c.Etat, campagnes.TrOuvrir); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/unml/cadre/internal/autoeval"
+	"github.com/unml/cadre/internal/campagnes"
 	"github.com/unml/cadre/internal/domain"
 )
 
@@ -22,6 +23,7 @@ const (
 	siteKey
 	preuveKey
 	sheetKey
+	campagneKey
 )
 
 // loader builds the middleware that loads a resource with load and stores it
@@ -86,3 +88,29 @@ func (s *Server) loadSheet(next http.Handler) http.Handler {
 
 func preuveOf(ctx context.Context) domain.Preuve  { return resource[domain.Preuve](ctx, preuveKey) }
 func sheetOf(ctx context.Context) *autoeval.Sheet { return resource[*autoeval.Sheet](ctx, sheetKey) }
+
+// loadedCampagne is a campaign with its MLs, as its loader put it in the context.
+type loadedCampagne struct {
+	Campagne   campagnes.Campagne
+	Structures []campagnes.CampagneStructure
+}
+
+// loadCampagne loads the campaign of the URL with its MLs, for the national
+// team. The permission is asked before the id is read, so that anyone else
+// gets 403 even for an id that is not one; an unknown id is a 404.
+func (s *Server) loadCampagne(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.campagnes.MayManage(actorOf(r.Context())); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		loader(s, campagneKey, func(ctx context.Context, a *domain.Actor, id int64) (loadedCampagne, error) {
+			c, list, err := s.campagnes.Campagne(ctx, a, id)
+			return loadedCampagne{c, list}, err
+		})(next).ServeHTTP(w, r)
+	})
+}
+
+func campagneOf(ctx context.Context) loadedCampagne {
+	return resource[loadedCampagne](ctx, campagneKey)
+}

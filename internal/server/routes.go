@@ -135,9 +135,10 @@ func (s *Server) Handler() http.Handler {
 			r.Get("/campagnes", s.handle(s.campagnesPage))
 			r.Get("/campagnes/nouvelle", s.handle(s.newCampagnePage))
 			r.Post("/campagnes/nouvelle", s.handle(s.createCampagne))
-			r.Get("/campagnes/{id}", s.handle(s.campagnePage))
-			r.Get("/campagnes/{id}/ouvrir", s.handle(s.confirmOpenCampagne))
-			r.Post("/campagnes/{id}/ouvrir", s.handle(s.openCampagne))
+			campagne := r.With(s.loadCampagne)
+			campagne.Get("/campagnes/{id}", s.handle(s.campagnePage))
+			campagne.Get("/campagnes/{id}/ouvrir", s.handle(s.confirmOpenCampagne))
+			campagne.Post("/campagnes/{id}/ouvrir", s.handle(s.openCampagne))
 
 			r.Get("/utilisateurs", s.handle(s.usersPage))
 			r.Post("/utilisateurs/inviter", s.handle(s.inviteUser))
