@@ -85,11 +85,11 @@ func (s *Store) memberships(ctx context.Context, t tenant, where string, args ..
 	var list []domain.Membership
 	err := s.query(ctx, t, func(rows pgx.Rows) error {
 		var err error
-		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Membership])
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByName[domain.Membership])
 		return err
 	}, `
-		SELECT m.id, m.user_id, m.role, coalesce(m.region_id, 0), coalesce(m.structure_id, 0),
-		       coalesce(st.nom, r.nom, '')
+		SELECT m.id, m.user_id, m.role, coalesce(m.region_id, 0) AS region_id, coalesce(m.structure_id, 0) AS structure_id,
+		       coalesce(st.nom, r.nom, '') AS scope_label
 		FROM memberships m
 		LEFT JOIN structures st ON st.id = m.structure_id
 		LEFT JOIN regions r ON r.id = m.region_id
@@ -296,10 +296,11 @@ func (s *Store) StructureMembers(ctx context.Context, v domain.Visibility, struc
 	var list []accounts.Member
 	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
 		var err error
-		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByName[accounts.Member])
 		return err
 	}, `
-		SELECT u.id, u.email, u.nom, u.password_hash IS NOT NULL, u.disabled_at IS NOT NULL, m.id, m.role, s.nom
+		SELECT u.id AS user_id, u.email, u.nom, u.password_hash IS NOT NULL AS active, u.disabled_at IS NOT NULL AS disabled,
+		       m.id AS membership_id, m.role, s.nom AS scope_label
 		FROM memberships m JOIN users u ON u.id = m.user_id JOIN structures s ON s.id = m.structure_id
 		WHERE m.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY m.role DESC, u.nom, u.email`, append(visArgs(v), structureID)...)
@@ -315,11 +316,11 @@ func (s *Store) ListMembers(ctx context.Context) (_ []accounts.Member, err error
 	var list []accounts.Member
 	err = s.query(ctx, nationalTenant, func(rows pgx.Rows) error {
 		var err error
-		list, err = pgx.CollectRows(rows, pgx.RowToStructByPos[accounts.Member])
+		list, err = pgx.CollectRows(rows, pgx.RowToStructByName[accounts.Member])
 		return err
 	}, `
-		SELECT u.id, u.email, u.nom, u.password_hash IS NOT NULL, u.disabled_at IS NOT NULL,
-		       coalesce(m.id, 0), coalesce(m.role, ''), coalesce(st.nom, r.nom, '')
+		SELECT u.id AS user_id, u.email, u.nom, u.password_hash IS NOT NULL AS active, u.disabled_at IS NOT NULL AS disabled,
+		       coalesce(m.id, 0) AS membership_id, coalesce(m.role, '') AS role, coalesce(st.nom, r.nom, '') AS scope_label
 		FROM users u LEFT JOIN memberships m ON m.user_id = u.id
 		LEFT JOIN structures st ON st.id = m.structure_id LEFT JOIN regions r ON r.id = m.region_id
 		ORDER BY u.email, m.role`)

@@ -62,7 +62,7 @@ func (s *Store) PlanHistorique(ctx context.Context, structureID, actionID int64)
 // Pilotes returns the directors and contributors of the ML, by name.
 func (s *Store) Pilotes(ctx context.Context, structureID int64) (list []plan.Personne, err error) {
 	defer wrap(&err, "Pilotes(%d)", structureID)
-	return collect(ctx, s, structureTenant(structureID), pgx.RowToStructByPos[plan.Personne], `
+	return collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[plan.Personne], `
 		SELECT DISTINCT u.id, coalesce(nullif(u.nom, ''), u.email) AS nom FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.structure_id = $1 AND m.role IN ('directeur', 'contributeur') AND u.disabled_at IS NULL ORDER BY 2, 1`, structureID)
 }
@@ -70,7 +70,7 @@ func (s *Store) Pilotes(ctx context.Context, structureID int64) (list []plan.Per
 // PreuveChoix returns the ML's pieces of evidence, by title.
 func (s *Store) PreuveChoix(ctx context.Context, structureID int64) (list []plan.Choix, err error) {
 	defer wrap(&err, "PreuveChoix(%d)", structureID)
-	return collect(ctx, s, structureTenant(structureID), pgx.RowToStructByPos[plan.Choix],
+	return collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[plan.Choix],
 		`SELECT p.id, p.titre FROM preuves p WHERE p.structure_id = $1 ORDER BY lower(p.titre), p.id`, structureID)
 }
 

@@ -211,7 +211,7 @@ func (s *Store) ReferentielByID(ctx context.Context, id int64) (_ *referentiel.R
 // sorts by the stored positions.
 func loadTree(ctx context.Context, q *pgxpool.Pool, refID int64, r *referentiel.Referentiel) error {
 	rows, _ := q.Query(ctx, "SELECT valeur, libelle FROM referentiel_niveaux WHERE referentiel_id = $1 ORDER BY valeur", refID)
-	niveaux, err := pgx.CollectRows(rows, pgx.RowToStructByPos[referentiel.Niveau])
+	niveaux, err := pgx.CollectRows(rows, pgx.RowToStructByName[referentiel.Niveau])
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func (s *Store) ListRegions(ctx context.Context, v domain.Visibility) (_ []domai
 		WHERE $1::boolean OR r.id = ANY($2::bigint[])
 		   OR r.id IN (SELECT s.region_id FROM structures s WHERE s.id = ANY($3::bigint[]))
 		ORDER BY r.nom`, visArgs(v)...)
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Region])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[domain.Region])
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Store) Region(ctx context.Context, v domain.Visibility, id int64) (_ do
 	defer wrap(&err, "Region(%d)", id)
 	rows, _ := s.pool.Query(ctx, `SELECT r.id, r.code, r.nom FROM regions r
 		WHERE r.id = $3 AND ($1::boolean OR r.id = ANY($2::bigint[]))`, v.All, nonNilIDs(v.RegionIDs), id)
-	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[domain.Region])
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[domain.Region])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, domain.Errorf(domain.ENOTFOUND, "Région introuvable.")
 	} else if err != nil {
@@ -102,7 +102,7 @@ func (s *Store) Structure(ctx context.Context, v domain.Visibility, id int64) (_
 // Sites returns the sites of an ML the visibility covers, siège first.
 func (s *Store) Sites(ctx context.Context, v domain.Visibility, structureID int64) (_ []domain.Site, err error) {
 	defer wrap(&err, "Sites(%d)", structureID)
-	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByPos[domain.Site], `
+	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByName[domain.Site], `
 		SELECT x.id, x.code, x.structure_id, x.nom, x.kind, x.adresse, x.code_postal, x.commune
 		FROM sites x JOIN structures s ON s.id = x.structure_id
 		WHERE x.structure_id = $4 AND `+visibleStructure+`
@@ -116,7 +116,7 @@ func (s *Store) Sites(ctx context.Context, v domain.Visibility, structureID int6
 // Site returns one site, ENOTFOUND unless the visibility covers its ML.
 func (s *Store) Site(ctx context.Context, v domain.Visibility, id int64) (_ domain.Site, err error) {
 	defer wrap(&err, "Site(%d)", id)
-	site, err := collectOne(ctx, s, visibleTenant(v), pgx.RowToStructByPos[domain.Site], `
+	site, err := collectOne(ctx, s, visibleTenant(v), pgx.RowToStructByName[domain.Site], `
 		SELECT x.id, x.code, x.structure_id, x.nom, x.kind, x.adresse, x.code_postal, x.commune
 		FROM sites x JOIN structures s ON s.id = x.structure_id
 		WHERE x.id = $4 AND `+visibleStructure, append(visArgs(v), id)...)
@@ -131,8 +131,8 @@ func (s *Store) Site(ctx context.Context, v domain.Visibility, id int64) (_ doma
 // StructureHistory returns the régions an ML belonged to, the current one first.
 func (s *Store) StructureHistory(ctx context.Context, v domain.Visibility, structureID int64) (_ []reseau.RegionStint, err error) {
 	defer wrap(&err, "StructureHistory(%d)", structureID)
-	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByPos[reseau.RegionStint], `
-		SELECT r.nom, h.since, h.until FROM structure_regions h
+	list, err := collect(ctx, s, visibleTenant(v), pgx.RowToStructByName[reseau.RegionStint], `
+		SELECT r.nom AS region_nom, h.since, h.until FROM structure_regions h
 		JOIN regions r ON r.id = h.region_id JOIN structures s ON s.id = h.structure_id
 		WHERE h.structure_id = $4 AND `+visibleStructure+`
 		ORDER BY h.since DESC, h.id DESC`, append(visArgs(v), structureID)...)
