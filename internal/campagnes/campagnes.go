@@ -5,6 +5,7 @@
 package campagnes
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,7 +23,18 @@ type Campagne struct {
 	Ouverture     time.Time
 	Cloture       time.Time
 	Etat          Etat
+	// DelaiObservations is how many days an ML has to answer its audit's
+	// provisional report; 0 when created: DefaultDelaiObservations.
+	DelaiObservations int
 }
+
+// The bounds of a campaign's delay for observations on the audit's
+// provisional report, in days, and its default.
+const (
+	DefaultDelaiObservations = 15
+	MinDelaiObservations     = 1
+	MaxDelaiObservations     = 120
+)
 
 // Etat is the state of a campaign, stored as is in campagnes.etat.
 type Etat string
@@ -141,6 +153,9 @@ func Validate(c Campagne) error {
 	}
 	if !c.Ouverture.IsZero() && !c.Cloture.IsZero() && Day(c.Cloture).Before(Day(c.Ouverture)) {
 		fe["cloture"] = "La date de clôture doit être le jour de l'ouverture ou après."
+	}
+	if c.DelaiObservations != 0 && (c.DelaiObservations < MinDelaiObservations || c.DelaiObservations > MaxDelaiObservations) {
+		fe["delai_observations"] = fmt.Sprintf("Indiquez un délai d'observations de %d à %d jours.", MinDelaiObservations, MaxDelaiObservations)
 	}
 	return fe.Err()
 }

@@ -41,6 +41,10 @@ func TestValidate(t *testing.T) {
 		{"no closing", func(c *campagnes.Campagne) { c.Cloture = time.Time{} }, []string{"cloture"}},
 		{"closing before opening", func(c *campagnes.Campagne) { c.Cloture = date("2026-08-31") }, []string{"cloture"}},
 		{"nothing", func(c *campagnes.Campagne) { *c = campagnes.Campagne{} }, []string{"nom", "referentiel", "ouverture", "cloture"}},
+		{"a delay of 1 day", func(c *campagnes.Campagne) { c.DelaiObservations = 1 }, nil},
+		{"a delay of 120 days", func(c *campagnes.Campagne) { c.DelaiObservations = 120 }, nil},
+		{"a delay of 121 days", func(c *campagnes.Campagne) { c.DelaiObservations = 121 }, []string{"delai_observations"}},
+		{"a delay that is not a number", func(c *campagnes.Campagne) { c.DelaiObservations = -1 }, []string{"delai_observations"}},
 	}
 	for _, tc := range cases {
 		c := ok

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -284,8 +283,6 @@ func roleOn(actor *domain.Actor, act domain.Action, sc domain.Scope) domain.Role
 	}
 	return ""
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // court cuts s to at most n runes, on a word, with an ellipsis.
 func court(s string, n int) string {

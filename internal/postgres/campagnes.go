@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,7 +22,7 @@ import (
 
 // campagneColumns are the columns of a campaign, named for campagnes.Campagne.
 const campagneColumns = `c.id, c.nom, c.referentiel_id, r.titre || ' — version ' || r.version AS referentiel,
-	c.ouverture, c.cloture, c.etat`
+	c.ouverture, c.cloture, c.etat, c.delai_observations`
 
 // CreateCampagne stores a new campaign, in preparation, concerning the MLs of
 // structureIDs, or every ML when there is none. The campaign is checked with
@@ -58,9 +59,10 @@ func (s *Store) CreateCampagne(ctx context.Context, actor *domain.Actor, c campa
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `INSERT INTO campagnes (nom, referentiel_id, ouverture, cloture, etat, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			c.Nom, c.ReferentielID, campagnes.Day(c.Ouverture), campagnes.Day(c.Cloture), campagnes.EtatPreparation, actorID(actor)).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO campagnes (nom, referentiel_id, ouverture, cloture, etat, created_by, delai_observations)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			c.Nom, c.ReferentielID, campagnes.Day(c.Ouverture), campagnes.Day(c.Cloture), campagnes.EtatPreparation, actorID(actor),
+			cmp.Or(c.DelaiObservations, campagnes.DefaultDelaiObservations)).Scan(&id)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ func etatClass(etat campagnes.Etat) string {
 func campagneItem(c campagnes.CampagneRow) web.CampagneItem {
 	return web.CampagneItem{
 		ID: c.ID, Nom: c.Nom, Referentiel: c.Referentiel,
-		Ouverture: domain.FrenchDate(c.Ouverture), Cloture: domain.FrenchDate(c.Cloture),
+		Ouverture: domain.FrenchDate(c.Ouverture), Cloture: domain.FrenchDate(c.Cloture), DelaiObservations: c.DelaiObservations,
 		Etat: c.Etat.Label(), EtatClass: etatClass(c.Etat),
 		Structures: c.Structures, Soumises: c.Soumises(), Ouverte: c.Etat != campagnes.EtatPreparation,
 	}
@@ -51,7 +51,7 @@ func (s *Server) campagnesPage(w http.ResponseWriter, r *http.Request) error {
 // campagneForm is what was typed in the campaign form, kept as typed so that a
 // refused form shows it again.
 type campagneForm struct {
-	nom, referentiel, ouverture, cloture string
+	nom, referentiel, ouverture, cloture, delai string
 	// structures are the MLs checked; nil: all.
 	structures []int64
 }
@@ -62,6 +62,7 @@ func campagneFormOf(r *http.Request) campagneForm {
 		referentiel: r.PostFormValue("referentiel"),
 		ouverture:   strings.TrimSpace(r.PostFormValue("ouverture")),
 		cloture:     strings.TrimSpace(r.PostFormValue("cloture")),
+		delai:       strings.TrimSpace(r.PostFormValue("delai_observations")),
 	}
 	for _, v := range r.PostForm["structures"] {
 		// Anything but an id is an ML that does not exist: the store says so.
@@ -78,6 +79,15 @@ func (f campagneForm) campagne() campagnes.Campagne {
 	c.ReferentielID, _ = strconv.ParseInt(f.referentiel, 10, 64)
 	c.Ouverture, _ = domain.ParseDate(f.ouverture)
 	c.Cloture, _ = domain.ParseDate(f.cloture)
+	// Left blank: the default; anything but a number in bounds: refused by Validate.
+	c.DelaiObservations = campagnes.DefaultDelaiObservations
+	if f.delai != "" {
+		if n, err := strconv.Atoi(f.delai); err == nil && n != 0 {
+			c.DelaiObservations = n
+		} else {
+			c.DelaiObservations = -1
+		}
+	}
 	return c
 }
 
@@ -122,6 +132,8 @@ func (s *Server) campagneFormView(r *http.Request, f campagneForm, err error) (w
 			Hint: "Format jj/mm/aaaa si votre navigateur ne propose pas de calendrier."},
 		{Name: "cloture", Label: "Date de clôture", Type: "date", Value: isoDate(f.cloture), Required: true,
 			Hint: "Le jour de l'ouverture ou après. Les Missions Locales qui n'ont pas soumis reçoivent un rappel 30 puis 7 jours avant."},
+		{Name: "delai_observations", Label: "Délai d'observations sur le rapport d'audit provisoire (jours)", Type: "number", Value: delaiValue(f.delai),
+			Required: true, Hint: "De 1 à 120 jours ; 15 par défaut. La Mission Locale répond au rapport provisoire dans ce délai."},
 	}}
 	for _, reg := range regions {
 		block := web.RegionChoices{ID: reg.ID, Nom: reg.Nom}
@@ -220,4 +232,12 @@ func (s *Server) openCampagne(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.flash(r, msg)
 	return seeOther(w, r, "/campagnes/"+itoa(id))
+}
+
+// delaiValue is the observation delay as the form shows it: as typed, or the default.
+func delaiValue(typed string) string {
+	if typed == "" {
+		return strconv.Itoa(campagnes.DefaultDelaiObservations)
+	}
+	return typed
 }

@@ -77,10 +77,29 @@ func TestCreateCampagneForm(t *testing.T) {
 		t.Fatalf("valid form: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	_, page := app.Get(t, resp.Header.Get("Location"))
-	for _, want := range []string{"Campagne « Campagne nationale » créée.", "Mission Locale de Lyon", "Mission Locale du Pays de Brest", "Ouvrir la campagne"} {
+	for _, want := range []string{"Campagne « Campagne nationale » créée.", "Mission Locale de Lyon", "Mission Locale du Pays de Brest", "Ouvrir la campagne",
+		"Délai d'observations sur le rapport d'audit</dt><dd>15 jours"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the new campaign's page lacks %q", want)
 		}
+	}
+
+	// The audit's delay for observations is the campaign's: 1 to 120 days.
+	before = countCampagnes(t, app)
+	for _, bad := range []string{"0", "121", "quinze"} {
+		resp, body = app.PostForm(t, "/campagnes/nouvelle", url.Values{"nom": {"Campagne au délai " + bad}, "referentiel": {ref},
+			"ouverture": {"2027-01-10"}, "cloture": {"2027-03-10"}, "delai_observations": {bad}})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Indiquez un délai d&#39;observations de 1 à 120 jours.") {
+			t.Errorf("delay %q: %d", bad, resp.StatusCode)
+		}
+	}
+	if n := countCampagnes(t, app); n != before {
+		t.Fatalf("refused delays wrote %d campaigns", n-before)
+	}
+	resp, _ = app.PostForm(t, "/campagnes/nouvelle", url.Values{"nom": {"Campagne au délai de 30 jours"}, "referentiel": {ref},
+		"ouverture": {"2027-01-10"}, "cloture": {"2027-03-10"}, "delai_observations": {"30"}})
+	if _, page = app.Get(t, resp.Header.Get("Location")); !strings.Contains(page, "<dd>30 jours</dd>") {
+		t.Errorf("the campaign's delay of 30 days is not on its page")
 	}
 }
 
