@@ -765,7 +765,11 @@ func (s *Server) rendreDefinitif(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err = s.audit.RendreDefinitif(r.Context(), actorOf(r.Context()), d); err == nil {
-		s.flash(r, "Le rapport définitif est émis : le dossier est figé.")
+		msg := "Le rapport définitif est émis : le dossier est figé."
+		if d.Nature == audit.Suivi {
+			msg = "Le rapport définitif de l'audit de suivi est émis ; le label suit son cours."
+		}
+		s.flash(r, msg)
 		return seeOther(w, r, auditURL(d.ID)+"/rapport")
 	}
 	return s.rapportRefusal(w, r, d, err)
