@@ -78,4 +78,8 @@ type RegistreRow struct {
 	// Suivi: a follow-up audit is due; SuiviURL plans it (the Pôle).
 	Suivi    bool
 	SuiviURL string
+	// SuiviPlanifie says in words the label's latest follow-up audit, once
+	// planned ("": none); SuiviAuditURL links to it (the Pôle).
+	SuiviPlanifie string
+	SuiviAuditURL string
 }

@@ -51,6 +51,14 @@ func (n Nature) Valid() bool {
 	return false
 }
 
+// LabelSuivi is what a follow-up audit of a dossier depends on.
+type LabelSuivi struct {
+	// EnVigueur: the ML holds, today, the label the dossier's decision gave.
+	EnVigueur bool
+	// Ouvert is the dossier's follow-up audit not at its rapport définitif (0: none).
+	Ouvert int64
+}
+
 // Qualification is what an auditor is qualified as, stored on the account.
 type Qualification string
 

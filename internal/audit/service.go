@@ -49,9 +49,16 @@ type Store interface {
 	EnvoyerAudit(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, motif string) error
 	// AssignAudit creates the audit of a dossier with its sample and moves
 	// the dossier by decide, which gets its state and the reason it was sent
-	// without an avis (""). ECONFLICT when it already has an audit.
+	// without an avis (""); a decide giving no transition leaves the dossier
+	// as it is (a follow-up audit, which also needs the label in force under
+	// the lock). ECONFLICT when it already has its initial or renewal audit,
+	// or, for a follow-up audit, an open one.
 	AssignAudit(ctx context.Context, actor *domain.Actor, structureID, autoevalID int64, a Assignment, seed int64, candidats, visites []int64, siege int64,
 		sample []Tire, decide func(etat demarche.Etat, motif string) (demarche.Etat, demarche.Transition, string, error)) (int64, error)
+	// LabelSuivi says whether the ML holds, on today, a label in force given
+	// by the decision on its dossier autoevalID, and which of the dossier's
+	// follow-up audits is not at its rapport définitif yet (0: none).
+	LabelSuivi(ctx context.Context, structureID, autoevalID int64, today time.Time) (LabelSuivi, error)
 	// Audit returns an audit; ENOTFOUND unless v covers its ML.
 	Audit(ctx context.Context, v domain.Visibility, id int64) (Audit, error)
 	// AuditsOf returns the audits of the MLs v covers (and, unless userID is
@@ -88,8 +95,9 @@ type Store interface {
 	DelaiObservations(ctx context.Context, campagneID int64) (int, error)
 	// EmettreRapport issues the provisional report (definitif false: with the
 	// observations' limit day) or the final one, which freezes the evidence
-	// as it stands; decide moves the dossier under its lock, and message is
-	// queued for the ML's directors. ECONFLICT when the audit's state does not allow it.
+	// as it stands; decide moves the dossier under its lock (a decide giving
+	// back the same state leaves it as it is: a follow-up audit), and message
+	// is queued for the ML's directors. ECONFLICT when the audit's state does not allow it.
 	EmettreRapport(ctx context.Context, actor *domain.Actor, structureID, auditID int64, definitif bool, synthese string, limite *time.Time,
 		decide func(demarche.Etat) (demarche.Etat, error), message func(revue.Destinataire) mail.Message) error
 	// OpenVersion opens a version of a piece of the ML (0: the latest).
@@ -204,7 +212,10 @@ func texte(field, v, missing string) error {
 // dates or pair that break the rules (one certified and one network auditor,
 // neither holding nor having held a membership in the ML or in an ML or ARML
 // of its région); ECONFLICT unless the dossier's avis régional is rendered,
-// or it was sent without one, and has no audit yet.
+// or it was sent without one, and has no audit yet. A follow-up audit (suivi)
+// instead needs the dossier decided and its ML holding the label that
+// decision gave, in force (ECONFLICT otherwise, or while another follow-up
+// audit of it has no final report); it does not move the dossier.
 func (s *Service) Assign(ctx context.Context, actor *domain.Actor, a autoeval.Autoevaluation, as Assignment) (int64, error) {
 	if !actor.Can(domain.ActAssignAudit, a.Scope()) {
 		return 0, domain.Errorf(domain.EFORBIDDEN, "Seul le Pôle labellisation affecte les audits.")
@@ -251,6 +262,11 @@ func (s *Service) Assign(ctx context.Context, actor *domain.Actor, a autoeval.Au
 	if err := fe.Err(); err != nil {
 		return 0, err
 	}
+	if as.Nature == Suivi {
+		if err := s.suiviPossible(ctx, a); err != nil {
+			return 0, err
+		}
+	}
 	sites, visites, err := s.store.SitesAudit(ctx, a.StructureID)
 	if err != nil {
 		return 0, err
@@ -273,6 +289,10 @@ func (s *Service) Assign(ctx context.Context, actor *domain.Actor, a autoeval.Au
 	sample := Tirer(as.Nature, candidats, siege, visites, seed)
 	return s.store.AssignAudit(ctx, actor, a.StructureID, a.ID, as, seed, candidats, visites, siege, sample,
 		func(etat demarche.Etat, motif string) (demarche.Etat, demarche.Transition, string, error) {
+			if as.Nature == Suivi {
+				next, err := resteDecidee(etat)
+				return next, "", "", err
+			}
 			if etat == demarche.Soumise && motif != "" {
 				next, err := demarche.Next(etat, demarche.AffecterSansAvis, domain.RolePole, motif)
 				return next, demarche.AffecterSansAvis, motif, err
@@ -280,6 +300,41 @@ func (s *Service) Assign(ctx context.Context, actor *domain.Actor, a autoeval.Au
 			next, err := demarche.Next(etat, demarche.AffecterAudit, domain.RolePole, "")
 			return next, demarche.AffecterAudit, as.Nature.Label(), err
 		})
+}
+
+// errHorsLabel refuses a follow-up audit outside a label's validity.
+var errHorsLabel = domain.Errorf(domain.ECONFLICT, "Un audit de suivi se planifie sur un dossier labellisé, pendant la validité du label.")
+
+// suiviPossible refuses (ECONFLICT) a follow-up audit of a dossier not
+// decided, whose ML holds no label in force from its decision, or with a
+// follow-up audit still open.
+func (s *Service) suiviPossible(ctx context.Context, a autoeval.Autoevaluation) error {
+	if a.Etat != demarche.Decidee {
+		return errHorsLabel
+	}
+	l, err := s.store.LabelSuivi(ctx, a.StructureID, a.ID, today(s.now()))
+	if err != nil {
+		return err
+	}
+	if !l.EnVigueur {
+		return errHorsLabel
+	}
+	if l.Ouvert != 0 {
+		return errSuiviOuvert
+	}
+	return nil
+}
+
+// errSuiviOuvert refuses a second follow-up audit while one is open.
+var errSuiviOuvert = domain.Errorf(domain.ECONFLICT, "Un audit de suivi de ce dossier est déjà en cours : son rapport définitif précède le suivant.")
+
+// resteDecidee is how a follow-up audit moves its dossier: not at all, and
+// only while it is decided (ECONFLICT otherwise).
+func resteDecidee(etat demarche.Etat) (demarche.Etat, error) {
+	if etat != demarche.Decidee {
+		return etat, errHorsLabel
+	}
+	return etat, nil
 }
 
 // Load returns an audit for those who may see something of it: the Pôle, its
@@ -607,6 +662,9 @@ func (s *Service) RendreProvisoire(ctx context.Context, actor *domain.Actor, d *
 	limite := today(s.now()).AddDate(0, 0, delai)
 	return s.store.EmettreRapport(ctx, actor, d.StructureID, d.ID, false, synthese, &limite,
 		func(etat demarche.Etat) (demarche.Etat, error) {
+			if d.Nature == Suivi {
+				return resteDecidee(etat)
+			}
 			return demarche.Next(etat, demarche.RendreRapport, domain.RoleAuditeur, "")
 		},
 		func(dest revue.Destinataire) mail.Message { return s.message(dest, d, false, limite) })
@@ -676,6 +734,9 @@ func (s *Service) RendreDefinitif(ctx context.Context, actor *domain.Actor, d *D
 	}
 	return s.store.EmettreRapport(ctx, actor, d.StructureID, d.ID, true, d.Synthese, nil,
 		func(etat demarche.Etat) (demarche.Etat, error) {
+			if d.Nature == Suivi {
+				return resteDecidee(etat)
+			}
 			return demarche.Next(etat, demarche.EmettreDefinitif, domain.RoleAuditeur, "")
 		},
 		func(dest revue.Destinataire) mail.Message { return s.message(dest, d, true, time.Time{}) })
@@ -684,6 +745,10 @@ func (s *Service) RendreDefinitif(ctx context.Context, actor *domain.Actor, d *D
 // message tells the ML's director that a report is out.
 func (s *Service) message(d revue.Destinataire, a *Detail, definitif bool, limite time.Time) mail.Message {
 	link := fmt.Sprintf("%s/audits/%d/rapport", s.baseURL, a.ID)
+	if definitif && a.Nature == Suivi {
+		return mail.Message{To: d.Email, Subject: "Rapport définitif de l'audit de suivi : " + a.StructureNom,
+			Body: fmt.Sprintf("Bonjour %s,\n\nLe binôme d'auditeurs a émis le rapport définitif de l'audit de suivi du label de %s (%s).\n\nLe rapport : %s\n", d.Nom, a.StructureNom, a.CampagneNom, link)}
+	}
 	if definitif {
 		return mail.Message{To: d.Email, Subject: "Rapport d'audit définitif : " + a.StructureNom,
 			Body: fmt.Sprintf("Bonjour %s,\n\nLe binôme d'auditeurs a émis le rapport d'audit définitif de %s (%s). Le dossier est désormais figé ; il sera présenté à la commission nationale.\n\nLe rapport : %s\n", d.Nom, a.StructureNom, a.CampagneNom, link)}

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -63,7 +64,10 @@ type fakeStore struct {
 	preuves  []Preuve
 	rapports []bool
 	mails    []mail.Message
-	t        *testing.T
+	// label: the ML holds its dossier's label in force; suiviOuvert: an open follow-up audit.
+	label       bool
+	suiviOuvert int64
+	t           *testing.T
 }
 
 func newFake(t *testing.T, etat demarche.Etat) *fakeStore {
@@ -119,6 +123,9 @@ func (f *fakeStore) AssignAudit(_ context.Context, _ *domain.Actor, _, _ int64, 
 		f.sample = append(f.sample, SampledSite{Rang: i + 1, SiteID: x.SiteID, TireID: x.SiteID, Aleatoire: x.Aleatoire, Siege: x.SiteID == siege})
 	}
 	return auditID, nil
+}
+func (f *fakeStore) LabelSuivi(context.Context, int64, int64, time.Time) (LabelSuivi, error) {
+	return LabelSuivi{EnVigueur: f.label, Ouvert: f.suiviOuvert}, nil
 }
 func (f *fakeStore) Audit(_ context.Context, v domain.Visibility, id int64) (Audit, error) {
 	if f.audit == nil || id != f.audit.ID || !(v.All || contains(v.StructureIDs, brest) || contains(v.RegionIDs, bretagne)) {
@@ -570,5 +577,83 @@ func TestObservationsAfterTheDelay(t *testing.T) {
 	want := today(time.Now()).AddDate(0, 0, 15)
 	if f.audit.ObservationsLimite == nil || !f.audit.ObservationsLimite.Equal(want) {
 		t.Errorf("limit day %v, want %v (15 days)", f.audit.ObservationsLimite, want)
+	}
+}
+
+var suivi = Assignment{Nature: Suivi, Certifie: certifie, Reseau: reseau, Debut: day("2028-03-06"), Fin: day("2028-03-07")}
+
+// TestSuivi: a follow-up audit is planned on a decided dossier whose label is
+// in force, draws ⌈0.6·√n⌉ sites, and neither it nor its reports move the
+// dossier; it is refused on any other dossier, without the label, while
+// another is open, and its reports once the dossier is no longer decided.
+func TestSuivi(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, demarche.Decidee)
+	f.label = true
+	for i := int64(4); i <= 10; i++ {
+		f.sites = append(f.sites, Site{ID: i, Nom: fmt.Sprint("Relais ", i)})
+	}
+	s := NewService(f, fakePlan{parConstat: map[int64]int{}, parItem: map[string]int{}}, nil)
+	ctx := t.Context()
+	wantCode(t, func() error { _, err := s.Assign(ctx, asPole, f.ae, pair); return err }(), domain.ECONFLICT, "an initial audit of a decided dossier")
+	wantCode(t, func() error { _, err := s.Assign(ctx, asDirecteur, f.ae, suivi); return err }(), domain.EFORBIDDEN, "the director plans a follow-up")
+	if _, err := s.Assign(ctx, asPole, f.ae, suivi); err != nil {
+		t.Fatalf("Assign suivi: %v", err)
+	}
+	if f.ae.Etat != demarche.Decidee || f.audit.Nature != Suivi {
+		t.Errorf("after the follow-up's assignment: dossier %s, audit %s", f.ae.Etat, f.audit.Nature)
+	}
+	if len(f.sample) != 2 {
+		t.Errorf("sample of %d sites, want ⌈0.6·√10⌉ = 2", len(f.sample))
+	}
+	a1 := asAuditeur(certifie, true)
+	if _, err := s.AddConstat(ctx, a1, detail(t, s, a1), Constat{Nature: PointFort, Texte: "Accueil remarquable."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RendreProvisoire(ctx, a1, detail(t, s, a1), "Le suivi confirme la démarche."); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RendreDefinitif(ctx, a1, detail(t, s, a1)); err != nil {
+		t.Fatal(err)
+	}
+	if f.ae.Etat != demarche.Decidee || f.audit.Etat != RapportDefinitif {
+		t.Errorf("after the follow-up's reports: dossier %s, audit %s", f.ae.Etat, f.audit.Etat)
+	}
+	if m := f.mails[len(f.mails)-1]; !strings.Contains(m.Subject, "audit de suivi") {
+		t.Errorf("the final report's mail: %q", m.Subject)
+	}
+
+	// A report of a follow-up audit whose dossier is no longer decided.
+	f.audit.Etat, f.ae.Etat = EnCours, demarche.EnCours
+	wantCode(t, s.RendreProvisoire(ctx, a1, detail(t, s, a1), "Synthèse"), domain.ECONFLICT, "a follow-up's report, the dossier reopened")
+	if f.ae.Etat != demarche.EnCours || f.audit.Etat != EnCours {
+		t.Errorf("refused, yet moved: dossier %s, audit %s", f.ae.Etat, f.audit.Etat)
+	}
+
+	cases := map[string]struct {
+		etat   demarche.Etat
+		label  bool
+		ouvert int64
+		want   string
+	}{
+		"avis rendu":          {etat: demarche.AvisRendu, label: true, want: "pendant la validité du label"},
+		"en audit":            {etat: demarche.EnAudit, label: true, want: "pendant la validité du label"},
+		"decided, no label":   {etat: demarche.Decidee, want: "pendant la validité du label"},
+		"another one is open": {etat: demarche.Decidee, label: true, ouvert: 9, want: "déjà en cours"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t, c.etat)
+			f.label, f.suiviOuvert = c.label, c.ouvert
+			_, err := NewService(f, nil, nil).Assign(t.Context(), asPole, f.ae, suivi)
+			wantCode(t, err, domain.ECONFLICT, name)
+			if !strings.Contains(domain.ErrorMessage(err), c.want) {
+				t.Errorf("%s: message %q", name, domain.ErrorMessage(err))
+			}
+			if f.audit != nil || f.ae.Etat != c.etat {
+				t.Errorf("%s: refused, yet the audit was created or the dossier moved", name)
+			}
+		})
 	}
 }

@@ -53,11 +53,26 @@ func (s *Store) Audit(ctx context.Context, v domain.Visibility, id int64) (a aud
 	return a, err
 }
 
-// AuditIDOf returns the id of a dossier's audit (0: none), for the demo's fixture.
+// AuditIDOf returns the id of a dossier's initial or renewal audit (0:
+// none; its follow-up audits are not it), for the demo's fixture.
 func (s *Store) AuditIDOf(ctx context.Context, autoevalID int64) (id int64, err error) {
 	defer wrap(&err, "AuditIDOf(%d)", autoevalID)
-	err = s.scanOne(ctx, systemTenant, "SELECT coalesce((SELECT id FROM audits WHERE autoevaluation_id = $1), 0)", []any{autoevalID}, &id)
+	err = s.scanOne(ctx, systemTenant, "SELECT coalesce((SELECT id FROM audits WHERE autoevaluation_id = $1 AND nature <> 'suivi'), 0)", []any{autoevalID}, &id)
 	return id, err
+}
+
+// labelEnVigueurSQL says whether the ML $1 holds on $3 a label in force given by the decision on its dossier $2.
+const labelEnVigueurSQL = `SELECT EXISTS (SELECT 1 FROM labels l JOIN commission_decisions d ON d.id = l.decision_id
+	WHERE l.structure_id = $1 AND d.autoevaluation_id = $2 AND l.retire_le IS NULL AND l.debut <= $3::date AND $3::date < l.fin)`
+
+// LabelSuivi says whether the ML holds on today the label its dossier's
+// decision gave, and which follow-up audit of the dossier is open (0: none).
+func (s *Store) LabelSuivi(ctx context.Context, structureID, autoevalID int64, today time.Time) (l audit.LabelSuivi, err error) {
+	defer wrap(&err, "LabelSuivi(%d)", autoevalID)
+	err = s.scanOne(ctx, structureTenant(structureID), `SELECT (`+labelEnVigueurSQL+`),
+		coalesce((SELECT id FROM audits WHERE structure_id = $1 AND autoevaluation_id = $2 AND nature = 'suivi' AND etat <> 'rapport_definitif'), 0)`,
+		[]any{structureID, autoevalID, today}, &l.EnVigueur, &l.Ouvert)
+	return l, err
 }
 
 // AuditsOf returns the audits of the MLs v covers, one of whose pair is
@@ -79,7 +94,7 @@ func (s *Store) FileAudit(ctx context.Context) (queue, soumises []audit.Dossier,
 		                        AND t.action IN ('rendre_avis', 'soumettre')), ae.updated_at) AS depuis,
 		       coalesce(e.motif, '') AS sans_avis_motif, coalesce(a.id, 0) AS audit_id
 		FROM autoevaluations ae JOIN structures s ON s.id = ae.structure_id JOIN campagnes c ON c.id = ae.campagne_id
-		LEFT JOIN audit_envois e ON e.autoevaluation_id = ae.id LEFT JOIN audits a ON a.autoevaluation_id = ae.id
+		LEFT JOIN audit_envois e ON e.autoevaluation_id = ae.id LEFT JOIN audits a ON a.autoevaluation_id = ae.id AND a.nature <> 'suivi'
 		WHERE ae.etat IN ('soumise', 'avis_rendu') ORDER BY depuis, ae.id`)
 	if err != nil {
 		return nil, nil, err
@@ -187,6 +202,15 @@ func (s *Store) AssignAudit(ctx context.Context, actor *domain.Actor, structureI
 		if err != nil {
 			return err
 		}
+		if as.Nature == audit.Suivi {
+			var enVigueur bool
+			if err := tx.QueryRow(ctx, labelEnVigueurSQL, structureID, autoevalID, time.Now().UTC()).Scan(&enVigueur); err != nil {
+				return err
+			}
+			if !enVigueur {
+				return domain.Errorf(domain.ECONFLICT, "Un audit de suivi se planifie sur un dossier labellisé, pendant la validité du label.")
+			}
+		}
 		if visites == nil {
 			visites = []int64{}
 		}
@@ -194,7 +218,9 @@ func (s *Store) AssignAudit(ctx context.Context, actor *domain.Actor, structureI
 			seed, candidats, visites, siege, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, 0::bigint), $12) RETURNING id`,
 			autoevalID, structureID, as.Nature, as.Certifie, as.Reseau, as.Debut, as.Fin, seed, candidats, visites, siege, actorID(actor)).Scan(&id)
 		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" && as.Nature == audit.Suivi {
+			return domain.Errorf(domain.ECONFLICT, "Un audit de suivi de ce dossier est déjà en cours : son rapport définitif précède le suivant.")
+		} else if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 			return domain.Errorf(domain.ECONFLICT, "Ce dossier a déjà son audit.")
 		} else if err != nil {
 			return err
@@ -205,12 +231,14 @@ func (s *Store) AssignAudit(ctx context.Context, actor *domain.Actor, structureI
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, "UPDATE autoevaluations SET etat = $2, updated_at = now() WHERE id = $1", autoevalID, next); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO autoevaluation_transitions (autoevaluation_id, action, from_etat, to_etat, by_user, by_role, commentaire)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, autoevalID, t, etat, next, actorID(actor), domain.RolePole, commentaire); err != nil {
-			return err
+		if t != "" {
+			if _, err := tx.Exec(ctx, "UPDATE autoevaluations SET etat = $2, updated_at = now() WHERE id = $1", autoevalID, next); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO autoevaluation_transitions (autoevaluation_id, action, from_etat, to_etat, by_user, by_role, commentaire)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, autoevalID, t, etat, next, actorID(actor), domain.RolePole, commentaire); err != nil {
+				return err
+			}
 		}
 		tx.journal(journal.Entry{Action: journal.ActAuditAffecte, ObjectType: "audit", ObjectID: journal.ID(id), Label: as.Nature.Label(),
 			StructureID: structureID, After: journal.JSON(map[string]any{"autoevaluation_id": autoevalID, "nature": as.Nature,
@@ -243,7 +271,8 @@ func lockAudit(ctx context.Context, tx pgx.Tx, structureID, auditID int64) (audi
 }
 
 // lockEnCours locks an audit of the ML and refuses (ECONFLICT) unless it is
-// in progress and its dossier still en audit (not returned to the ML meanwhile).
+// in progress and its dossier still en audit (not returned to the ML
+// meanwhile), or, for a follow-up audit, still decided.
 func lockEnCours(ctx context.Context, tx pgx.Tx, structureID, auditID int64) error {
 	etat, err := lockAudit(ctx, tx, structureID, auditID)
 	if err == nil && etat != audit.EnCours {
@@ -253,9 +282,16 @@ func lockEnCours(ctx context.Context, tx pgx.Tx, structureID, auditID int64) err
 		return err
 	}
 	var dossier demarche.Etat
-	if err := tx.QueryRow(ctx, `SELECT ae.etat FROM audits a JOIN autoevaluations ae ON ae.id = a.autoevaluation_id
-		WHERE a.id = $1 FOR SHARE OF ae`, auditID).Scan(&dossier); err != nil {
+	var nature audit.Nature
+	if err := tx.QueryRow(ctx, `SELECT ae.etat, a.nature FROM audits a JOIN autoevaluations ae ON ae.id = a.autoevaluation_id
+		WHERE a.id = $1 FOR SHARE OF ae`, auditID).Scan(&dossier, &nature); err != nil {
 		return err
+	}
+	if nature == audit.Suivi {
+		if dossier != demarche.Decidee {
+			return domain.Errorf(domain.ECONFLICT, "Le dossier est à l'état « %s » : un audit de suivi suppose un dossier labellisé.", dossier.Label())
+		}
+		return nil
 	}
 	if dossier != demarche.EnAudit {
 		return domain.Errorf(domain.ECONFLICT, "Le dossier est à l'état « %s » : l'audit attend son retour en audit.", dossier.Label())
@@ -611,7 +647,7 @@ func (s *Store) EmettreRapport(ctx context.Context, actor *domain.Actor, structu
 		if err := tx.QueryRow(ctx, "SELECT autoevaluation_id FROM audits WHERE id = $1", auditID).Scan(&autoevalID); err != nil {
 			return err
 		}
-		if err := moveTx(ctx, tx, actor, structureID, autoevalID, t, domain.RoleAuditeur, "", decide); err != nil {
+		if err := moveOrKeepTx(ctx, tx, actor, structureID, autoevalID, t, decide); err != nil {
 			return err
 		}
 		if definitif {
@@ -639,4 +675,19 @@ func (s *Store) EmettreRapport(ctx context.Context, actor *domain.Actor, structu
 			StructureID: structureID, After: journal.JSON(after)})
 		return notifyTx(ctx, tx, structureID, []string{string(domain.RoleDirecteur)}, message)
 	})
+}
+
+// moveOrKeepTx moves the dossier of an audit's report by decide, under its
+// lock; a decide giving back the same state (a follow-up audit's) leaves it
+// as it is, with no transition.
+func moveOrKeepTx(ctx context.Context, tx pgx.Tx, actor *domain.Actor, structureID, autoevalID int64, t demarche.Transition,
+	decide func(demarche.Etat) (demarche.Etat, error)) error {
+	etat, err := lockEtat(ctx, tx, structureID, autoevalID, true)
+	if err != nil {
+		return err
+	}
+	if next, err := decide(etat); err != nil || next == etat {
+		return err
+	}
+	return moveTx(ctx, tx, actor, structureID, autoevalID, t, domain.RoleAuditeur, "", decide)
 }

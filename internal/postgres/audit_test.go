@@ -255,3 +255,74 @@ func TestAuditSuspendedWhileReturned(t *testing.T) {
 		t.Errorf("a finding while the dossier is back en cours: %v", err)
 	}
 }
+
+// TestAuditSuivi: the Pôle plans a follow-up audit of Rennes's labelled 2025
+// dossier; its pair reports, provisional then final, and the dossier stays
+// decided with no transition; one open follow-up audit at a time; the
+// dossier's audit is still its initial one; Lyon's adjourned dossier has no
+// label to follow.
+func TestAuditSuivi(t *testing.T) {
+	t.Parallel()
+	pool, f := demotest.New(t)
+	store := postgres.NewStore(pool)
+	svc := audit.NewService(store, store, nil)
+	ctx := t.Context()
+	pole := auditActor(t, store, f, "pole@unml.demo")
+	rennesAE := f.Autoevaluations["ML-RENNES/2025"]
+	ae, err := svc.Dossier(ctx, pole, rennesAE)
+	if err != nil || ae.Etat != demarche.Decidee {
+		t.Fatalf("Rennes's 2025 dossier: %s, %v", ae.Etat, err)
+	}
+	admin := pgtest.Admin(t, pool)
+	transitions := func(id int64) (n int) {
+		t.Helper()
+		if err := admin.QueryRow(ctx, "SELECT count(*) FROM autoevaluation_transitions WHERE autoevaluation_id = $1", id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := transitions(rennesAE)
+	as := audit.Assignment{Nature: audit.Suivi, Certifie: f.Users["auditeur@unml.demo"], Reseau: f.Users["auditrice.reseau@unml.demo"],
+		Debut: time.Now().UTC().AddDate(0, 1, 0), Fin: time.Now().UTC().AddDate(0, 1, 1)}
+	id, err := svc.Assign(ctx, pole, ae, as)
+	if err != nil {
+		t.Fatalf("Assign suivi: %v", err)
+	}
+	if _, err := svc.Assign(ctx, pole, ae, as); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "déjà en cours") {
+		t.Errorf("a second open follow-up audit: %v", err)
+	}
+	if got, err := store.AuditIDOf(ctx, rennesAE); err != nil || got != f.Audits["ML-RENNES/2025"] {
+		t.Errorf("AuditIDOf(Rennes 2025) = %d, %v; want its initial audit %d", got, err, f.Audits["ML-RENNES/2025"])
+	}
+	a1 := auditActor(t, store, f, "auditeur@unml.demo")
+	d := auditDetail(t, svc, a1, id)
+	if d.Nature != audit.Suivi || len(d.Echantillon) != 2 {
+		t.Errorf("the follow-up audit: %s, sample of %d (want ⌈0.6·√4⌉ = 2)", d.Nature, len(d.Echantillon))
+	}
+	if _, err := svc.AddConstat(ctx, a1, d, audit.Constat{Nature: audit.PointFort, Texte: "Le plan d'amélioration avance."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RendreProvisoire(ctx, a1, auditDetail(t, svc, a1, id), "Le suivi confirme la démarche."); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RendreDefinitif(ctx, a1, auditDetail(t, svc, a1, id)); err != nil {
+		t.Fatal(err)
+	}
+	if d := auditDetail(t, svc, pole, id); d.Etat != audit.RapportDefinitif {
+		t.Errorf("the follow-up audit after its final report: %s", d.Etat)
+	}
+	if ae, _ := store.Autoevaluation(ctx, domain.Visibility{All: true}, rennesAE); ae.Etat != demarche.Decidee || transitions(rennesAE) != before {
+		t.Errorf("Rennes's dossier after the follow-up audit: %s, %d transitions (was %d)", ae.Etat, transitions(rennesAE), before)
+	}
+	// Its final report out, another follow-up audit may be planned.
+	if _, err := svc.Assign(ctx, pole, ae, as); err != nil {
+		t.Errorf("a follow-up audit after the last one's final report: %v", err)
+	}
+	lyon, err := svc.Dossier(ctx, pole, f.Autoevaluations["ML-LYON/2025"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Assign(ctx, pole, lyon, as); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "pendant la validité du label") {
+		t.Errorf("a follow-up audit of Lyon's adjourned dossier (%s): %v", lyon.Etat, err)
+	}
+}

@@ -162,6 +162,9 @@ func (s *Server) affecter(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := assignForm{nature: string(audit.Initial)}
+	if n := audit.Nature(r.URL.Query().Get("nature")); n.Valid() {
+		f.nature = string(n) // the register's link preselects the follow-up audit
+	}
 	var fail error
 	if r.Method == http.MethodPost {
 		f = assignForm{nature: r.PostFormValue("nature"), certifie: r.PostFormValue("certifie"), reseau: r.PostFormValue("reseau"),
@@ -762,7 +765,11 @@ func (s *Server) rendreDefinitif(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err = s.audit.RendreDefinitif(r.Context(), actorOf(r.Context()), d); err == nil {
-		s.flash(r, "Le rapport définitif est émis : le dossier est figé.")
+		msg := "Le rapport définitif est émis : le dossier est figé."
+		if d.Nature == audit.Suivi {
+			msg = "Le rapport définitif de l'audit de suivi est émis ; le label suit son cours."
+		}
+		s.flash(r, msg)
 		return seeOther(w, r, auditURL(d.ID)+"/rapport")
 	}
 	return s.rapportRefusal(w, r, d, err)
@@ -825,6 +832,25 @@ func (s *Server) mesAudits(r *http.Request) ([]web.AuditLink, error) {
 	var out []web.AuditLink
 	for _, x := range list {
 		out = append(out, auditLink(&x))
+	}
+	return out, nil
+}
+
+// suivisPlanifies maps each dossier to its latest follow-up audit, in words
+// and its link, for the Pôle, who plans them (nobody else: an empty map).
+func (s *Server) suivisPlanifies(r *http.Request, pole bool) (map[int64][2]string, error) {
+	out := map[int64][2]string{}
+	if !pole {
+		return out, nil
+	}
+	list, err := s.audit.List(r.Context(), actorOf(r.Context()))
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list { // the latest first
+		if _, seen := out[a.AutoevaluationID]; a.Nature == audit.Suivi && !seen {
+			out[a.AutoevaluationID] = [2]string{"Audit de suivi planifié " + auditDates(&a) + " (" + strings.ToLower(a.Etat.Label()) + ")", auditURL(a.ID)}
+		}
 	}
 	return out, nil
 }

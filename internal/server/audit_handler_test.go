@@ -107,11 +107,17 @@ func TestAuditAssignmentAndConflictRule(t *testing.T) {
 		t.Errorf("end before start: %d", resp.StatusCode)
 	}
 	form.Set("fin", "2026-12-15")
+	// A follow-up audit needs a labelled dossier: Quimper's 2026 one is not.
+	if resp, body = app.PostForm(t, fmt.Sprintf("/audits/affecter/%d", quimper), form); resp.StatusCode != http.StatusConflict ||
+		!strings.Contains(body, "Un audit de suivi se planifie sur un dossier labellisé, pendant la validité du label.") {
+		t.Errorf("a follow-up audit of a dossier not labelled: %d", resp.StatusCode)
+	}
+	form.Set("nature", "renouvellement")
 	resp, _ = app.PostForm(t, fmt.Sprintf("/audits/affecter/%d", quimper), form)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("assignment: %d", resp.StatusCode)
 	}
-	if _, body = app.Get(t, resp.Header.Get("Location")); !strings.Contains(body, "Audit de suivi") || !strings.Contains(body, "siège, toujours inclus") {
+	if _, body = app.Get(t, resp.Header.Get("Location")); !strings.Contains(body, "Audit de renouvellement") || !strings.Contains(body, "siège, toujours inclus") {
 		t.Errorf("the new audit's page:\n%s", body)
 	}
 	var etat string

@@ -249,6 +249,10 @@ func (s *Server) registrePage(w http.ResponseWriter, r *http.Request) error {
 	for _, x := range reg.Regions {
 		v.Regions = append(v.Regions, web.Option{Value: itoa(x.ID), Label: x.Nom})
 	}
+	suivis, err := s.suivisPlanifies(r, reg.CanPlanSuivi)
+	if err != nil {
+		return err
+	}
 	for _, l := range reg.Lignes {
 		row := web.RegistreRow{Structure: l.StructureNom, Region: l.RegionNom, Statut: l.Label.Statut(reg.Today).Label()}
 		if !l.Label.Debut.IsZero() {
@@ -259,8 +263,11 @@ func (s *Server) registrePage(w http.ResponseWriter, r *http.Request) error {
 			v.Suivis++
 			if reg.CanPlanSuivi && l.Label.AutoevaluationID != 0 {
 				// The audit's page (issue 13) plans the follow-up audit.
-				row.SuiviURL = "/audits/nouveau?autoevaluation=" + itoa(l.Label.AutoevaluationID) + "&type=suivi"
+				row.SuiviURL = "/audits/affecter/" + itoa(l.Label.AutoevaluationID) + "?nature=suivi"
 			}
+		}
+		if l.Label.AutoevaluationID != 0 {
+			row.SuiviPlanifie, row.SuiviAuditURL = suivis[l.Label.AutoevaluationID][0], suivis[l.Label.AutoevaluationID][1]
 		}
 		v.Rows = append(v.Rows, row)
 	}
