@@ -85,5 +85,5 @@ var texts = postgres.NationalTexts{
 		"Écarts majeurs multiples, sans plan d'amélioration à la hauteur des constats.",
 	},
 	Conditions: "Lever l'écart majeur relevé par l'audit et en déposer la preuve.",
-	Membres: "Président·e de l'UNML ; représentant·e de l'État (DGEFP) ; deux directeur·rice·s de Mission Locale ; un·e représentant·e des ARML ; l'organisme certificateur",
+	Membres:    "Président·e de l'UNML ; représentant·e de l'État (DGEFP) ; deux directeur·rice·s de Mission Locale ; un·e représentant·e des ARML ; l'organisme certificateur",
 }

@@ -62,7 +62,7 @@ type NationalTexts struct {
 	Actions, Abandons []string
 	// Decisions holds the motifs of each result (labellise, ajourne,
 	// non_labellise); Conditions an adjournment's; Membres a session's members.
-	Decisions          []string
+	Decisions           []string
 	Conditions, Membres string
 }
 
