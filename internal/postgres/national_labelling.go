@@ -279,6 +279,10 @@ var labellingSQL = []nationalStep{
 		UNION ALL SELECT a.id, a.structure_id, 'statut', 'abandonnee', 'Motif : ' || a.motif_abandon, x.directeur, 'directeur', a.updated_at
 		FROM nat_actions x JOIN plan_actions a ON a.id = x.action_id WHERE x.statut = 'abandonnee'
 		ORDER BY 1, 8`, noArgs},
+	// The planner's statistics, before the first page: without them, right
+	// after the seed, a query such as the audit's pieces (preuvesAuditSQL)
+	// reads every ML's items and takes hundreds of milliseconds instead of one.
+	{"statistics", `ANALYZE`, noArgs},
 }
 
 // drawSamples draws the sample of every audit without one, in id order (the
