@@ -35,6 +35,7 @@ const (
 	asDirector = "directeur"
 	asPole     = "pole"
 	asReferent = "referent_arml"
+	asAuditor  = "auditeur"
 )
 
 // benchScenario is one line of the benchmark: who asks, and what. A scenario
@@ -86,13 +87,12 @@ var benchScenarios = []benchScenario{
 	{name: "region-heatmap", role: asReferent, path: func(c *benchClient) string { return fmt.Sprintf("/revue/regions/%d/carte", c.regionID) }},
 	{name: "ml-report", role: asDirector, path: func(c *benchClient) string { return fmt.Sprintf("/autoevaluations/%d/rapport", c.sheet.AutoevalID) }},
 	// The audit, the plan, the commission and the register (issues 13, 14).
-	// The national dataset has no audit yet: audit-workspace is skipped.
 	{name: "audit-queue", role: asPole, targetP95: 50 * time.Millisecond, path: func(*benchClient) string { return "/audits" }},
 	{name: "ml-plan", role: asDirector, targetP95: 25 * time.Millisecond,
 		path: func(c *benchClient) string { return fmt.Sprintf("/plan/structures/%d", c.sheet.StructureID) }},
 	{name: "commission", role: asPole, targetP95: 50 * time.Millisecond, path: func(*benchClient) string { return "/commission" }},
 	{name: "registre", role: asPole, targetP95: 50 * time.Millisecond, path: func(*benchClient) string { return "/registre" }},
-	{name: "audit-workspace", role: asPole, path: func(c *benchClient) string { return fmt.Sprintf("/audits/%d", c.sheet.AutoevalID) }},
+	{name: "audit-workspace", role: asAuditor, path: func(c *benchClient) string { return fmt.Sprintf("/audits/%d", c.run.targets.AuditID) }},
 	{name: "national-dashboard", role: asPole, path: func(*benchClient) string { return "/pilotage" }},
 	{name: "campaign-export", role: asPole, path: func(c *benchClient) string { return fmt.Sprintf("/campagnes/%d/export.csv", c.run.targets.CampagneID) }},
 }
@@ -470,7 +470,8 @@ func freeAddr() (string, error) {
 
 // signIn opens n sessions per role, two sign-ins at a time (each hashes a
 // password): directors each on their own ML's open sheet and their own item,
-// the national team, and the ARML référents of every région in turn.
+// the national team, the ARML référents of every région in turn, and the
+// certified auditor of an audit under way.
 func (run *benchRun) signIn(ctx context.Context, n int) error {
 	t := run.targets
 	var all []*benchClient
@@ -498,6 +499,12 @@ func (run *benchRun) signIn(ctx context.Context, n int) error {
 			run.clients[asReferent] = append(run.clients[asReferent], r)
 			all = append(all, r)
 		}
+		// The certified auditor of an audit under way, in its workspace.
+		if t.AuditID != 0 {
+			a := &benchClient{run: run, sheet: t.Sheets[0]}
+			run.clients[asAuditor] = append(run.clients[asAuditor], a)
+			all = append(all, a)
+		}
 	}
 	emails := map[*benchClient]string{}
 	for i, c := range run.clients[asDirector] {
@@ -506,6 +513,9 @@ func (run *benchRun) signIn(ctx context.Context, n int) error {
 	}
 	for i, c := range run.clients[asReferent] {
 		emails[c] = t.Referents[i%len(t.Referents)].Email
+	}
+	for _, c := range run.clients[asAuditor] {
+		emails[c] = t.AuditeurEmail
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, len(all))

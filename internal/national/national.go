@@ -1,14 +1,17 @@
 // Package national builds the national dataset: 15 régions, 440 Missions
 // Locales, 6,800 sites, about 3,000 people, three campaigns and 50,000 pieces
-// of evidence, the same every time for the same seed. The benchmark
-// (cadre bench) runs on it.
+// of evidence, with the labelling's later steps (avis régionaux, audits and
+// their findings, plans d'amélioration, commission decisions and labels), the
+// same every time for the same seed. The benchmark (cadre bench) runs on it.
 package national
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"time"
 
+	"github.com/unml/cadre/internal/audit"
 	"github.com/unml/cadre/internal/auth"
 	"github.com/unml/cadre/internal/postgres"
 	"github.com/unml/cadre/internal/referentiel"
@@ -68,6 +71,29 @@ var preuveTitles = []struct{ titre, typ string }{
 	{"Programme des ateliers collectifs", "autre"},
 }
 
+// AsOf is the day the dataset describes: the démarche's steps are dated
+// before it, the labels' reminders due by then are sent, and some actions of
+// the plans are overdue on it. A fixed day keeps the dataset deterministic.
+var AsOf = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+
+// sessions are the national commission's: one a quarter from May 2024 to
+// March 2025 decides the 2024 campaign's dossiers (the first one's labels end
+// in May 2027, within six months of AsOf); the last is the next one.
+var sessions = []time.Time{
+	time.Date(2024, 5, 16, 0, 0, 0, 0, time.UTC), time.Date(2024, 9, 19, 0, 0, 0, 0, time.UTC),
+	time.Date(2024, 12, 12, 0, 0, 0, 0, time.UTC), time.Date(2025, 3, 20, 0, 0, 0, 0, time.UTC),
+	time.Date(2026, 12, 17, 0, 0, 0, 0, time.UTC),
+}
+
+// draw is the audit's own draw of its sample (audit.Tirer), so that the
+// sample the dataset stores replays from its seed as a real one does.
+func draw(nature string, candidats []int64, siege int64, visites []int64, seed int64) (sites []int64, aleatoire []bool) {
+	for _, t := range audit.Tirer(audit.Nature(nature), candidats, siege, visites, seed) {
+		sites, aleatoire = append(sites, t.SiteID), append(aleatoire, t.Aleatoire)
+	}
+	return sites, aleatoire
+}
+
 // Plan decides the dataset's shape from the seed: the ML of each région, the
 // sites, contributors and pieces of each ML, spread unevenly (a few large MLs,
 // many small ones) with exact totals.
@@ -76,8 +102,9 @@ func Plan(size Size, seed int64, passwordHash string, referentielID int64) postg
 	p := postgres.NationalPlan{
 		Seed: seed, RegionNames: regionNames[:min(size.Regions, len(regionNames))],
 		BigFileEvery: size.BigFileEvery, PasswordHash: passwordHash, ReferentielID: referentielID,
-		Poles: max(1, size.People/300), Admins: max(1, size.People/1000), Auditeurs: max(1, size.People/75),
+		Poles: max(1, size.People/300), Admins: max(1, size.People/1000), Auditeurs: max(2, size.People/75),
 		ReferentsPerRegion: 2, FirstNames: firstNames, LastNames: lastNames, Comments: comments,
+		AsOf: AsOf, Sessions: sessions, Texts: texts, Draw: draw,
 	}
 	for _, t := range preuveTitles {
 		p.PreuveTitles, p.PreuveTypes = append(p.PreuveTitles, t.titre), append(p.PreuveTypes, t.typ)

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -35,6 +37,33 @@ type NationalPlan struct {
 	// FirstNames and LastNames make people's names; Comments and PreuveTitles
 	// (with their types) make the text of answers and pieces.
 	FirstNames, LastNames, Comments, PreuveTitles, PreuveTypes []string
+	// AsOf is the day the dataset describes (no step is dated after it);
+	// Sessions the commission's session dates, in order.
+	AsOf     time.Time
+	Sessions []time.Time
+	// Texts are the words of reviews, audits, plans and decisions.
+	Texts NationalTexts
+	// Draw draws an audit's sample of sites (the audit's rule): the sites in
+	// rank order, and whether chance chose each.
+	Draw func(nature string, candidats []int64, siege int64, visites []int64, seed int64) (sites []int64, aleatoire []bool)
+}
+
+// NationalTexts are the French texts the labelling's steps pick from.
+type NationalTexts struct {
+	// The avis régional's strengths and areas of progress, and the référent's remarks on items.
+	PointsForts, AxesProgres, Remarques []string
+	// The auditors' comments on items and reasons for refusing a piece.
+	AuditComments, Motifs []string
+	// Constats holds one text per nature of finding (point_fort,
+	// piste_progres, point_vigilance, ecart_mineur, ecart_majeur); the ML's
+	// observations, the pair's answers and the reports' summaries.
+	Constats, Observations, Reponses, Syntheses []string
+	// Actions are the plans' action titles; Abandons the reasons of abandoned ones.
+	Actions, Abandons []string
+	// Decisions holds the motifs of each result (labellise, ajourne,
+	// non_labellise); Conditions an adjournment's; Membres a session's members.
+	Decisions           []string
+	Conditions, Membres string
 }
 
 // NationalEmailDomain ends every account the national dataset creates.
@@ -44,7 +73,13 @@ const NationalEmailDomain = ".national.demo"
 // transaction, set-based: a few dozen statements whatever the size.
 func (s *Store) SeedNational(ctx context.Context, actor *domain.Actor, p NationalPlan) error {
 	return s.inTx(ctx, actor, "SeedNational", func(tx *jtx) error {
-		for _, st := range nationalSQL {
+		for _, st := range append(nationalSQL, labellingSQL...) {
+			if st.sql == "" {
+				if err := nationalGoSteps[st.name](ctx, tx, &p); err != nil {
+					return err
+				}
+				continue
+			}
 			if _, err := tx.Exec(ctx, st.sql, st.args(&p)...); err != nil {
 				return err
 			}
@@ -62,6 +97,9 @@ type nationalStep struct {
 	sql  string
 	args func(p *NationalPlan) []any
 }
+
+// nationalGoSteps are the steps without SQL (sql ""), by name: those that need Go.
+var nationalGoSteps = map[string]func(ctx context.Context, tx pgx.Tx, p *NationalPlan) error{"samples": drawSamples}
 
 func noArgs(*NationalPlan) []any { return nil }
 
@@ -107,13 +145,15 @@ var nationalSQL = []nationalStep{
 			JOIN structures st ON st.code = 'ML-' || lpad(x.i::text, 4, '0')
 			CROSS JOIN LATERAL generate_series(1, x.n) AS k)
 		SELECT g, i, local || '` + NationalEmailDomain + `' AS email, role, region_id, structure_id,
+		       CASE WHEN g = 3 THEN CASE WHEN i <= ceil($3 * 0.4) THEN 'certifie' ELSE 'reseau' END END AS qualification,
 		       ($7::text[])[1 + pg_temp.rnd(g * 1000000 + i, 6, cardinality($7::text[]), $6)] || ' ' ||
 		       ($8::text[])[1 + pg_temp.rnd(g * 1000000 + i, 7, cardinality($8::text[]), $6)] AS nom
 		FROM p`,
 		func(p *NationalPlan) []any {
 			return []any{p.Poles, p.Admins, p.Auditeurs, p.ReferentsPerRegion, p.MLContributors, p.Seed, p.FirstNames, p.LastNames}
 		}},
-	{"users", `INSERT INTO users (email, nom, password_hash) SELECT email, nom, $1 FROM nat_people ORDER BY g, i`,
+	// Two auditors in five are certified, the others from the network.
+	{"users", `INSERT INTO users (email, nom, password_hash, qualification_audit) SELECT email, nom, $1, qualification FROM nat_people ORDER BY g, i`,
 		func(p *NationalPlan) []any { return []any{p.PasswordHash} }},
 	{"memberships", `INSERT INTO memberships (user_id, role, region_id, structure_id)
 		SELECT u.id, np.role, np.region_id, np.structure_id FROM nat_people np JOIN users u ON u.email = np.email ORDER BY u.id`, noArgs},
@@ -259,6 +299,10 @@ type BenchTargets struct {
 	CampagneID int64
 	// Referents are ARML référents, each with their région.
 	Referents []BenchReferent
+	// AuditID is an audit under way (0: none) and AuditeurEmail its
+	// certified auditor's, who works in it.
+	AuditID       int64
+	AuditeurEmail string
 	// Counts of the dataset, for the report.
 	Regions, Structures, Sites, Users, Preuves, Cotations int
 }
@@ -291,6 +335,12 @@ func (s *Store) NationalBenchTargets(ctx context.Context, limit int, items []str
 			WHERE u.email LIKE '%' || $1 AND u.disabled_at IS NULL ORDER BY r.id, u.id`, NationalEmailDomain)
 		t.Referents, err = pgx.CollectRows(rows, pgx.RowToStructByPos[BenchReferent])
 		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `SELECT a.id, u.email FROM audits a JOIN users u ON u.id = a.auditeur_certifie
+			WHERE a.etat = 'en_cours' AND u.disabled_at IS NULL AND u.email LIKE '%' || $1 ORDER BY a.id LIMIT 1`, NationalEmailDomain).
+			Scan(&t.AuditID, &t.AuditeurEmail)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		rows, _ = tx.Query(ctx, `SELECT u.email, st.id, ae.id, f.id
