@@ -28,8 +28,8 @@ var _ audit.Store = (*Store)(nil)
 // auditAccess returns the audits one of whose pair is userID, with their ML:
 // part of loading the signed-in person, so read by the system as Actor is.
 func (s *Store) auditAccess(ctx context.Context, userID int64) ([]domain.AuditAccess, error) {
-	return collect(ctx, s, systemTenant, pgx.RowToStructByPos[domain.AuditAccess],
-		`SELECT id, structure_id FROM audits WHERE auditeur_certifie = $1 OR auditeur_reseau = $1 ORDER BY id`, userID)
+	return collect(ctx, s, systemTenant, pgx.RowToStructByName[domain.AuditAccess],
+		`SELECT id AS audit_id, structure_id FROM audits WHERE auditeur_certifie = $1 OR auditeur_reseau = $1 ORDER BY id`, userID)
 }
 
 const auditColumns = `
@@ -472,7 +472,7 @@ func (s *Store) PreuvesAudit(ctx context.Context, structureID, auditID int64) (l
 
 const preuvesAuditSQL = `
 	SELECT p.id, p.titre, p.nature, coalesce(p.url, '') AS url, array_agg(i.code ORDER BY i.id) AS items
-	FROM preuves p JOIN preuve_items x ON x.preuve_id = p.id JOIN referentiel_items i ON i.id = x.item_id
+	FROM preuves p JOIN preuve_items x ON x.preuve_id = p.id AND x.structure_id = $1 JOIN referentiel_items i ON i.id = x.item_id
 	JOIN audits a ON a.id = $2 AND a.structure_id = p.structure_id
 	JOIN autoevaluations ae ON ae.id = a.autoevaluation_id JOIN campagnes c ON c.id = ae.campagne_id AND c.referentiel_id = i.referentiel_id
 	WHERE p.structure_id = $1 GROUP BY p.id ORDER BY lower(p.titre), p.id`

@@ -102,7 +102,8 @@ func TestCreateCampagneConcernsEveryMLByDefault(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := campagnes.Campagne{ID: id, Nom: "Campagne 2026", ReferentielID: n.ref, Referentiel: "Référentiel d'essai — version 1",
-			Ouverture: day("2026-09-01"), Cloture: day("2026-12-15"), Etat: campagnes.EtatPreparation}
+			Ouverture: day("2026-09-01"), Cloture: day("2026-12-15"), Etat: campagnes.EtatPreparation,
+			DelaiObservations: campagnes.DefaultDelaiObservations} // none given: the default
 		if c != want {
 			t.Errorf("campagne = %+v\nwant       %+v", c, want)
 		}

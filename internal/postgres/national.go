@@ -330,10 +330,10 @@ func (s *Store) NationalBenchTargets(ctx context.Context, limit int, items []str
 		if err != nil {
 			return err
 		}
-		rows, _ := tx.Query(ctx, `SELECT DISTINCT ON (r.id) u.email, r.id FROM regions r
+		rows, _ := tx.Query(ctx, `SELECT DISTINCT ON (r.id) u.email, r.id AS region_id FROM regions r
 			JOIN memberships m ON m.region_id = r.id AND m.role = 'referent_arml' JOIN users u ON u.id = m.user_id
 			WHERE u.email LIKE '%' || $1 AND u.disabled_at IS NULL ORDER BY r.id, u.id`, NationalEmailDomain)
-		t.Referents, err = pgx.CollectRows(rows, pgx.RowToStructByPos[BenchReferent])
+		t.Referents, err = pgx.CollectRows(rows, pgx.RowToStructByName[BenchReferent])
 		if err != nil {
 			return err
 		}

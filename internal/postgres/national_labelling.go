@@ -289,7 +289,7 @@ var labellingSQL = []nationalStep{
 // 2024 audits before the 2025 ones), as the audit's own rule does: the sites
 // an ML's earlier audits visited are its later audits' visites.
 func drawSamples(ctx context.Context, tx pgx.Tx, p *NationalPlan) error {
-	rows, _ := tx.Query(ctx, `SELECT a.id, a.structure_id, a.nature, a.candidats, coalesce(a.siege, 0), a.seed FROM audits a
+	rows, _ := tx.Query(ctx, `SELECT a.id, a.structure_id, a.nature, a.candidats, coalesce(a.siege, 0) AS siege, a.seed FROM audits a
 		WHERE NOT EXISTS (SELECT 1 FROM audit_sites s WHERE s.audit_id = a.id) ORDER BY a.id`)
 	type row struct {
 		ID, StructureID int64
@@ -297,7 +297,7 @@ func drawSamples(ctx context.Context, tx pgx.Tx, p *NationalPlan) error {
 		Candidats       []int64
 		Siege, Seed     int64
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
 	if err != nil {
 		return err
 	}
