@@ -314,7 +314,7 @@ func (s *Store) Registre(ctx context.Context, regionID int64) (list []commission
 		return err
 	}, `SELECT s.id, s.nom, s.region_id, r.nom, l.id, l.decision_id, d.autoevaluation_id, l.debut, l.fin, l.retire_le
 		FROM structures s JOIN regions r ON r.id = s.region_id
-		LEFT JOIN LATERAL (SELECT * FROM labels x WHERE x.structure_id = s.id ORDER BY x.debut DESC, x.id DESC LIMIT 1) l ON true
+		LEFT JOIN (SELECT DISTINCT ON (x.structure_id) x.* FROM labels x ORDER BY x.structure_id, x.debut DESC, x.id DESC) l ON l.structure_id = s.id
 		LEFT JOIN commission_decisions d ON d.id = l.decision_id
 		WHERE $1 = 0 OR s.region_id = $1 ORDER BY s.nom, s.id`, regionID)
 	return list, err
