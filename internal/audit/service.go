@@ -64,6 +64,8 @@ type Store interface {
 	// AuditsOf returns the audits of the MLs v covers (and, unless userID is
 	// 0, one of whose pair is userID), the latest first.
 	AuditsOf(ctx context.Context, v domain.Visibility, userID int64) ([]Audit, error)
+	// Suivis returns the follow-up audits of every ML, the latest first.
+	Suivis(ctx context.Context) ([]Audit, error)
 	// Echantillon returns an audit's sample, by rank.
 	Echantillon(ctx context.Context, structureID, auditID int64) ([]SampledSite, error)
 	// ReplaceSite replaces the site at rang of the sample with siteID, with a
@@ -349,6 +351,15 @@ func (s *Service) Load(ctx context.Context, actor *domain.Actor, id int64) (*Aud
 		return nil, errNotFound
 	}
 	return &a, nil
+}
+
+// Suivis returns the follow-up audits of every ML, the latest first, for the
+// Pôle, which plans them from the register; nothing for anyone else.
+func (s *Service) Suivis(ctx context.Context, actor *domain.Actor) ([]Audit, error) {
+	if !actor.Can(domain.ActAssignAudit, domain.Scope{}) {
+		return nil, nil
+	}
+	return s.store.Suivis(ctx)
 }
 
 // List returns the audits actor may see something of, the latest first: every

@@ -144,6 +144,9 @@ func contains(xs []int64, x int64) bool {
 func (f *fakeStore) AuditsOf(context.Context, domain.Visibility, int64) ([]Audit, error) {
 	return nil, nil
 }
+func (f *fakeStore) Suivis(context.Context) ([]Audit, error) {
+	return []Audit{{ID: 9, Nature: Suivi}}, nil
+}
 func (f *fakeStore) Echantillon(context.Context, int64, int64) ([]SampledSite, error) {
 	return f.sample, nil
 }
@@ -655,5 +658,18 @@ func TestSuivi(t *testing.T) {
 				t.Errorf("%s: refused, yet the audit was created or the dossier moved", name)
 			}
 		})
+	}
+}
+
+// TestSuivisForThePoleOnly: the register's follow-up audits are the Pôle's
+// to see; a director gets none.
+func TestSuivisForThePoleOnly(t *testing.T) {
+	t.Parallel()
+	s := NewService(&fakeStore{}, nil, nil)
+	if list, err := s.Suivis(t.Context(), asPole); err != nil || len(list) != 1 {
+		t.Errorf("the Pôle's follow-up audits: %v, %v", list, err)
+	}
+	if list, err := s.Suivis(t.Context(), asDirecteur); err != nil || len(list) != 0 {
+		t.Errorf("a director's follow-up audits: %v, %v", list, err)
 	}
 }

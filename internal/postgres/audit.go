@@ -84,6 +84,14 @@ func (s *Store) AuditsOf(ctx context.Context, v domain.Visibility, userID int64)
 		ORDER BY a.debut DESC, a.id DESC`, userID, v.All, v.StructureIDs, v.RegionIDs)
 }
 
+// Suivis returns the follow-up audits of every ML, the latest first: the
+// register shows those planned.
+func (s *Store) Suivis(ctx context.Context) (list []audit.Audit, err error) {
+	defer wrap(&err, "Suivis()")
+	return collect(ctx, s, nationalTenant, pgx.RowToStructByName[audit.Audit], auditColumns+`
+		WHERE a.nature = 'suivi' ORDER BY a.debut DESC, a.id DESC`)
+}
+
 // FileAudit returns the dossiers awaiting an audit, oldest first, and the
 // submitted ones the Pôle could send without an avis régional.
 func (s *Store) FileAudit(ctx context.Context) (queue, soumises []audit.Dossier, err error) {

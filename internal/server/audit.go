@@ -843,12 +843,12 @@ func (s *Server) suivisPlanifies(r *http.Request, pole bool) (map[int64][2]strin
 	if !pole {
 		return out, nil
 	}
-	list, err := s.audit.List(r.Context(), actorOf(r.Context()))
+	list, err := s.audit.Suivis(r.Context(), actorOf(r.Context()))
 	if err != nil {
 		return nil, err
 	}
 	for _, a := range list { // the latest first
-		if _, seen := out[a.AutoevaluationID]; a.Nature == audit.Suivi && !seen {
+		if _, seen := out[a.AutoevaluationID]; !seen {
 			out[a.AutoevaluationID] = [2]string{"Audit de suivi planifié " + auditDates(&a) + " (" + strings.ToLower(a.Etat.Label()) + ")", auditURL(a.ID)}
 		}
 	}
