@@ -284,15 +284,5 @@ func roleOn(actor *domain.Actor, act domain.Action, sc domain.Scope) domain.Role
 	return ""
 }
 
-// court cuts s to at most n runes, on a word, with an ellipsis.
-func court(s string, n int) string {
-	r := []rune(strings.Join(strings.Fields(s), " "))
-	if len(r) <= n {
-		return string(r)
-	}
-	cut := string(r[:n])
-	if i := strings.LastIndex(cut, " "); i > n/2 {
-		cut = cut[:i]
-	}
-	return cut + "…"
-}
+// court cuts s, its spaces made single, to at most n runes, on a word, with an ellipsis.
+func court(s string, n int) string { return domain.Shorten(strings.Join(strings.Fields(s), " "), n) }

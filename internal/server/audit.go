@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/unml/cadre/internal/audit"
 	"github.com/unml/cadre/internal/domain"
-	"github.com/unml/cadre/internal/preuves"
 	"github.com/unml/cadre/internal/referentiel"
 	"github.com/unml/cadre/web"
 )
@@ -538,16 +536,7 @@ func (s *Server) downloadAuditPreuve(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	info := f.Info()
-	h := w.Header()
-	h.Set("Content-Type", info.Mime)
-	h.Set("Content-Disposition", preuves.ContentDisposition(info.Nom))
-	h.Set("Content-Length", strconv.FormatInt(info.Taille, 10))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	if _, err := io.Copy(w, f); err != nil {
-		s.logger.ErrorContext(r.Context(), "audit download", "err", err, "preuve", pid, "request_id", requestID(r.Context()))
-	}
+	s.sendFile(w, r, f, "audit download", pid)
 	return nil
 }
 

@@ -639,6 +639,12 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.sendFile(w, r, f, "download", id)
+	return nil
+}
+
+// sendFile sends a piece's file as an attachment, never sniffed nor cached.
+func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, f preuves.File, what string, id int64) {
 	info := f.Info()
 	h := w.Header()
 	h.Set("Content-Type", info.Mime)
@@ -648,23 +654,12 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", "private, no-store")
 	if _, err := io.Copy(w, f); err != nil {
 		// The headers are gone: the client sees a cut transfer, the log says why.
-		s.logger.ErrorContext(r.Context(), "download", "err", err, "preuve", id, "request_id", requestID(r.Context()))
+		s.logger.ErrorContext(r.Context(), what, "err", err, "preuve", id, "request_id", requestID(r.Context()))
 	}
-	return nil
 }
 
 // shorten cuts s to at most n characters, on a word, with an ellipsis.
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	cut := string(r[:n])
-	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
-		cut = cut[:i]
-	}
-	return cut + "…"
-}
+func shorten(s string, n int) string { return domain.Shorten(s, n) }
 
 // metadataForm reads a piece's metadata as typed in its form (new or edited),
 // with the errors of the fields that do not parse (dates, sites).
