@@ -126,3 +126,17 @@ func TestBrowserFindingToActionToProof(t *testing.T) {
 		t.Errorf("Brest's dossier: %s", a.Etat)
 	}
 }
+
+// TestBrowserRegionPlans: the Bretagne référent follows the plans of its
+// région, with Brest's two overdue actions said in words; the page passes axe.
+func TestBrowserRegionPlans(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	b := browsertest.New(t, app.URL)
+	b.Login("referent@bretagne.demo", demo.Password)
+	b.Visit(fmt.Sprintf("/plan/regions/%d", app.Fixture.Regions["BRE"]))
+	if got := b.Text("main"); !strings.Contains(got, "Actions en retard dans la région (2)") || !strings.Contains(got, "En retard de") {
+		t.Fatalf("the région's plans:\n%s", got)
+	}
+	b.CheckPhoneWidth()
+}
