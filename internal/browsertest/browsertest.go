@@ -61,6 +61,7 @@ func New(t testing.TB, baseURL string) *Browser {
 	if err != nil {
 		t.Fatalf("browsertest: axe-core not found (%v): run `make test`, or `npm ci` in internal/browsertest", err)
 	}
+	holdTab(t)
 	bctx, err := sharedBrowser()
 	if err != nil {
 		t.Fatalf("browsertest: start chromium: %v", err)
@@ -97,6 +98,42 @@ func New(t testing.TB, baseURL string) *Browser {
 		}
 	})
 	return b
+}
+
+// tabs lets one test at a time drive the binary's Chromium: the tests' other
+// work (databases, requests) runs beside it, but on this project's 2-core
+// machine the browser journeys ran slower side by side than one after the
+// other (2 min 41 s one at a time, 2 min 50 s two at a time, 3 min 33 s
+// eight at a time, with three to two times the CPU), and a loaded one missed
+// its deadline.
+var tabs = struct {
+	sync.Mutex
+	slot   chan struct{}
+	byTest map[string]int // the tabs open per top-level test
+}{slot: make(chan struct{}, 1), byTest: map[string]int{}}
+
+// holdTab waits, unless the test's top-level test already holds the
+// browser, until no other test does, and lets it go when the test's last tab
+// is closed. The tabs of one test (several users) and of its subtests share
+// the hold, so a test never waits for itself.
+func holdTab(t testing.TB) {
+	t.Helper()
+	root, _, _ := strings.Cut(t.Name(), "/")
+	tabs.Lock()
+	n := tabs.byTest[root]
+	tabs.byTest[root] = n + 1
+	tabs.Unlock()
+	if n == 0 {
+		tabs.slot <- struct{}{}
+	}
+	t.Cleanup(func() {
+		tabs.Lock()
+		defer tabs.Unlock()
+		if tabs.byTest[root]--; tabs.byTest[root] == 0 {
+			delete(tabs.byTest, root)
+			<-tabs.slot
+		}
+	})
 }
 
 // browser is the Chromium process that every test of the binary opens its tabs

@@ -59,6 +59,14 @@ var (
 	// drops the test databases.
 	admin string
 
+	// maintenance is the binary's pool on admin, opened on first use, which
+	// creates and drops the test databases: a connection per copy and per drop
+	// started two server processes per test (a third of all those the server's
+	// tests started).
+	maintenanceOnce sync.Once
+	maintenance     *pgxpool.Pool
+	maintenanceErr  error
+
 	templateMu    sync.Mutex
 	templateReady string
 
@@ -133,6 +141,11 @@ func run(m *testing.M) int {
 		admin = c.ConnString("postgres")
 	}
 	defer dropSeeded()
+	defer func() {
+		if maintenance != nil {
+			maintenance.Close()
+		}
+	}()
 	return m.Run()
 }
 
@@ -210,29 +223,38 @@ func copyOf(t testing.TB, tpl string) string {
 	ctx := context.Background()
 	name := "cadre_test_" + rand.Text()[:12]
 	name = strings.ToLower(name)
-	conn, err := pgx.Connect(ctx, admin)
+	pool, err := maintenancePool()
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s STRATEGY FILE_COPY",
+	if _, err := pool.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s STRATEGY FILE_COPY",
 		pgx.Identifier{name}.Sanitize(), pgx.Identifier{tpl}.Sanitize(), pgx.Identifier{OwnerRole}.Sanitize())); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("pgtest: drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		if _, err := pool.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 			t.Errorf("pgtest: drop %s: %v", name, err)
 		}
 	})
 	return withUser(withDatabase(admin, name), AppRole)
+}
+
+// maintenancePool returns the binary's pool on the maintenance database,
+// opening it on first use. It stays open until the binary exits.
+func maintenancePool() (*pgxpool.Pool, error) {
+	maintenanceOnce.Do(func() {
+		cfg, err := pgxpool.ParseConfig(admin)
+		if err != nil {
+			maintenanceErr = err
+			return
+		}
+		// Creating and dropping databases is serialized by PostgreSQL anyway.
+		cfg.MaxConns = 4
+		maintenance, maintenanceErr = pgxpool.NewWithConfig(context.Background(), cfg)
+	})
+	return maintenance, maintenanceErr
 }
 
 // Admin returns a pool on pool's database as the cluster's superuser, closed
