@@ -104,7 +104,7 @@ func New(t testing.TB, baseURL string) *Browser {
 // work (databases, requests) runs beside it, but on this project's 2-core
 // machine the browser journeys ran slower side by side than one after the
 // other (2 min 41 s one at a time, 2 min 50 s two at a time, 3 min 33 s
-// eight at a time, with three to two times the CPU), and a loaded one missed
+// eight at a time, with 1.7 times Chromium's CPU), and a loaded one missed
 // its deadline.
 var tabs = struct {
 	sync.Mutex
