@@ -29,7 +29,7 @@ func statusOf(err error) int {
 // FuzzFormDecoding feeds any body, under any content type, to the two readers of
 // request bodies: the url-encoded form of every route, and the streamed multipart
 // form of uploads; then to the decoding of the forms that save ratings
-// (autoeval.ParseAnswer) and evidence (preuveFields). None may panic or fail as
+// (autoeval.ParseAnswer) and evidence (preuveFormOf). None may panic or fail as
 // the server's fault (5xx), and what they accept is clean text within the
 // limits. FuzzWritingForms posts such forms to the running server.
 func FuzzFormDecoding(f *testing.F) {
@@ -90,9 +90,10 @@ func FuzzFormDecoding(f *testing.F) {
 		}
 		// The evidence form's decoding: any field it cannot read is a field
 		// error, never a panic, and what it reads is normalized.
-		p, fe := preuveFields(form.fields, 1)
-		if len(fe) == 0 && (p.StructureID != 1 || p.Nature != domain.NatureLien && p.URL != "") {
-			t.Fatalf("preuveFields(%q) = %+v", form.fields, p)
+		f := preuveFormOf(form.fields)
+		p := f.preuve(1)
+		if f.err() == nil && (p.StructureID != 1 || p.Nature != domain.NatureLien && p.URL != "") {
+			t.Fatalf("preuveFormOf(%q).preuve(1) = %+v", form.fields, p)
 		}
 	})
 }

@@ -133,7 +133,7 @@ func (s *Server) acknowledgeRGPD(w http.ResponseWriter, r *http.Request) error {
 	return seeOther(w, r, retour)
 }
 
-func (s *Server) preuveForm(r *http.Request, st domain.Structure, p domain.Preuve) (web.PreuveFormView, error) {
+func (s *Server) preuveFormView(r *http.Request, st domain.Structure, p domain.Preuve) (web.PreuveFormView, error) {
 	sites, err := s.reseau.Sites(r.Context(), actorOf(r.Context()), domain.ActViewPreuves, st.ID)
 	if err != nil {
 		return web.PreuveFormView{}, err
@@ -185,18 +185,18 @@ func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	v, err := s.preuveForm(r, st, domain.Preuve{})
+	v, err := s.preuveFormView(r, st, domain.Preuve{})
 	if err != nil {
 		return err
 	}
-	s.attachingNew(r, &v, r.URL.Query())
+	q := r.URL.Query()
+	s.attachingNew(r, &v, strings.TrimSpace(q.Get("rattacher")), q.Get("retour"))
 	return s.render(w, r, http.StatusOK, web.PreuveFormPage(v))
 }
 
 // attachingNew keeps, in the new piece's form, the item the person came from
 // (?rattacher=CODE&retour=…): known items of the default référentiel only.
-func (s *Server) attachingNew(r *http.Request, v *web.PreuveFormView, q url.Values) {
-	code := strings.TrimSpace(q.Get("rattacher"))
+func (s *Server) attachingNew(r *http.Request, v *web.PreuveFormView, code, retour string) {
 	if code == "" {
 		return
 	}
@@ -207,7 +207,7 @@ func (s *Server) attachingNew(r *http.Request, v *web.PreuveFormView, q url.Valu
 	if _, err := s.referentiel.ItemID(r.Context(), refID, code); err != nil {
 		return
 	}
-	v.Attaching, v.Retour = code, localPathOr(q.Get("retour"), v.Cancel)
+	v.Attaching, v.Retour = code, localPathOr(retour, v.Cancel)
 	v.Cancel = v.Retour
 	v.Heading = "Ajouter un élément de preuve pour " + code
 	v.Page.Title = v.Heading + " · " + strings.TrimPrefix(v.Page.Title, "Ajouter un élément de preuve · ")
@@ -215,8 +215,8 @@ func (s *Server) attachingNew(r *http.Request, v *web.PreuveFormView, q url.Valu
 
 // afterCreate ends a successful upload: on the piece's page, or, when the
 // person came from an item, attached to that item and back on it.
-func (s *Server) afterCreate(w http.ResponseWriter, r *http.Request, id int64, titre string, fields url.Values) error {
-	code := strings.TrimSpace(fields.Get("rattacher"))
+func (s *Server) afterCreate(w http.ResponseWriter, r *http.Request, id int64, titre string, f preuveForm) error {
+	code := f.rattacher
 	if code == "" {
 		s.flash(r, "Élément de preuve ajouté.")
 		return seeOther(w, r, preuveURL(id))
@@ -235,7 +235,7 @@ func (s *Server) afterCreate(w http.ResponseWriter, r *http.Request, id int64, t
 		return seeOther(w, r, preuveURL(id)+"#items")
 	}
 	s.flash(r, "Élément de preuve « "+titre+" » ajouté et rattaché à "+code+".")
-	return seeOther(w, r, localPathOr(fields.Get("retour"), preuveURL(id)))
+	return seeOther(w, r, localPathOr(f.retour, preuveURL(id)))
 }
 
 // tooLarge answers 413 with the limit.
@@ -371,17 +371,77 @@ func (s *Server) uploadErr(err error) error {
 // client's doing, not a failure of the server.
 var errUploadCut = &httpError{http.StatusBadRequest, "L'envoi a été interrompu avant la fin, ou n'est pas lisible : rien n'a été enregistré. Recommencez depuis le formulaire."}
 
-// preuveFields decodes the fields of the form that creates a piece of
-// evidence; fe holds the fields it cannot read.
-func preuveFields(fields url.Values, structureID int64) (domain.Preuve, domain.FieldErrors) {
-	m, fe := metadataForm(fields)
-	p := domain.Preuve{StructureID: structureID, Nature: fields.Get("nature"), Titre: m.Titre, Type: m.Type, URL: m.URL,
+// preuveForm is the evidence form as typed, new piece or edited metadata,
+// decoded once: what it reads, the item a new piece is attached to and the
+// way back (rattacher, retour), and the fields it cannot read (dates, sites).
+type preuveForm struct {
+	nature            string
+	meta              preuves.Metadata
+	rattacher, retour string
+	errs              domain.FieldErrors
+}
+
+func preuveFormOf(fields url.Values) preuveForm {
+	f := preuveForm{
+		nature:    fields.Get("nature"),
+		meta:      preuves.Metadata{Titre: fields.Get("titre"), Type: fields.Get("type"), URL: fields.Get("url")},
+		rattacher: strings.TrimSpace(fields.Get("rattacher")),
+		retour:    fields.Get("retour"),
+		errs:      domain.FieldErrors{},
+	}
+	for _, d := range []struct {
+		field string
+		dst   **time.Time
+	}{{"date_document", &f.meta.DateDocument}, {"fin_validite", &f.meta.FinValidite}} {
+		if raw := strings.TrimSpace(fields.Get(d.field)); raw != "" {
+			if t, ok := domain.ParseDate(raw); ok {
+				*d.dst = &t
+			} else {
+				f.errs[d.field] = "Saisissez une date valide, par exemple 15/03/2026."
+			}
+		}
+	}
+	for _, id := range fields["sites"] {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			f.errs["sites"] = "Choisissez des lieux d'accueil de la liste."
+			continue
+		}
+		f.meta.SiteIDs = append(f.meta.SiteIDs, n)
+	}
+	return f
+}
+
+// err refuses the form when a field could not be read.
+func (f preuveForm) err() error {
+	if len(f.errs) == 0 {
+		return nil
+	}
+	return f.errs.Err()
+}
+
+// preuve is the new piece of ML structureID the form describes, normalized:
+// an address only for a link.
+func (f preuveForm) preuve(structureID int64) domain.Preuve {
+	m := f.meta
+	p := domain.Preuve{StructureID: structureID, Nature: f.nature, Titre: m.Titre, Type: m.Type, URL: m.URL,
 		DateDocument: m.DateDocument, FinValidite: m.FinValidite, SiteIDs: m.SiteIDs}
 	p.Normalize()
 	if p.Nature != domain.NatureLien {
 		p.URL = ""
 	}
-	return p, fe
+	return p
+}
+
+// edited is p with the form's metadata, to show a refused edit again; the
+// nature stays, and the address changes for a link only.
+func (f preuveForm) edited(p domain.Preuve) domain.Preuve {
+	m := f.meta
+	p.Titre, p.Type, p.DateDocument, p.FinValidite, p.SiteIDs = m.Titre, m.Type, m.DateDocument, m.FinValidite, m.SiteIDs
+	if p.Nature == domain.NatureLien {
+		p.URL = m.URL
+	}
+	return p
 }
 
 func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
@@ -393,15 +453,15 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	if err := s.preuves.MayCreate(r.Context(), a, scope); err != nil {
 		return err
 	}
-	form, err := s.readUpload(r)
-	fields := form.fields
-	p, fe := preuveFields(fields, st.ID)
-	if err == nil && len(fe) > 0 {
-		err = fe.Err()
+	upload, err := s.readUpload(r)
+	f := preuveFormOf(upload.fields)
+	p := f.preuve(st.ID)
+	if err == nil {
+		err = f.err()
 	}
 	var id int64
 	if err == nil {
-		id, err = s.preuves.Create(r.Context(), a, p, form.file)
+		id, err = s.preuves.Create(r.Context(), a, p, upload.file)
 		err = s.uploadErr(err)
 	}
 	var tooLarge *preuves.TooLargeError
@@ -409,22 +469,29 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 		return s.tooLarge(w, r)
 	}
 	if err == nil {
-		return s.afterCreate(w, r, id, p.Titre, fields)
+		return s.afterCreate(w, r, id, p.Titre, f)
 	}
 	if domain.ErrorCode(err) != domain.EINVALID {
 		return err
 	}
-	v, ferr := s.preuveForm(r, st, p)
+	v, ferr := s.preuveFormView(r, st, p)
 	if ferr != nil {
 		return ferr
 	}
-	s.attachingNew(r, &v, fields)
+	s.attachingNew(r, &v, f.rattacher, f.retour)
+	refused(&v, err)
+	return s.render(w, r, http.StatusBadRequest, web.PreuveFormPage(v))
+}
+
+// refused shows the evidence form again with err's messages beside its
+// fields and in its summary.
+func refused(v *web.PreuveFormView, err error) {
 	errs := domain.ErrorFields(err)
 	for i := range v.Fields {
 		v.Fields[i].Error = errs[v.Fields[i].Name]
 	}
 	summary := v.Fields
-	if msg := errs["file"]; msg != "" {
+	if msg := errs["file"]; msg != "" && v.WithFile {
 		summary = append(summary, web.Field{Name: "file", Label: "Fichier", Error: msg})
 	}
 	if msg := errs["sites"]; msg != "" {
@@ -432,7 +499,6 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Errors = web.Summary(domain.ErrorMessage(err), summary...)
 	v.Page.Title = "Erreur · " + v.Page.Title
-	return s.render(w, r, http.StatusBadRequest, web.PreuveFormPage(v))
 }
 
 // preuveAndScope is the piece of the URL, loaded by the route's loader for those
@@ -661,34 +727,6 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, f preuves.File
 // shorten cuts s to at most n characters, on a word, with an ellipsis.
 func shorten(s string, n int) string { return domain.Shorten(s, n) }
 
-// metadataForm reads a piece's metadata as typed in its form (new or edited),
-// with the errors of the fields that do not parse (dates, sites).
-func metadataForm(fields url.Values) (preuves.Metadata, domain.FieldErrors) {
-	m := preuves.Metadata{Titre: fields.Get("titre"), Type: fields.Get("type"), URL: fields.Get("url")}
-	fe := domain.FieldErrors{}
-	for _, d := range []struct {
-		field string
-		dst   **time.Time
-	}{{"date_document", &m.DateDocument}, {"fin_validite", &m.FinValidite}} {
-		if raw := strings.TrimSpace(fields.Get(d.field)); raw != "" {
-			if t, ok := domain.ParseDate(raw); ok {
-				*d.dst = &t
-			} else {
-				fe[d.field] = "Saisissez une date valide, par exemple 15/03/2026."
-			}
-		}
-	}
-	for _, id := range fields["sites"] {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			fe["sites"] = "Choisissez des lieux d'accueil de la liste."
-			continue
-		}
-		m.SiteIDs = append(m.SiteIDs, n)
-	}
-	return m, fe
-}
-
 // siteNames names the sites of an ML, for a piece's facts and history.
 func (s *Server) siteNames(r *http.Request, structureID int64) (func(int64) string, error) {
 	sites, err := s.reseau.Sites(r.Context(), actorOf(r.Context()), domain.ActViewPreuves, structureID)
@@ -723,11 +761,10 @@ func (s *Server) editPreuve(w http.ResponseWriter, r *http.Request) error {
 		if err := r.ParseForm(); err != nil {
 			return err
 		}
-		m, fe := metadataForm(r.PostForm)
-		if len(fe) > 0 {
-			failure = fe.Err()
-		} else {
-			changed, err := s.preuves.UpdateMetadata(r.Context(), a, p.ID, m)
+		f := preuveFormOf(r.PostForm)
+		failure = f.err()
+		if failure == nil {
+			changed, err := s.preuves.UpdateMetadata(r.Context(), a, p.ID, f.meta)
 			if err == nil {
 				if changed {
 					s.flash(r, "Informations enregistrées.")
@@ -741,12 +778,9 @@ func (s *Server) editPreuve(w http.ResponseWriter, r *http.Request) error {
 			}
 			failure = err
 		}
-		p.Titre, p.Type, p.DateDocument, p.FinValidite, p.SiteIDs = m.Titre, m.Type, m.DateDocument, m.FinValidite, m.SiteIDs
-		if p.Nature == domain.NatureLien {
-			p.URL = m.URL
-		}
+		p = f.edited(p)
 	}
-	v, err := s.preuveForm(r, st, p)
+	v, err := s.preuveFormView(r, st, p)
 	if err != nil {
 		return err
 	}
@@ -764,16 +798,7 @@ func (s *Server) editPreuve(w http.ResponseWriter, r *http.Request) error {
 	v.Fields = fields
 	status := http.StatusOK
 	if failure != nil {
-		errs := domain.ErrorFields(failure)
-		for i := range v.Fields {
-			v.Fields[i].Error = errs[v.Fields[i].Name]
-		}
-		summary := v.Fields
-		if msg := errs["sites"]; msg != "" {
-			summary = append(summary, web.Field{Name: "sites", Label: "Lieux d'accueil", Error: msg})
-		}
-		v.Errors = web.Summary(domain.ErrorMessage(failure), summary...)
-		v.Page.Title = "Erreur · " + v.Page.Title
+		refused(&v, failure)
 		status = http.StatusBadRequest
 	}
 	return s.render(w, r, status, web.PreuveFormPage(v))
