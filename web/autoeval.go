@@ -57,6 +57,9 @@ type SectionView struct {
 	Finalite    string
 	Action      string
 	Groups      []ItemGroup
+	// Referentiel names the référentiel's version (code:version): the items'
+	// texts and scales are rendered once per version (fragments.go).
+	Referentiel string
 	Scale       []referentiel.Niveau
 	NonConcerne string
 	Editable    bool

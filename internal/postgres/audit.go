@@ -150,23 +150,12 @@ func (s *Store) Liens(ctx context.Context, userID, structureID int64) (list []au
 // earlier audits visited.
 func (s *Store) SitesAudit(ctx context.Context, structureID int64) (sites []audit.Site, visites []int64, err error) {
 	defer wrap(&err, "SitesAudit(%d)", structureID)
-	b := &pgx.Batch{}
-	b.Queue(`SELECT id, nom, kind, kind = 'siege' AS siege FROM sites WHERE structure_id = $1 ORDER BY id`, structureID)
-	b.Queue(`SELECT DISTINCT site_id FROM audit_sites WHERE structure_id = $1 ORDER BY 1`, structureID)
-	br, err := s.sendBatch(ctx, structureTenant(structureID), b)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer br.Close()
-	rows, _ := br.Query()
-	if sites, err = pgx.CollectRows(rows, pgx.RowToStructByName[audit.Site]); err != nil {
-		return nil, nil, err
-	}
-	rows, _ = br.Query()
-	if visites, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-		return nil, nil, err
-	}
-	return sites, visites, br.Close()
+	err = s.queries(ctx, structureTenant(structureID),
+		scan{`SELECT id, nom, kind, kind = 'siege' AS siege FROM sites WHERE structure_id = $1 ORDER BY id`, []any{structureID},
+			into(&sites, pgx.RowToStructByName[audit.Site])},
+		scan{`SELECT DISTINCT site_id FROM audit_sites WHERE structure_id = $1 ORDER BY 1`, []any{structureID},
+			into(&visites, pgx.RowTo[int64])})
+	return sites, visites, err
 }
 
 // EnvoyerAudit records that the Pôle sends a submitted dossier of the ML to

@@ -458,43 +458,25 @@ const transitionsSQL = `SELECT t.action, t.from_etat AS "from", t.to_etat AS "to
 func (s *Store) Overview(ctx context.Context, structureID, autoevalID, referentielID int64) (_ autoeval.Overview, err error) {
 	defer wrap(&err, "Overview(%d, %d, %d)", structureID, autoevalID, referentielID)
 	var o autoeval.Overview
-	b := &pgx.Batch{}
-	b.Queue(cotationsSQL, structureID, autoevalID)
-	b.Queue(coverageSQL, structureID, referentielID)
-	b.Queue("SELECT EXISTS (SELECT 1"+previousSQL+")", structureID, autoevalID)
-	b.Queue(contributorSectionsSQL, structureID)
-	b.Queue(transitionsSQL, structureID, autoevalID)
-	fail := func(err error) (autoeval.Overview, error) {
-		return o, err
-	}
-	br, err := s.sendBatch(ctx, structureTenant(structureID), b)
-	if err != nil {
-		return fail(err)
-	}
-	defer br.Close()
-	rows, _ := br.Query()
-	if o.Saved, err = scanCotations(rows); err != nil {
-		return fail(err)
-	}
-	rows, _ = br.Query()
-	if o.Coverage, err = scanCoverage(rows); err != nil {
-		return fail(err)
-	}
-	if err := br.QueryRow().Scan(&o.HasPrevious); err != nil {
-		return fail(err)
-	}
-	rows, _ = br.Query()
-	if o.Assignments, err = scanContributorSections(rows); err != nil {
-		return fail(err)
-	}
-	rows, _ = br.Query()
-	if o.Transitions, err = pgx.CollectRows(rows, pgx.RowToStructByName[demarche.Record]); err != nil {
-		return fail(err)
-	}
-	if err := br.Close(); err != nil {
-		return fail(err)
-	}
-	return o, nil
+	err = s.queries(ctx, structureTenant(structureID),
+		scan{cotationsSQL, []any{structureID, autoevalID}, func(rows pgx.Rows) (err error) {
+			o.Saved, err = scanCotations(rows)
+			return err
+		}},
+		scan{coverageSQL, []any{structureID, referentielID}, func(rows pgx.Rows) (err error) {
+			o.Coverage, err = scanCoverage(rows)
+			return err
+		}},
+		scan{"SELECT EXISTS (SELECT 1" + previousSQL + ")", []any{structureID, autoevalID}, func(rows pgx.Rows) (err error) {
+			o.HasPrevious, err = pgx.CollectExactlyOneRow(rows, pgx.RowTo[bool])
+			return err
+		}},
+		scan{contributorSectionsSQL, []any{structureID}, func(rows pgx.Rows) (err error) {
+			o.Assignments, err = scanContributorSections(rows)
+			return err
+		}},
+		scan{transitionsSQL, []any{structureID, autoevalID}, into(&o.Transitions, pgx.RowToStructByName[demarche.Record])})
+	return o, err
 }
 
 // PreviousAutoevaluation returns the ML's auto-évaluation of the campaign before

@@ -21,31 +21,27 @@ func (s *Store) Couverture(ctx context.Context, structureID int64, constatIDs []
 	for _, c := range itemCodes {
 		parItem[c] = 0
 	}
-	b := &pgx.Batch{}
-	b.Queue(`SELECT a.constat_id, count(*)::int FROM plan_actions a
-		WHERE a.structure_id = $1 AND a.statut <> 'abandonnee' AND a.constat_id = ANY($2::bigint[]) GROUP BY a.constat_id`,
-		structureID, nonNilIDs(constatIDs))
 	if itemCodes == nil {
 		itemCodes = []string{}
 	}
-	b.Queue(`SELECT i.item_code, count(DISTINCT a.id)::int FROM plan_actions a JOIN plan_action_items i ON i.action_id = a.id
-		WHERE a.structure_id = $1 AND a.statut <> 'abandonnee' AND i.item_code = ANY($2::text[]) GROUP BY i.item_code`,
-		structureID, itemCodes)
-	br, err := s.sendBatch(ctx, structureTenant(structureID), b)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer br.Close()
 	var id int64
 	var code string
 	var n int
-	rows, _ := br.Query()
-	if _, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error { parConstat[id] = n; return nil }); err != nil {
+	err = s.queries(ctx, structureTenant(structureID),
+		scan{`SELECT a.constat_id, count(*)::int FROM plan_actions a
+		WHERE a.structure_id = $1 AND a.statut <> 'abandonnee' AND a.constat_id = ANY($2::bigint[]) GROUP BY a.constat_id`,
+			[]any{structureID, nonNilIDs(constatIDs)}, func(rows pgx.Rows) error {
+				_, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error { parConstat[id] = n; return nil })
+				return err
+			}},
+		scan{`SELECT i.item_code, count(DISTINCT a.id)::int FROM plan_actions a JOIN plan_action_items i ON i.action_id = a.id
+		WHERE a.structure_id = $1 AND a.statut <> 'abandonnee' AND i.item_code = ANY($2::text[]) GROUP BY i.item_code`,
+			[]any{structureID, itemCodes}, func(rows pgx.Rows) error {
+				_, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error { parItem[code] = n; return nil })
+				return err
+			}})
+	if err != nil {
 		return nil, nil, err
 	}
-	rows, _ = br.Query()
-	if _, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error { parItem[code] = n; return nil }); err != nil {
-		return nil, nil, err
-	}
-	return parConstat, parItem, br.Close()
+	return parConstat, parItem, nil
 }

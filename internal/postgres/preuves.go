@@ -640,25 +640,18 @@ func scanCoverage(rows pgx.Rows) (map[string]int, error) {
 // the ML's evidence coverage, as CoverageCounts, in one round trip.
 func (s *Store) AnswersAndCoverage(ctx context.Context, structureID, autoevalID, referentielID int64) (_ map[string]autoeval.SavedCotation, _ map[string]int, err error) {
 	defer wrap(&err, "AnswersAndCoverage(%d, %d, %d)", structureID, autoevalID, referentielID)
-	b := &pgx.Batch{}
-	b.Queue(cotationsSQL, structureID, autoevalID)
-	b.Queue(coverageSQL, structureID, referentielID)
-	br, err := s.sendBatch(ctx, structureTenant(structureID), b)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer br.Close()
-	rows, _ := br.Query()
-	saved, err := scanCotations(rows)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows, _ = br.Query()
-	coverage, err := scanCoverage(rows)
-	if err != nil {
-		return nil, nil, err
-	}
-	return saved, coverage, br.Close()
+	var saved map[string]autoeval.SavedCotation
+	var coverage map[string]int
+	err = s.queries(ctx, structureTenant(structureID),
+		scan{cotationsSQL, []any{structureID, autoevalID}, func(rows pgx.Rows) (err error) {
+			saved, err = scanCotations(rows)
+			return err
+		}},
+		scan{coverageSQL, []any{structureID, referentielID}, func(rows pgx.Rows) (err error) {
+			coverage, err = scanCoverage(rows)
+			return err
+		}})
+	return saved, coverage, err
 }
 
 // ContentReader streams one file version from the database, one chunk per

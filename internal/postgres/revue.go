@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -307,45 +308,80 @@ func (s *Store) Renvoyer(ctx context.Context, actor *domain.Actor, structureID, 
 	})
 }
 
-// AvisRegionaux returns the avis régionaux of an auto-évaluation of the ML, oldest first.
-func (s *Store) AvisRegionaux(ctx context.Context, structureID, autoevalID int64) (_ []revue.Avis, err error) {
-	defer wrap(&err, "AvisRegionaux(%d, %d)", structureID, autoevalID)
-	list, err := collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[revue.Avis], `SELECT r.id, r.points_forts, r.axes_progres, r.recommandation, r.texte,
+// avisSQL lists the avis régionaux of auto-évaluation $2 of ML $1, oldest first.
+const avisSQL = `SELECT r.id, r.points_forts, r.axes_progres, r.recommandation, r.texte,
 		coalesce(nullif(u.nom, ''), u.email, '') AS "by", r.at
 		FROM revue_avis r LEFT JOIN users u ON u.id = r.by_user
-		WHERE r.structure_id = $1 AND r.autoevaluation_id = $2 ORDER BY r.at, r.id`, structureID, autoevalID)
-	if err != nil {
-		return nil, err
-	}
-	return list, nil
+		WHERE r.structure_id = $1 AND r.autoevaluation_id = $2 ORDER BY r.at, r.id`
+
+// renvoisSQL lists the returns of auto-évaluation $2 of ML $1, oldest first,
+// one row per item reason (in document order) or one row without.
+const renvoisSQL = `SELECT r.id, r.motif, coalesce(nullif(u.nom, ''), u.email, '') AS "by", r.by_role AS role, r.at,
+		i.code, x.motif AS item_motif
+		FROM revue_renvois r LEFT JOIN users u ON u.id = r.by_user
+		LEFT JOIN revue_renvoi_items x ON x.renvoi_id = r.id AND x.structure_id = r.structure_id
+		LEFT JOIN referentiel_items i ON i.id = x.item_id
+		WHERE r.structure_id = $1 AND r.autoevaluation_id = $2 ORDER BY r.at, r.id, i.id`
+
+// AvisRegionaux returns the avis régionaux of an auto-évaluation of the ML,
+// oldest first.
+func (s *Store) AvisRegionaux(ctx context.Context, structureID, autoevalID int64) (_ []revue.Avis, err error) {
+	defer wrap(&err, "AvisRegionaux(%d, %d)", structureID, autoevalID)
+	return collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[revue.Avis], avisSQL, structureID, autoevalID)
 }
 
 // Renvois returns the returns of an auto-évaluation of the ML with their item
 // reasons (in document order of their codes), oldest first.
-func (s *Store) Renvois(ctx context.Context, structureID, autoevalID int64) (_ []revue.Renvoi, err error) {
+func (s *Store) Renvois(ctx context.Context, structureID, autoevalID int64) (list []revue.Renvoi, err error) {
 	defer wrap(&err, "Renvois(%d, %d)", structureID, autoevalID)
-	var out []revue.Renvoi
 	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
-		var r revue.Renvoi
-		var code, motif *string
-		_, err := pgx.ForEachRow(rows, []any{&r.ID, &r.Motif, &r.By, &r.Role, &r.At, &code, &motif}, func() error {
-			if len(out) == 0 || out[len(out)-1].ID != r.ID {
-				out = append(out, revue.Renvoi{ID: r.ID, Motif: r.Motif, By: r.By, Role: r.Role, At: r.At})
-			}
-			if code != nil {
-				last := &out[len(out)-1]
-				last.Items = append(last.Items, revue.RenvoiItem{Code: *code, Motif: *motif})
-			}
-			return nil
-		})
+		list, err = scanRenvois(rows)
 		return err
-	}, `SELECT r.id, r.motif, coalesce(nullif(u.nom, ''), u.email, ''), r.by_role, r.at, i.code, x.motif
-		FROM revue_renvois r LEFT JOIN users u ON u.id = r.by_user
-		LEFT JOIN revue_renvoi_items x ON x.renvoi_id = r.id AND x.structure_id = r.structure_id
-		LEFT JOIN referentiel_items i ON i.id = x.item_id
-		WHERE r.structure_id = $1 AND r.autoevaluation_id = $2 ORDER BY r.at, r.id, i.id`, structureID, autoevalID)
+	}, renvoisSQL, structureID, autoevalID)
+	return list, err
+}
+
+// AvisAndRenvois returns what AvisRegionaux and Renvois return, in one round
+// trip.
+func (s *Store) AvisAndRenvois(ctx context.Context, structureID, autoevalID int64) (_ []revue.Avis, _ []revue.Renvoi, err error) {
+	defer wrap(&err, "AvisAndRenvois(%d, %d)", structureID, autoevalID)
+	var avis []revue.Avis
+	var renvois []revue.Renvoi
+	err = s.queries(ctx, structureTenant(structureID),
+		scan{avisSQL, []any{structureID, autoevalID}, into(&avis, pgx.RowToStructByName[revue.Avis])},
+		scan{renvoisSQL, []any{structureID, autoevalID}, func(rows pgx.Rows) (err error) {
+			renvois, err = scanRenvois(rows)
+			return err
+		}})
+	return avis, renvois, err
+}
+
+// renvoiRow is a row of renvoisSQL.
+type renvoiRow struct {
+	ID        int64
+	Motif     string
+	By        string
+	Role      domain.Role
+	At        time.Time
+	Code      *string
+	ItemMotif *string `db:"item_motif"`
+}
+
+// scanRenvois folds the rows of renvoisSQL into returns with their items.
+func scanRenvois(rows pgx.Rows) ([]revue.Renvoi, error) {
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[renvoiRow])
 	if err != nil {
 		return nil, err
+	}
+	var out []revue.Renvoi
+	for _, r := range list {
+		if len(out) == 0 || out[len(out)-1].ID != r.ID {
+			out = append(out, revue.Renvoi{ID: r.ID, Motif: r.Motif, By: r.By, Role: r.Role, At: r.At})
+		}
+		if r.Code != nil {
+			last := &out[len(out)-1]
+			last.Items = append(last.Items, revue.RenvoiItem{Code: *r.Code, Motif: *r.ItemMotif})
+		}
 	}
 	return out, nil
 }

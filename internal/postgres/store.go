@@ -172,22 +172,48 @@ func ids(xs []int64) string {
 // query runs one query under t and hands its rows to fn, in one round trip: a
 // pipeline (pgx batch) that sets the scope and runs the query, which
 // PostgreSQL takes as one implicit transaction, so the scope holds for the
-// query and ends with it. It is the read path of single statements; read is
-// the one of several.
+// query and ends with it. It is the read path of single statements; queries
+// is the one of several independent ones, read the one of a transaction.
 func (s *Store) query(ctx context.Context, t tenant, fn func(rows pgx.Rows) error, sql string, args ...any) error {
+	return s.queries(ctx, t, scan{sql, args, fn})
+}
+
+// scan is one query of a pipeline and what reads its rows.
+type scan struct {
+	sql  string
+	args []any
+	fn   func(rows pgx.Rows) error
+}
+
+// queries runs independent queries under t in one round trip, as query does
+// one, and hands each its rows in order; the first failure ends it.
+func (s *Store) queries(ctx context.Context, t tenant, scans ...scan) error {
 	b := &pgx.Batch{}
-	b.Queue(sql, args...)
+	for _, q := range scans {
+		b.Queue(q.sql, q.args...)
+	}
 	br, err := s.sendBatch(ctx, t, b)
 	if err != nil {
 		return err
 	}
-	rows, _ := br.Query() // a failed query reports through rows.Err
-	err = fn(rows)
-	rows.Close()
-	if cerr := br.Close(); err == nil {
-		err = cerr
+	for _, q := range scans {
+		rows, _ := br.Query() // a failed query reports through rows.Err
+		err = q.fn(rows)
+		rows.Close()
+		if err != nil {
+			br.Close()
+			return err
+		}
 	}
-	return err
+	return br.Close()
+}
+
+// into reads every row with fn into *dst.
+func into[T any](dst *[]T, fn pgx.RowToFunc[T]) func(pgx.Rows) error {
+	return func(rows pgx.Rows) (err error) {
+		*dst, err = pgx.CollectRows(rows, fn)
+		return err
+	}
 }
 
 // sendBatch sends the queries of b under t, in one round trip: the scope is set

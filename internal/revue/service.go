@@ -54,6 +54,8 @@ type Store interface {
 	AvisRegionaux(ctx context.Context, structureID, autoevalID int64) ([]Avis, error)
 	// Renvois returns the returns of an auto-évaluation with their item reasons, oldest first.
 	Renvois(ctx context.Context, structureID, autoevalID int64) ([]Renvoi, error)
+	// AvisAndRenvois returns what AvisRegionaux and Renvois return, in one round trip.
+	AvisAndRenvois(ctx context.Context, structureID, autoevalID int64) ([]Avis, []Renvoi, error)
 	// Region returns a région; ENOTFOUND unless v covers it.
 	Region(ctx context.Context, v domain.Visibility, id int64) (domain.Region, error)
 	// ListRegions returns the régions v covers, by name.
@@ -153,10 +155,7 @@ func (s *Service) Complete(ctx context.Context, rv *Revue) (*Detail, error) {
 	if d.Avis, err = s.store.RevueItems(ctx, a.StructureID, a.ID); err != nil {
 		return nil, err
 	}
-	if d.AvisRegionaux, err = s.store.AvisRegionaux(ctx, a.StructureID, a.ID); err != nil {
-		return nil, err
-	}
-	if d.Renvois, err = s.store.Renvois(ctx, a.StructureID, a.ID); err != nil {
+	if d.AvisRegionaux, d.Renvois, err = s.store.AvisAndRenvois(ctx, a.StructureID, a.ID); err != nil {
 		return nil, err
 	}
 	if d.History, err = s.store.Transitions(ctx, a.StructureID, a.ID); err != nil {
@@ -310,7 +309,16 @@ func (s *Service) Notes(ctx context.Context, actor *domain.Actor, a autoeval.Aut
 	if !actor.Can(domain.ActViewAutoeval, a.Scope()) {
 		return n, domain.Errorf(domain.ENOTFOUND, "Auto-évaluation introuvable.")
 	}
-	avis, err := s.store.AvisRegionaux(ctx, a.StructureID, a.ID)
+	// A dossier being rated (the rating pages) may have been returned: its
+	// avis and returns come in one round trip.
+	var avis []Avis
+	var renvois []Renvoi
+	var err error
+	if a.Etat == demarche.EnCours {
+		avis, renvois, err = s.store.AvisAndRenvois(ctx, a.StructureID, a.ID)
+	} else {
+		avis, err = s.store.AvisRegionaux(ctx, a.StructureID, a.ID)
+	}
 	if err != nil {
 		return n, err
 	}
@@ -320,18 +328,12 @@ func (s *Service) Notes(ctx context.Context, actor *domain.Actor, a autoeval.Aut
 			return n, err
 		}
 	}
-	if a.Etat == demarche.EnCours {
-		renvois, err := s.store.Renvois(ctx, a.StructureID, a.ID)
+	if len(renvois) > 0 {
+		history, err := s.store.Transitions(ctx, a.StructureID, a.ID)
 		if err != nil {
 			return n, err
 		}
-		if len(renvois) > 0 {
-			history, err := s.store.Transitions(ctx, a.StructureID, a.ID)
-			if err != nil {
-				return n, err
-			}
-			n.Renvoi = openRenvoi(a.Etat, renvois, history)
-		}
+		n.Renvoi = openRenvoi(a.Etat, renvois, history)
 	}
 	return n, nil
 }

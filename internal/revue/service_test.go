@@ -164,6 +164,9 @@ func (f *fakeStore) AvisRegionaux(_ context.Context, _, id int64) ([]revue.Avis,
 func (f *fakeStore) Renvois(_ context.Context, _, id int64) ([]revue.Renvoi, error) {
 	return f.renvois[id], nil
 }
+func (f *fakeStore) AvisAndRenvois(_ context.Context, _, id int64) ([]revue.Avis, []revue.Renvoi, error) {
+	return f.avis[id], f.renvois[id], nil
+}
 func (f *fakeStore) Region(_ context.Context, v domain.Visibility, id int64) (domain.Region, error) {
 	if !v.All && !slices.Contains(v.RegionIDs, id) {
 		return domain.Region{}, domain.Errorf(domain.ENOTFOUND, "Région introuvable.")

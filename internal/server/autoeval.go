@@ -103,7 +103,7 @@ func (s *Server) sectionView(r *http.Request, v *autoeval.View, i int, posted ma
 	url := autoevalURL(a.ID)
 	page := web.SectionView{Page: s.page(r, sec.Titre+" · "+a.CampagneNom), AutoevalURL: url,
 		Heading: sec.Code + " — " + sec.Titre, Context: a.CampagneNom + " · " + a.StructureNom,
-		Action: url + "/sections/" + sec.Code, Scale: v.Ref.Echelle.Niveaux, NonConcerne: v.Ref.Echelle.NonConcerne,
+		Action: url + "/sections/" + sec.Code, Referentiel: v.Ref.Code + ":" + v.Ref.Version, Scale: v.Ref.Echelle.Niveaux, NonConcerne: v.Ref.Echelle.NonConcerne,
 		Editable: v.Allowed(sec.Code), LibraryURL: libraryURL(a.StructureID)}
 	coverage := v.Coverage
 	switch {

@@ -1,0 +1,52 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/a-h/templ"
+)
+
+// fragments holds the HTML of components that depend only on a référentiel
+// version, which never changes once imported: rendered once per process, then
+// copied. Keys name the référentiel version first, so they are bounded by the
+// versions, their items and each item's variants.
+var fragments sync.Map // string → []byte
+
+// perReferentiel renders c the first time key is asked for, and the same bytes
+// every time after. c must depend on nothing but what key names.
+func perReferentiel(key string, c templ.Component) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		if b, ok := fragments.Load(key); ok {
+			_, err := w.Write(b.([]byte))
+			return err
+		}
+		var buf bytes.Buffer
+		if err := c.Render(ctx, &buf); err != nil {
+			return err
+		}
+		b, _ := fragments.LoadOrStore(key, buf.Bytes())
+		_, err := w.Write(b.([]byte))
+		return err
+	})
+}
+
+// checkedKey names the radio a rating scale has checked, for its fragment: a
+// value off the scale (a refused form shown again) checks none, like any other.
+func checkedKey(v SectionView, it ItemView) string {
+	switch {
+	case it.Answer.NonConcerne:
+		return "nc"
+	case !it.Answer.Rated():
+		return "aucune"
+	}
+	for _, n := range v.Scale {
+		if n.Valeur == it.Answer.Valeur {
+			return strconv.Itoa(n.Valeur)
+		}
+	}
+	return "hors"
+}
