@@ -110,7 +110,7 @@ func median(cells []Cell) Cell {
 
 // buildCarte makes the heat map of the région's dossiers from the aggregates
 // of the région and of the whole campaign.
-func buildCarte(ref *referentiel.Referentiel, dossiers []Dossier, region, national []Moyenne) Carte {
+func buildCarte(ref *referentiel.Referentiel, dossiers []Dossier, region []Moyenne, national []Cell) Carte {
 	sections := ref.Sections()
 	c := Carte{}
 	for _, s := range sections {
@@ -127,19 +127,31 @@ func buildCarte(ref *referentiel.Referentiel, dossiers []Dossier, region, nation
 		}
 		c.Lignes = append(c.Lignes, l)
 	}
-	nat := byStructure(national)
-	c.Region, c.National = make([]Cell, len(sections)), make([]Cell, len(sections))
-	for i, s := range sections {
-		var rc, nc []Cell
+	c.Region, c.National = make([]Cell, len(sections)), slices.Clone(national)
+	for i := range sections {
+		var rc []Cell
 		for _, l := range c.Lignes {
 			rc = append(rc, l.Cells[i])
 		}
+		c.Region[i] = median(rc)
+	}
+	return c
+}
+
+// nationalMedians is, for each section of the référentiel, the median of
+// the MLs' means in national (every ML's averages by section).
+func nationalMedians(ref *referentiel.Referentiel, national []Moyenne) []Cell {
+	sections := ref.Sections()
+	nat := byStructure(national)
+	out := make([]Cell, len(sections))
+	for i, s := range sections {
+		var nc []Cell
 		for _, groups := range nat {
 			nc = append(nc, cellOf(groups[s.Code]))
 		}
-		c.Region[i], c.National[i] = median(rc), median(nc)
+		out[i] = median(nc)
 	}
-	return c
+	return out
 }
 
 // buildRessources makes the heat map fonctions × resource volets of the région.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/unml/cadre/internal/autoeval"
@@ -80,12 +81,14 @@ type Destinataire struct {
 type Service struct {
 	store   Store
 	baseURL string
+	// national keeps the national averages the régions' reviews compare with.
+	national *nationalCache
 }
 
 // NewService returns the regional review on store; baseURL starts the links
 // of its emails.
 func NewService(store Store, baseURL *url.URL) *Service {
-	s := &Service{store: store}
+	s := &Service{store: store, national: newNationalCache(time.Now)}
 	if baseURL != nil {
 		s.baseURL = strings.TrimSuffix(baseURL.String(), "/")
 	}
@@ -389,7 +392,13 @@ func (s *Service) Review(ctx context.Context, reg domain.Region, campagneID int6
 		return nil, err
 	}
 	codes, names = groups(ref, false)
-	national, err := s.store.Moyennes(ctx, 0, v.Campagne.ID, codes, names)
+	national, err := s.national.get(ctx, v.Campagne.ID, func(ctx context.Context) ([]Cell, error) {
+		list, err := s.store.Moyennes(ctx, 0, v.Campagne.ID, codes, names)
+		if err != nil {
+			return nil, err
+		}
+		return nationalMedians(ref, list), nil
+	})
 	if err != nil {
 		return nil, err
 	}

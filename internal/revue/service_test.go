@@ -62,6 +62,8 @@ type fakeStore struct {
 	roles       []domain.Role
 	moyennes    []revue.Moyenne
 	dossiers    []revue.Dossier
+	// nationalReads counts the national averages computed.
+	nationalReads int
 }
 
 func newFake(t *testing.T) *fakeStore {
@@ -190,6 +192,7 @@ func (f *fakeStore) Dossiers(context.Context, int64, int64) ([]revue.Dossier, er
 }
 func (f *fakeStore) Moyennes(_ context.Context, regionID, _ int64, _, _ []string) ([]revue.Moyenne, error) {
 	if regionID == 0 {
+		f.nationalReads++
 		return f.moyennes, nil
 	}
 	var out []revue.Moyenne
@@ -449,6 +452,14 @@ func TestReviewOfARegionWith61MLs(t *testing.T) {
 	}
 	if got := v.Carte.National[0]; got.N != 64 {
 		t.Errorf("national median over %d MLs, want 64", got.N)
+	}
+	// The national averages are computed once a minute, not for every page.
+	again, err := s.Review(t.Context(), reg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.nationalReads != 1 || again.Carte.National[0].N != 64 {
+		t.Errorf("two reviews read the national averages %d times (median over %d MLs), want once", f.nationalReads, again.Carte.National[0].N)
 	}
 	if _, err := s.Review(t.Context(), reg, 99); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("an unknown campaign: %v", err)
