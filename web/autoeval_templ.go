@@ -1629,7 +1629,7 @@ func itemCard(v SectionView, it ItemView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = perReferentiel(v.Referentiel+"/details/"+it.Code, itemDetails(it)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = perReferentiel(v.Referentiel, "details/"+it.Code, itemDetails(it)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1663,7 +1663,7 @@ func itemCard(v SectionView, it ItemView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = perReferentiel(v.Referentiel+"/echelle/"+it.Code+"/"+checkedKey(v, it), ratingScale(v, it)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = perReferentiel(v.Referentiel, "echelle/"+it.Code+"/"+checkedKey(v, it), ratingScale(v, it)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1722,7 +1722,7 @@ func itemCard(v SectionView, it ItemView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = perReferentiel(v.Referentiel+"/details/"+it.Code, itemDetails(it)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = perReferentiel(v.Referentiel, "details/"+it.Code, itemDetails(it)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

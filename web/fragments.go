@@ -16,9 +16,14 @@ import (
 // versions, their items and each item's variants.
 var fragments sync.Map // string → []byte
 
-// perReferentiel renders c the first time key is asked for, and the same bytes
-// every time after. c must depend on nothing but what key names.
-func perReferentiel(key string, c templ.Component) templ.Component {
+// perReferentiel renders c the first time ref's version asks for key, and the
+// same bytes every time after; without a version (ref ""), it renders c. c must
+// depend on nothing but ref and key.
+func perReferentiel(ref, key string, c templ.Component) templ.Component {
+	if ref == "" {
+		return c
+	}
+	key = ref + "/" + key
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		if b, ok := fragments.Load(key); ok {
 			_, err := w.Write(b.([]byte))

@@ -52,4 +52,15 @@ func TestItemCardFragments(t *testing.T) {
 	if _, ok := fragments.Load("test-fragments:1/details/F2.1.1"); !ok {
 		t.Error("the item's details were not kept for its référentiel version")
 	}
+	// Without a version nothing is kept, and the card still renders.
+	v.Referentiel, it.Answer, it.Code = "", autoeval.Cotation{Valeur: 3}, "F9.9.9"
+	if got := checked.FindAllStringSubmatch(render(it), -1); len(got) != 1 || got[0][1] != "valeur-F9.9.9-3" {
+		t.Errorf("without a version: checked %v", got)
+	}
+	fragments.Range(func(k, _ any) bool {
+		if strings.Contains(k.(string), "F9.9.9") {
+			t.Errorf("kept %q without a version", k)
+		}
+		return true
+	})
 }
