@@ -330,19 +330,9 @@ func (s *Store) AvisRegionaux(ctx context.Context, structureID, autoevalID int64
 	return collect(ctx, s, structureTenant(structureID), pgx.RowToStructByName[revue.Avis], avisSQL, structureID, autoevalID)
 }
 
-// Renvois returns the returns of an auto-évaluation of the ML with their item
-// reasons (in document order of their codes), oldest first.
-func (s *Store) Renvois(ctx context.Context, structureID, autoevalID int64) (list []revue.Renvoi, err error) {
-	defer wrap(&err, "Renvois(%d, %d)", structureID, autoevalID)
-	err = s.query(ctx, structureTenant(structureID), func(rows pgx.Rows) error {
-		list, err = scanRenvois(rows)
-		return err
-	}, renvoisSQL, structureID, autoevalID)
-	return list, err
-}
-
-// AvisAndRenvois returns what AvisRegionaux and Renvois return, in one round
-// trip.
+// AvisAndRenvois returns the avis régionaux (as AvisRegionaux does) and the
+// returns of an auto-évaluation of the ML, with their item reasons in document
+// order of their codes, both oldest first, in one round trip.
 func (s *Store) AvisAndRenvois(ctx context.Context, structureID, autoevalID int64) (_ []revue.Avis, _ []revue.Renvoi, err error) {
 	defer wrap(&err, "AvisAndRenvois(%d, %d)", structureID, autoevalID)
 	var avis []revue.Avis

@@ -89,7 +89,7 @@ func TestRenvoiRoundTrip(t *testing.T) {
 		nextBy(demarche.Renvoyer, domain.RoleReferentARML, "x"), plain); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("return on an unknown item: %v", err)
 	}
-	if list, _ := store.Renvois(ctx, quimper, ae); len(list) != 0 {
+	if _, list, _ := store.AvisAndRenvois(ctx, quimper, ae); len(list) != 0 {
 		t.Fatalf("refused returns left %d rows", len(list))
 	}
 	r := revue.Renvoi{Motif: "Compléter les preuves", Items: []revue.RenvoiItem{{Code: "F2.R1.C1", Motif: "Aucune preuve"}, {Code: "G.C1.M1", Motif: "À préciser"}}}
@@ -99,11 +99,11 @@ func TestRenvoiRoundTrip(t *testing.T) {
 		}); err != nil {
 		t.Fatal(err)
 	}
-	list, err := store.Renvois(ctx, quimper, ae)
+	_, list, err := store.AvisAndRenvois(ctx, quimper, ae)
 	if err != nil || len(list) != 1 || len(list[0].Items) != 2 || list[0].By != "Morgane Le Gall" || list[0].Role != domain.RoleReferentARML {
 		t.Fatalf("renvois = %+v, %v", list, err)
 	}
-	if list, _ := store.Renvois(ctx, f.Structures["ML-BREST"], ae); len(list) != 0 {
+	if _, list, _ := store.AvisAndRenvois(ctx, f.Structures["ML-BREST"], ae); len(list) != 0 {
 		t.Errorf("another ML's scope sees %d returns", len(list))
 	}
 	a, err := store.Autoevaluation(ctx, domain.Visibility{All: true}, ae)

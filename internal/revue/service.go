@@ -53,9 +53,8 @@ type Store interface {
 		decide func(demarche.Etat) (demarche.Etat, error), message func(Destinataire) mail.Message) error
 	// AvisRegionaux returns the avis régionaux of an auto-évaluation, oldest first.
 	AvisRegionaux(ctx context.Context, structureID, autoevalID int64) ([]Avis, error)
-	// Renvois returns the returns of an auto-évaluation with their item reasons, oldest first.
-	Renvois(ctx context.Context, structureID, autoevalID int64) ([]Renvoi, error)
-	// AvisAndRenvois returns what AvisRegionaux and Renvois return, in one round trip.
+	// AvisAndRenvois returns the avis régionaux, as AvisRegionaux does, and the
+	// returns with their item reasons, both oldest first, in one round trip.
 	AvisAndRenvois(ctx context.Context, structureID, autoevalID int64) ([]Avis, []Renvoi, error)
 	// Region returns a région; ENOTFOUND unless v covers it.
 	Region(ctx context.Context, v domain.Visibility, id int64) (domain.Region, error)

@@ -163,9 +163,6 @@ func (f *fakeStore) Renvoyer(_ context.Context, _ *domain.Actor, structureID, id
 func (f *fakeStore) AvisRegionaux(_ context.Context, _, id int64) ([]revue.Avis, error) {
 	return f.avis[id], nil
 }
-func (f *fakeStore) Renvois(_ context.Context, _, id int64) ([]revue.Renvoi, error) {
-	return f.renvois[id], nil
-}
 func (f *fakeStore) AvisAndRenvois(_ context.Context, _, id int64) ([]revue.Avis, []revue.Renvoi, error) {
 	return f.avis[id], f.renvois[id], nil
 }
