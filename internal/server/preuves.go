@@ -479,13 +479,13 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 		return ferr
 	}
 	s.attachingNew(r, &v, f.rattacher, f.retour)
-	refused(&v, err)
+	preuveFormRefused(&v, err)
 	return s.render(w, r, http.StatusBadRequest, web.PreuveFormPage(v))
 }
 
-// refused shows the evidence form again with err's messages beside its
+// preuveFormRefused shows the evidence form again with err's messages beside its
 // fields and in its summary.
-func refused(v *web.PreuveFormView, err error) {
+func preuveFormRefused(v *web.PreuveFormView, err error) {
 	errs := domain.ErrorFields(err)
 	for i := range v.Fields {
 		v.Fields[i].Error = errs[v.Fields[i].Name]
@@ -798,7 +798,7 @@ func (s *Server) editPreuve(w http.ResponseWriter, r *http.Request) error {
 	v.Fields = fields
 	status := http.StatusOK
 	if failure != nil {
-		refused(&v, failure)
+		preuveFormRefused(&v, failure)
 		status = http.StatusBadRequest
 	}
 	return s.render(w, r, status, web.PreuveFormPage(v))
