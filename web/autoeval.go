@@ -101,18 +101,19 @@ type Segment struct {
 // that the error summary's link lands on the group.
 func segments(v SectionView, it ItemView) []Segment {
 	var out []Segment
+	on := checkedKey(v, it)
 	for i, n := range v.Scale {
 		val := strconv.Itoa(n.Valeur)
 		id := radioID(it.Code, val)
 		if i == 0 {
 			id = "valeur-" + it.Code
 		}
-		out = append(out, Segment{ID: id, Value: val, Number: val, Label: n.Libelle, Checked: !it.Answer.NonConcerne && it.Answer.Valeur == n.Valeur})
+		out = append(out, Segment{ID: id, Value: val, Number: val, Label: n.Libelle, Checked: on == val})
 	}
 	if !it.Imperatif {
-		out = append(out, Segment{ID: radioID(it.Code, "nc"), Value: "nc", Label: v.NonConcerne, Checked: it.Answer.NonConcerne})
+		out = append(out, Segment{ID: radioID(it.Code, "nc"), Value: "nc", Label: v.NonConcerne, Checked: on == "nc"})
 	}
-	return append(out, Segment{ID: radioID(it.Code, "aucune"), Label: "Pas encore coté", Checked: !it.Answer.Rated()})
+	return append(out, Segment{ID: radioID(it.Code, "aucune"), Label: "Pas encore coté", Checked: on == "aucune"})
 }
 
 // ProgressRow is a section's line on the dashboard.

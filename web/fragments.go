@@ -39,8 +39,9 @@ func perReferentiel(ref, key string, c templ.Component) templ.Component {
 	})
 }
 
-// checkedKey names the radio a rating scale has checked, for its fragment: a
-// value off the scale (a refused form shown again) checks none, like any other.
+// checkedKey names the radio of the rating scale an answer checks (segments)
+// and so the scale's fragment: a value, "nc", "aucune" (not rated), or "hors"
+// for a value off the scale (a refused form shown again), which checks none.
 func checkedKey(v SectionView, it ItemView) string {
 	switch {
 	case it.Answer.NonConcerne:

@@ -22,7 +22,7 @@ type nationalCache struct {
 }
 
 type nationalEntry struct {
-	// mu is held while the averages are computed, so that the requests that
+	// mu is held while the medians are computed, so that the requests that
 	// need them at that moment wait for one computation instead of each
 	// running its own.
 	mu   sync.Mutex

@@ -189,14 +189,15 @@ func (s *Server) newPreuvePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	s.attachingNew(r, &v, strings.TrimSpace(q.Get("rattacher")), q.Get("retour"))
+	// The item to attach to and the way back come in the query.
+	s.attachingNew(r, &v, preuveFormOf(r.URL.Query()))
 	return s.render(w, r, http.StatusOK, web.PreuveFormPage(v))
 }
 
 // attachingNew keeps, in the new piece's form, the item the person came from
 // (?rattacher=CODE&retour=…): known items of the default référentiel only.
-func (s *Server) attachingNew(r *http.Request, v *web.PreuveFormView, code, retour string) {
+func (s *Server) attachingNew(r *http.Request, v *web.PreuveFormView, f preuveForm) {
+	code := f.rattacher
 	if code == "" {
 		return
 	}
@@ -207,7 +208,7 @@ func (s *Server) attachingNew(r *http.Request, v *web.PreuveFormView, code, reto
 	if _, err := s.referentiel.ItemID(r.Context(), refID, code); err != nil {
 		return
 	}
-	v.Attaching, v.Retour = code, localPathOr(retour, v.Cancel)
+	v.Attaching, v.Retour = code, localPathOr(f.retour, v.Cancel)
 	v.Cancel = v.Retour
 	v.Heading = "Ajouter un élément de preuve pour " + code
 	v.Page.Title = v.Heading + " · " + strings.TrimPrefix(v.Page.Title, "Ajouter un élément de preuve · ")
@@ -478,7 +479,7 @@ func (s *Server) createPreuve(w http.ResponseWriter, r *http.Request) error {
 	if ferr != nil {
 		return ferr
 	}
-	s.attachingNew(r, &v, f.rattacher, f.retour)
+	s.attachingNew(r, &v, f)
 	preuveFormRefused(&v, err)
 	return s.render(w, r, http.StatusBadRequest, web.PreuveFormPage(v))
 }
